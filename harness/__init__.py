@@ -1,0 +1,1 @@
+"""Test-harness machinery for the Stripe -> wallet money path (Postgres provisioning, drivers)."""
