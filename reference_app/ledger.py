@@ -1,0 +1,150 @@
+"""The wallet ledger: the Python face of ``add_wallet_credits`` and ``deduct_wallet_credits``.
+
+The SQL functions (migrations/0003) are the single way money moves. This module validates
+Python-side types, calls them inside a transaction (a savepoint when the caller has one open)
+and turns their SQLSTATEs into exceptions with the database's own message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+# SQLSTATEs raised by the wallet functions (migrations/0003_wallet_functions.sql).
+INVALID_ARGUMENT = "22023"
+INSUFFICIENT_FUNDS = "WL001"
+UNKNOWN_ORGANISATION = "WL002"
+SESSION_ALREADY_CREDITED = "WL003"
+
+CREDIT_TYPES = ("topup", "refund", "adjustment")
+DEBIT_TYPES = ("call", "sms", "phone_number", "refund", "adjustment")
+
+
+class LedgerError(Exception):
+    """A wallet operation was refused; nothing was written."""
+
+
+class InvalidLedgerRequest(LedgerError):
+    """Bad input: malformed id, non-integer or out-of-range amount, unknown type."""
+
+
+class UnknownOrganisation(LedgerError):
+    """No organisation has that id."""
+
+
+class InsufficientFunds(LedgerError):
+    """The debit would take the balance below the organisation's debt limit."""
+
+
+class CheckoutSessionConflict(LedgerError):
+    """The checkout session was already credited with another organisation or amount."""
+
+
+_ERRORS_BY_SQLSTATE: dict[str, type[LedgerError]] = {
+    INVALID_ARGUMENT: InvalidLedgerRequest,
+    INSUFFICIENT_FUNDS: InsufficientFunds,
+    UNKNOWN_ORGANISATION: UnknownOrganisation,
+    SESSION_ALREADY_CREDITED: CheckoutSessionConflict,
+}
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    transaction_id: int
+    balance_after_pence: int
+    applied: bool  # False: this checkout session had already been credited; nothing changed
+
+
+@dataclass(frozen=True)
+class DebitResult:
+    transaction_id: int
+    balance_after_pence: int
+
+
+def add_wallet_credits(
+    conn: psycopg.Connection[Any],
+    org_id: uuid.UUID | str,
+    amount_pence: int,
+    type: str,
+    *,
+    stripe_payment_intent_id: str | None = None,
+    stripe_checkout_session_id: str | None = None,
+    description: str | None = None,
+) -> CreditResult:
+    """Credit the wallet; idempotent per checkout session for top-ups."""
+    row = _call(
+        conn,
+        "select transaction_id, balance_after_pence, applied"
+        " from add_wallet_credits(%s, %s, %s, %s, %s, %s)",
+        (
+            _org_uuid(org_id),
+            _whole_pence(amount_pence),
+            type,
+            stripe_payment_intent_id,
+            stripe_checkout_session_id,
+            description,
+        ),
+    )
+    return CreditResult(transaction_id=row[0], balance_after_pence=row[1], applied=row[2])
+
+
+def deduct_wallet_credits(
+    conn: psycopg.Connection[Any],
+    org_id: uuid.UUID | str,
+    amount_pence: int,
+    type: str,
+    *,
+    description: str | None = None,
+) -> DebitResult:
+    """Debit the wallet, or raise ``InsufficientFunds`` and write nothing."""
+    row = _call(
+        conn,
+        "select transaction_id, balance_after_pence from deduct_wallet_credits(%s, %s, %s, %s)",
+        (_org_uuid(org_id), _whole_pence(amount_pence), type, description),
+    )
+    return DebitResult(transaction_id=row[0], balance_after_pence=row[1])
+
+
+def wallet_balance_pence(conn: psycopg.Connection[Any], org_id: uuid.UUID | str) -> int:
+    """The organisation's current balance."""
+    row = conn.execute(
+        "select wallet_balance_pence from organizations where id = %s", (_org_uuid(org_id),)
+    ).fetchone()
+    if row is None:
+        raise UnknownOrganisation(f"unknown organisation {org_id}")
+    balance: int = row[0]
+    return balance
+
+
+def _call(conn: psycopg.Connection[Any], query: str, params: tuple[object, ...]) -> tuple[Any, ...]:
+    try:
+        with conn.transaction():
+            row = conn.execute(query, params).fetchone()
+    except psycopg.Error as exc:
+        error_class = _ERRORS_BY_SQLSTATE.get(exc.sqlstate or "")
+        if error_class is None:
+            raise
+        raise error_class(exc.diag.message_primary or str(exc)) from exc
+    assert row is not None, "the wallet functions always return one row"
+    return tuple(row)
+
+
+def _org_uuid(org_id: uuid.UUID | str) -> uuid.UUID:
+    if isinstance(org_id, uuid.UUID):
+        return org_id
+    try:
+        return uuid.UUID(str(org_id))
+    except ValueError:
+        raise InvalidLedgerRequest(f"organisation id must be a UUID, got {org_id!r}") from None
+
+
+def _whole_pence(amount_pence: object) -> int:
+    # bool is an int subclass; True pence is a bug, not an amount
+    if isinstance(amount_pence, bool) or not isinstance(amount_pence, int):
+        raise InvalidLedgerRequest(
+            f"amount_pence must be a whole number of pence, got {amount_pence!r}"
+        )
+    return amount_pence

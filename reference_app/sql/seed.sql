@@ -1,0 +1,23 @@
+-- Seed data: the bug report's test organisation and a second one for isolation tests.
+-- Idempotent. Logins (documented in README.md):
+--   test@demo.com  / topup-demo-1   member of the report's organisation
+--   admin@demo.com / admin-demo-1   admin of the report's organisation
+--   other@demo.com / other-demo-1   member of the second organisation
+-- Balances start at zero: money only moves through the wallet functions.
+
+insert into organizations (id, name, email) values
+    ('ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'Demo Organisation', 'test@demo.com'),
+    ('5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b', 'Other Organisation', 'other@demo.com')
+on conflict (id) do nothing;
+
+insert into users (org_id, email, password_hash, role) values
+    ('ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'test@demo.com',
+     '$argon2id$v=19$m=65536,t=3,p=4$bwoXGg/0z0QoMvTBC2HwEQ$jSteAzQTlPQ9P2xAG1iL6WSByA7XjR4KilFDCfC0LhQ',
+     'member'),
+    ('ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'admin@demo.com',
+     '$argon2id$v=19$m=65536,t=3,p=4$4Dwcs1RmUx/HnEUXJiTEJQ$qorQVxIuyy+NjgQggHF07R63+xk7BNwYB3/Xxpv/D4Q',
+     'admin'),
+    ('5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b', 'other@demo.com',
+     '$argon2id$v=19$m=65536,t=3,p=4$yhYRlEvSr+isY4wZKZYcjQ$DnO+d+afXGmxm2NZkAaIVoL+uQl+jGk1r25Rx6PmuHo',
+     'member')
+on conflict ((lower(email))) do nothing;
