@@ -1,0 +1,70 @@
+"""``wallet-harness``: the project's command line.
+
+``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on a throwaway
+PostgreSQL, unless told which server to use. Arguments it does not know go to pytest as they are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+SCENARIOS_MODULE = Path("steps") / "test_scenarios.py"
+
+
+class ProjectNotFound(RuntimeError):
+    """The features and steps live in the project checkout, which could not be found."""
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The checkout holding ``features/`` and the scenario collector, from here or upwards."""
+    candidates = [start or Path.cwd()]
+    candidates += list(candidates[0].resolve().parents)
+    candidates.append(Path(__file__).resolve().parent.parent)  # an editable install's checkout
+    for directory in candidates:
+        if (directory / SCENARIOS_MODULE).is_file() and (directory / "features").is_dir():
+            return directory
+    raise ProjectNotFound(
+        f"cannot find {SCENARIOS_MODULE} and features/: run wallet-harness from the project"
+        " checkout (or a folder inside it)"
+    )
+
+
+def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path) -> list[str]:
+    arguments = [str(SCENARIOS_MODULE), "--rootdir", str(root)]
+    if not any(arg.startswith(("-q", "--quiet", "-v", "--verbose")) for arg in extra):
+        arguments += ["--gherkin-terminal-reporter", "-v"]  # features and scenarios by name
+    if args.tags:
+        arguments += ["-m", args.tags]
+    if args.db_url:
+        arguments += ["--wallet-db-url", args.db_url]
+    return arguments + list(extra)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wallet-harness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the scenarios under features/ (other arguments go to pytest)",
+        description="Run the scenarios under features/. Arguments not listed here go to pytest.",
+    )
+    run.add_argument("--tags", metavar="EXPR", help='tag expression, e.g. "ledger and not slow"')
+    run.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="PostgreSQL server to create the test databases on (default: a throwaway one)",
+    )
+    args, extra = parser.parse_known_args(argv)
+    try:
+        root = find_project_root()
+    except ProjectNotFound as exc:
+        print(f"wallet-harness: {exc}", file=sys.stderr)
+        return 2
+    os.chdir(root)  # pytest reports paths relative to here; the features live here
+    return int(pytest.main(pytest_arguments(args, extra, root)))
