@@ -44,14 +44,7 @@ def test_a_checkout_without_features_is_reported(
 
 @pytest.mark.slow
 def test_run_passes_tags_to_pytest_and_reports_the_scenarios(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--tags", "ledger", "-k", "terminal"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = harness_run(tmp_path, "--tags", "ledger", "-k", "terminal")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Feature: Manual terminal credit" in done.stdout
@@ -61,13 +54,23 @@ def test_run_passes_tags_to_pytest_and_reports_the_scenarios(tmp_path: Path) -> 
     assert "2 passed, 11 deselected" in done.stdout
 
 
-def test_run_fails_when_no_scenario_is_selected(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--tags", "no_such_tag"],
-        cwd=tmp_path,
+def harness_run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "run", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )
+
+
+def test_run_fails_when_no_scenario_is_selected(tmp_path: Path) -> None:
+    done = harness_run(tmp_path, "--tags", "ledger", "-k", "no_such_scenario")
     assert done.returncode == 5  # pytest's "no tests ran": never green
+
+
+def test_run_refuses_an_unregistered_tag(tmp_path: Path) -> None:
+    done = harness_run(tmp_path, "--tags", "no_such_tag")
+    assert done.returncode != 0
+    assert "no_such_tag" in done.stdout + done.stderr
