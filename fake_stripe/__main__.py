@@ -1,0 +1,3 @@
+from fake_stripe.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""Fake time: real time plus an offset that only grows, and timers that fire on it.
+
+Object and event timestamps use fake time. ``advance`` moves the offset forward through every
+timer that falls due on the way, in order, waiting for the work each one starts; nothing sleeps
+for simulated time, so three simulated days take well under a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+Action = Callable[[], Awaitable[None] | None]
+
+
+class FakeClock:
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return self._wall() + self.offset
+
+    def timestamp(self) -> int:
+        """Unix seconds, as Stripe's ``created`` fields."""
+        return int(self.now())
+
+    def jump_to(self, fake_time: float) -> None:
+        """Move forward to ``fake_time``; never backwards."""
+        self.offset = max(self.offset, fake_time - self._wall())
+
+    def reset(self) -> None:
+        self.offset = 0.0
+
+
+@dataclass(order=True)
+class Timer:
+    due: float
+    seq: int
+    label: str = field(compare=False)
+    action: Action = field(compare=False, repr=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class SettleTimeout(TimeoutError):
+    """Work was still due or in flight when the wait ran out."""
+
+
+class Scheduler:
+    """Timers on fake time and the async work they start, run on one event loop."""
+
+    POLL_SECONDS = 0.05
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self._timers: list[Timer] = []
+        self._seq = itertools.count()
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake: asyncio.Event | None = None
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def call_at(self, due: float, label: str, action: Action) -> Timer:
+        timer = Timer(due, next(self._seq), label, action)
+        heapq.heappush(self._timers, timer)
+        self._poke()
+        return timer
+
+    def call_soon(self, label: str, action: Action) -> Timer:
+        return self.call_at(self.clock.now(), label, action)
+
+    def start(self, label: str, work: Awaitable[None]) -> asyncio.Task[None]:
+        """Run ``work`` now as tracked in-flight work (settle waits for it)."""
+        task = asyncio.ensure_future(work)
+        task.set_name(label)
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def pending(self) -> list[Timer]:
+        return sorted(t for t in self._timers if not t.cancelled)
+
+    # -- running ------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Fire timers as fake time reaches them; runs until cancelled."""
+        self._wake = asyncio.Event()
+        while True:
+            self.fire_due()
+            self._wake.clear()
+            nxt = self._next_due()
+            wait = self.POLL_SECONDS if nxt is None else nxt - self.clock.now()
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=min(wait, 1.0))
+
+    def fire_due(self) -> int:
+        now = self.clock.now()
+        fired = 0
+        while self._timers and self._timers[0].due <= now:
+            timer = heapq.heappop(self._timers)
+            if timer.cancelled:
+                continue
+            fired += 1
+            result = timer.action()
+            if result is not None:
+                self.start(timer.label, result)
+        return fired
+
+    async def settle(self, timeout: float) -> None:
+        """Return once no timer is due and no work is in flight."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.fire_due()
+            if not self._in_flight and not self._due_now():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SettleTimeout(
+                    f"{len(self._in_flight)} deliveries in flight and"
+                    f" {len(self._due_now())} due after {timeout} s"
+                )
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight), timeout=min(remaining, self.POLL_SECONDS))
+            else:
+                await asyncio.sleep(0)
+
+    async def advance(self, seconds: float, timeout: float) -> None:
+        """Move fake time forward by ``seconds``, running each timer due on the way in order."""
+        if seconds < 0:
+            raise ValueError("time never runs backwards")
+        target = self.clock.now() + seconds
+        deadline = time.monotonic() + timeout
+        await self.settle(timeout)
+        while (nxt := self._next_due()) is not None and nxt <= target:
+            self.clock.jump_to(nxt)
+            await self.settle(max(0.0, deadline - time.monotonic()))
+        self.clock.jump_to(target)
+        await self.settle(max(0.0, deadline - time.monotonic()))
+
+    def reset(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._in_flight):
+            task.cancel()
+        self._in_flight.clear()
+        self.clock.reset()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _next_due(self) -> float | None:
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].due if self._timers else None
+
+    def _due_now(self) -> list[Timer]:
+        now = self.clock.now()
+        return [t for t in self._timers if t.due <= now and not t.cancelled]
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._poke()
+
+    def _poke(self) -> None:
+        if self._wake is not None:
+            self._wake.set()

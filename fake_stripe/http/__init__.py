@@ -1,0 +1,1 @@
+"""The thin HTTP skin: parse, call the model, serialise."""

@@ -1,0 +1,96 @@
+"""Running the fake: in this process on a free port (for tests), or as a server (the CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from fake_stripe.http.app import create_app
+from fake_stripe.service import FakeStripe, Settings
+
+log = logging.getLogger("fake_stripe")
+STARTUP_TIMEOUT = 15.0
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def base_url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+class FakeStripeServer:
+    """``with FakeStripeServer() as fake: ...`` runs the fake in a thread on a free port;
+    ``fake.base_url`` is where to point ``stripe.api_base``, ``fake.state`` the live model."""
+
+    def __init__(self, settings: Settings | None = None, host: str = "127.0.0.1", port: int = 0):
+        self.settings = settings or Settings()
+        self._socket = bind(host, port)
+        self.base_url = base_url_of(self._socket)
+        self.state = FakeStripe(self.settings, self.base_url)
+        config = uvicorn.Config(
+            create_app(self.state), log_config=None, access_log=False, lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        self._thread = threading.Thread(target=self._run, name="fake-stripe", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("fake_stripe did not start; see its log")
+            time.sleep(0.01)
+        return self.base_url
+
+    def _run(self) -> None:
+        asyncio.run(self._server.serve(sockets=[self._socket]))
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=STARTUP_TIMEOUT)
+        self._socket.close()
+
+    def __enter__(self) -> FakeStripeServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run in the foreground until Ctrl-C or SIGTERM."""
+    sock = bind(host, port)
+    base_url = base_url_of(sock)
+    fake = FakeStripe(settings, base_url)
+    log.info(
+        "fake_stripe listening on %s (seed %d, retry schedule %s); API %s/v1, control %s/_control",
+        base_url,
+        settings.seed,
+        settings.retry_schedule.name,
+        base_url,
+        base_url,
+    )
+    config = uvicorn.Config(create_app(fake), log_config=None, access_log=False, lifespan="on")
+    uvicorn.Server(config).run(sockets=[sock])

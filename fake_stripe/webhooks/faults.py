@@ -1,0 +1,203 @@
+"""Fault rules: small records, composable, added and removed through the control API.
+
+``{id, action, match: {event_type?, object_id?, endpoint?}, times, params, probability?}``
+
+Actions that shape a delivery before its first attempt: ``delay`` (``seconds`` of fake time),
+``hold`` (until released), ``reorder`` (until an event of type ``after`` has been delivered to
+the same endpoint), ``reissue`` (the same change again under a new event id). Actions on every
+attempt: ``drop`` (lost, never retried), ``fail`` (as if the endpoint answered ``status`` or
+timed out), ``duplicate`` (``count`` extra copies, ``concurrent`` or one after another),
+``corrupt_signature``, ``stale_timestamp`` (signed ``age_seconds`` in the past),
+``wrong_secret``. ``times`` bounds how many deliveries a rule touches (null: no bound).
+Probabilistic rules decide from (seed, rule id, event id, attempt), never from a shared random
+stream, so a seed gives the same faults however deliveries interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from fake_stripe.objects.events import Event, WebhookEndpoint
+
+BEFORE_FIRST_ATTEMPT = ("delay", "hold", "reorder", "reissue")
+ON_EVERY_ATTEMPT = (
+    "drop",
+    "fail",
+    "duplicate",
+    "corrupt_signature",
+    "stale_timestamp",
+    "wrong_secret",
+)
+ACTIONS = BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
+
+
+class FaultSpecError(ValueError):
+    """A fault rule that cannot be understood; the message says which part."""
+
+
+@dataclass(frozen=True)
+class FaultMatch:
+    event_type: str | None = None  # exact, or a prefix ending in ".*"
+    object_id: str | None = None  # e.g. one checkout session's id
+    endpoint: str | None = None  # an endpoint's id or URL
+
+    def matches(self, event: Event, endpoint: WebhookEndpoint) -> bool:
+        if self.event_type is not None:
+            pattern = self.event_type
+            if pattern.endswith(".*"):
+                if not event.type.startswith(pattern[:-1]):
+                    return False
+            elif pattern not in ("*", event.type):
+                return False
+        if self.object_id is not None and event.object_id != self.object_id:
+            return False
+        return self.endpoint is None or self.endpoint in (endpoint.id, endpoint.url)
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "event_type": self.event_type,
+            "object_id": self.object_id,
+            "endpoint": self.endpoint,
+        }
+
+
+@dataclass
+class FaultRule:
+    id: str
+    action: str
+    match: FaultMatch
+    times: int | None
+    params: dict[str, Any]
+    probability: float | None = None
+    applied: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.applied >= self.times
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "match": self.match.to_json(),
+            "times": self.times,
+            "params": dict(self.params),
+            "probability": self.probability,
+            "applied": self.applied,
+            "remaining": None if self.times is None else max(0, self.times - self.applied),
+        }
+
+
+@dataclass
+class FaultBook:
+    seed: int
+    rules: dict[str, FaultRule] = field(default_factory=dict)
+    injected: dict[str, int] = field(default_factory=dict)  # action -> times applied
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def add(self, spec: dict[str, Any]) -> FaultRule:
+        rule = parse_rule(spec, f"fault_{next(self._ids)}")
+        self.rules[rule.id] = rule
+        return rule
+
+    def remove(self, rule_id: str) -> FaultRule | None:
+        return self.rules.pop(rule_id, None)
+
+    def clear(self) -> None:
+        self.rules.clear()
+        self.injected.clear()
+        self._ids = itertools.count(1)
+
+    def take(
+        self, phase: tuple[str, ...], event: Event, endpoint: WebhookEndpoint, attempt: int
+    ) -> list[FaultRule]:
+        """The rules of ``phase`` that apply to this attempt; each one counts the use."""
+        taken = []
+        for rule in self.rules.values():
+            if rule.action not in phase or rule.exhausted:
+                continue
+            if not rule.match.matches(event, endpoint):
+                continue
+            if rule.probability is not None and not self._chance(rule, event, attempt):
+                continue
+            rule.applied += 1
+            self.injected[rule.action] = self.injected.get(rule.action, 0) + 1
+            taken.append(rule)
+        return taken
+
+    def _chance(self, rule: FaultRule, event: Event, attempt: int) -> bool:
+        digest = hashlib.sha256(f"{self.seed}:{rule.id}:{event.id}:{attempt}".encode()).digest()
+        draw = int.from_bytes(digest[:8], "big") / 2**64
+        return draw < (rule.probability or 0.0)
+
+
+def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:
+    if not isinstance(spec, dict):
+        raise FaultSpecError("a fault rule is a JSON object")
+    unknown = set(spec) - {"action", "match", "times", "params", "probability"}
+    if unknown:
+        raise FaultSpecError(f"unknown field(s) in fault rule: {', '.join(sorted(unknown))}")
+    action = spec.get("action")
+    if action not in ACTIONS:
+        raise FaultSpecError(f"action must be one of {', '.join(ACTIONS)}; got {action!r}")
+    match = _match(spec.get("match") or {})
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise FaultSpecError("times must be a positive whole number, or null for no bound")
+    probability = spec.get("probability")
+    if probability is not None and (
+        not isinstance(probability, int | float) or not 0 <= probability <= 1
+    ):
+        raise FaultSpecError("probability must be a number from 0 to 1")
+    params = _params(action, spec.get("params") or {})
+    return FaultRule(rule_id, action, match, times, params, probability)
+
+
+def _match(raw: Any) -> FaultMatch:
+    if not isinstance(raw, dict):
+        raise FaultSpecError("match must be an object")
+    unknown = set(raw) - {"event_type", "object_id", "endpoint"}
+    if unknown:
+        raise FaultSpecError(f"unknown field(s) in match: {', '.join(sorted(unknown))}")
+    for key, value in raw.items():
+        if value is not None and not isinstance(value, str):
+            raise FaultSpecError(f"match.{key} must be a string")
+    return FaultMatch(raw.get("event_type"), raw.get("object_id"), raw.get("endpoint"))
+
+
+_PARAMS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
+    "fail": {"status": (int, 500), "timeout": (bool, False)},
+    "duplicate": {"count": (int, 1), "concurrent": (bool, False)},
+    "delay": {"seconds": ((int, float), None)},
+    "reorder": {"after": (str, None)},
+    "stale_timestamp": {"age_seconds": ((int, float), 600)},
+}
+
+
+def _params(action: str, raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise FaultSpecError("params must be an object")
+    allowed = _PARAMS.get(action, {})
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise FaultSpecError(f"{action} takes no param(s) {', '.join(sorted(unknown))}")
+    params: dict[str, Any] = {}
+    for name, (kind, default) in allowed.items():
+        value = raw.get(name, default)
+        if value is None:
+            raise FaultSpecError(f"{action} needs params.{name}")
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise FaultSpecError(f"params.{name} of {action} has the wrong type")
+        params[name] = value
+    if action == "fail" and not 100 <= params["status"] <= 599:
+        raise FaultSpecError("params.status of fail must be an HTTP status from 100 to 599")
+    if action == "duplicate" and not 1 <= params["count"] <= 50:
+        raise FaultSpecError("params.count of duplicate must be from 1 to 50")
+    if action == "delay" and params["seconds"] <= 0:
+        raise FaultSpecError("params.seconds of delay must be positive")
+    if action == "stale_timestamp" and params["age_seconds"] <= 0:
+        raise FaultSpecError("params.age_seconds of stale_timestamp must be positive")
+    return params

@@ -1,0 +1,55 @@
+"""When a failed delivery is tried again.
+
+Stripe does not publish its intervals: test mode retries three times over a few hours, live mode
+for up to three days with exponential backoff. These schedules model that; both are data, and
+``--retry-schedule 60,300,900`` (seconds after each failed attempt) replaces them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    name: str
+    delays: tuple[float, ...]  # seconds after failed attempt 1, 2, ...
+
+    def delay_after(self, attempt: int) -> float | None:
+        """Seconds until the next try after ``attempt`` failed; None when retries are over."""
+        return self.delays[attempt - 1] if attempt <= len(self.delays) else None
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.delays) + 1
+
+    def to_json(self) -> dict[str, object]:
+        return {"name": self.name, "delays": list(self.delays), "max_attempts": self.max_attempts}
+
+
+# three retries over about two and a half hours
+TEST_MODE = RetrySchedule("test", (5 * MINUTE, 30 * MINUTE, 2 * HOUR))
+# exponential up to 8 hours apart, the last try about three days after the first
+LIVE_MODE = RetrySchedule(
+    "live",
+    (5 * MINUTE, 30 * MINUTE, 1 * HOUR, 2 * HOUR, 4 * HOUR) + (8 * HOUR,) * 8,
+)
+SCHEDULES = {"test": TEST_MODE, "live": LIVE_MODE}
+
+
+def parse_schedule(text: str) -> RetrySchedule:
+    """``test``, ``live``, or comma-separated seconds such as ``60,300,900``."""
+    if text in SCHEDULES:
+        return SCHEDULES[text]
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ValueError(
+            f"retry schedule must be test, live or seconds like 60,300,900; got {text!r}"
+        ) from None
+    if any(delay <= 0 for delay in delays):
+        raise ValueError("retry delays must be positive seconds")
+    return RetrySchedule("custom", delays)
