@@ -1,0 +1,172 @@
+"""How fast the Stripe double answers, and how soon a payment's webhook lands.
+
+1. Requests per second for "create a Checkout Session, then retrieve it" through the official
+   SDK (httpx client, no retries), sequential and from several threads.
+2. Latency from "paid" (the control API's pay call starts) to the receiver's 2xx answer for
+   that session's ``checkout.session.completed``: p50 and p95.
+
+The fake runs as its own process (``python -m fake_stripe``), as apps use it; the receiver is a
+small uvicorn app in this process. Prints figures; never asserts on time.
+
+    python bench/fake_stripe_throughput.py [--sessions 300] [--threads 4] [--payments 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import stripe
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from fake_stripe.client import FakeStripeControl
+from fake_stripe.server import base_url_of, bind
+
+answered: dict[str, float] = {}
+SECRET: dict[str, str] = {}
+
+
+async def webhook(request: Request) -> PlainTextResponse:
+    body = await request.body()
+    event = stripe.Webhook.construct_event(body, request.headers["stripe-signature"], SECRET["s"])
+    if event.type == "checkout.session.completed":
+        answered[event.data.object.id] = time.perf_counter()
+    return PlainTextResponse("ok")
+
+
+def start_receiver() -> str:
+    sock = bind("127.0.0.1", 0)
+    app = Starlette(routes=[Route("/hook", webhook, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
+    threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return base_url_of(sock) + "/hook"
+
+
+def start_fake() -> tuple[subprocess.Popen[bytes], str]:
+    sock = bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fake_stripe", "--port", str(port), "--log-level", "WARNING"]
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(base_url + "/_control/health", timeout=1).raise_for_status()
+            return process, base_url
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("fake_stripe did not start")
+
+
+def session_params(amount: int) -> dict[str, object]:
+    return {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": amount,
+                    "product_data": {"name": "Wallet top-up"},
+                },
+                "quantity": 1,
+            }
+        ],
+        "success_url": "http://127.0.0.1:9/done?session_id={CHECKOUT_SESSION_ID}",
+        "metadata": {"bench": "1"},
+    }
+
+
+def client_for(base_url: str) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        "sk_test_bench",
+        base_addresses={"api": base_url},
+        http_client=stripe.HTTPXClient(allow_sync_methods=True),
+        max_network_retries=0,
+    )
+
+
+def create_and_retrieve(client: stripe.StripeClient, count: int) -> None:
+    for index in range(count):
+        session = client.v1.checkout.sessions.create(params=session_params(1000 + index))  # type: ignore[arg-type]
+        client.v1.checkout.sessions.retrieve(session.id)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=300, help="create+retrieve pairs")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--payments", type=int, default=200)
+    args = parser.parse_args()
+
+    process, base_url = start_fake()
+    try:
+        client = client_for(base_url)
+        create_and_retrieve(client, 20)  # warm up connections and code paths
+
+        started = time.perf_counter()
+        create_and_retrieve(client, args.sessions)
+        sequential = time.perf_counter() - started
+        print(f"fake_stripe at {base_url}, official stripe SDK {stripe.VERSION} (httpx client)")
+        print(
+            f"create+retrieve, 1 thread: {args.sessions} pairs in {sequential:.2f} s ="
+            f" {args.sessions / sequential:.0f} pairs/s, {2 * args.sessions / sequential:.0f} req/s"
+        )
+
+        per_thread = args.sessions // args.threads
+        clients = [client_for(base_url) for _ in range(args.threads)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.threads) as pool:
+            list(pool.map(lambda c: create_and_retrieve(c, per_thread), clients))
+        threaded = time.perf_counter() - started
+        total = per_thread * args.threads
+        print(
+            f"create+retrieve, {args.threads} threads: {total} pairs in {threaded:.2f} s ="
+            f" {total / threaded:.0f} pairs/s, {2 * total / threaded:.0f} req/s"
+        )
+
+        receiver_url = start_receiver()
+        endpoint = client.v1.webhook_endpoints.create(
+            params={"url": receiver_url, "enabled_events": ["checkout.session.completed"]}
+        )
+        SECRET["s"] = endpoint.secret or ""
+        control = FakeStripeControl(base_url)
+        latencies = []
+        for index in range(args.payments):
+            session = client.v1.checkout.sessions.create(params=session_params(2000 + index))  # type: ignore[arg-type]
+            paid_at = time.perf_counter()
+            control.pay(session.id, wait_for_webhook=False)
+            control.settle()
+            latencies.append((answered[session.id] - paid_at) * 1000)
+        print(
+            f"paid -> receiver's 2xx for checkout.session.completed ({args.payments} payments):"
+            f" p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms,"
+            f" max {max(latencies):.1f} ms"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
