@@ -1,0 +1,84 @@
+"""``python -m fake_stripe`` runs the double as its own process, as other languages use it."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import stripe
+
+from fake_stripe.server import bind
+
+
+def free_port() -> int:
+    sock = bind("127.0.0.1", 0)
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def wait_until_up(base_url: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"fake-stripe exited early: {process.communicate()[1]}")
+        try:
+            if httpx.get(f"{base_url}/_control/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)  # real start-up, not simulated time
+    pytest.fail("fake-stripe did not answer within 20 s")
+
+
+def test_the_command_serves_the_api_logs_requests_and_stops_on_sigterm() -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fake_stripe", "--port", str(port), "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base_url, process)
+        client = stripe.StripeClient(
+            "sk_test_cli",
+            base_addresses={"api": base_url},
+            http_client=stripe.HTTPXClient(allow_sync_methods=True),
+            max_network_retries=0,
+        )
+        product = client.v1.products.create(params={"name": "Wallet top-up"})
+        assert product.id.startswith("prod_")
+        assert httpx.get(f"{base_url}/_control/health").json()["seed"] == 3
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=20)
+
+    # a graceful stop: uvicorn finishes the app's shutdown, then re-raises the signal it caught
+    assert process.returncode in (0, -signal.SIGTERM)
+    assert "Application shutdown complete" in log
+    assert f"fake_stripe listening on {base_url} (seed 3" in log
+    assert "POST /v1/products -> 200" in log
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("--retry-schedule=soon", "retry schedule must be test, live or seconds"),
+        ("--port=x", "invalid int"),
+    ],
+)
+def test_bad_options_are_refused_clearly(argument: str, message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "fake_stripe", argument],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
