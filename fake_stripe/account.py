@@ -53,6 +53,7 @@ class Account:
         *,
         previous_attributes: dict[str, Any] | None = None,
         request_id: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Event:
         """Record an event and hand it to the listeners (the webhook dispatcher)."""
         event = Event(
@@ -62,6 +63,7 @@ class Account:
             data_object=data_object,
             previous_attributes=previous_attributes,
             request_id=request_id,
+            idempotency_key=idempotency_key,
         )
         self.events[event.id] = event
         for listener in self._listeners:
@@ -75,6 +77,7 @@ class Account:
             event.data_object,
             previous_attributes=event.previous_attributes,
             request_id=event.request_id,
+            idempotency_key=event.idempotency_key,
         )
 
     def reset(self, *, seed: int | None = None, keep_endpoints: bool = True) -> None:

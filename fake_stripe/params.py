@@ -1,21 +1,31 @@
 """Typed reading of decoded request parameters, with Stripe-shaped errors naming the param.
 
 Every reader records the names it consumed; ``finish()`` refuses any parameter nobody read,
-as Stripe does with ``Received unknown parameter``.
+as Stripe does with ``Received unknown parameter``. As on Stripe, an empty value (``key=``)
+means "unset": an optional string reads as None, a required one is refused.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from fake_stripe.errors import InvalidRequest
+from fake_stripe.errors import InvalidRequest, MissingParameter, UnknownParameter
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only; Stripe's integers fit in 64 bits
+MAX_EXPAND_DEPTH = 4
+METADATA_KEYS = 50
+METADATA_KEY_LENGTH = 40
+METADATA_VALUE_LENGTH = 500
 
 
 class Params:
     def __init__(self, raw: Any, prefix: str = "") -> None:
         if not isinstance(raw, dict):
-            raise InvalidRequest(f"Invalid object for {prefix or 'request'}", param=prefix or None)
+            raise InvalidRequest(
+                f"Invalid object: {prefix or 'request'} must be an object", param=prefix or None
+            )
         self._raw: dict[str, Any] = raw
         self._prefix = prefix
         self._read: set[str] = set()
@@ -26,27 +36,51 @@ class Params:
     def has(self, key: str) -> bool:
         return key in self._raw
 
+    def given_as_string(self, key: str) -> bool:
+        """For the few parameters that take a value or an object (``created``)."""
+        return isinstance(self._raw.get(key), str)
+
     def _take(self, key: str, required: bool) -> Any:
         self._read.add(key)
-        if key not in self._raw:
+        value = self._raw.get(key)
+        if value is None:
             if required:
-                raise InvalidRequest(
-                    f"Missing required param: {self.name(key)}.", param=self.name(key)
-                )
+                raise MissingParameter(self.name(key))
             return None
-        return self._raw[key]
+        if value == "" and required:
+            raise InvalidRequest(
+                f"You passed an empty string for '{self.name(key)}'. We assume empty values are"
+                f" an attempt to unset a parameter; however '{self.name(key)}' cannot be unset."
+                f" You should remove '{self.name(key)}' from your request or supply a non-empty"
+                " value.",
+                param=self.name(key),
+                code="parameter_invalid_empty",
+            )
+        return value
+
+    # -- scalars -----------------------------------------------------------------------------
 
     def string(self, key: str, *, required: bool = False, max_length: int = 5000) -> str | None:
         value = self._take(key, required)
-        if value is None:
+        if value is None or value == "":
             return None
         if not isinstance(value, str):
-            raise InvalidRequest(f"Invalid string: {self.name(key)}", param=self.name(key))
-        if len(value) > max_length:
             raise InvalidRequest(
-                f"Invalid string: {self.name(key)} must be at most {max_length} characters",
+                f"Invalid string: {self.name(key)} must be a string, not an object or a list",
                 param=self.name(key),
             )
+        if len(value) > max_length:
+            raise InvalidRequest(
+                f"Invalid string: {value[:20]}...; must be at most {max_length} characters",
+                param=self.name(key),
+                code="string_too_long",
+            )
+        return value
+
+    def require_string(self, key: str, *, max_length: int = 5000) -> str:
+        value = self.string(key, required=True, max_length=max_length)
+        if value is None:  # unreachable: _take refused it
+            raise MissingParameter(self.name(key))
         return value
 
     def integer(
@@ -58,10 +92,15 @@ class Params:
         maximum: int | None = None,
     ) -> int | None:
         value = self._take(key, required)
-        if value is None:
+        if value is None or value == "":
             return None
-        if not isinstance(value, str) or not value.lstrip("-").isdigit():
-            raise InvalidRequest(f"Invalid integer: {value}", param=self.name(key))
+        if not isinstance(value, str) or not _INTEGER.fullmatch(value):
+            shown = value[:40] if isinstance(value, str) else "an object or a list"
+            raise InvalidRequest(
+                f"Invalid integer: {shown}",
+                param=self.name(key),
+                code="parameter_invalid_integer",
+            )
         number = int(value)
         if minimum is not None and number < minimum:
             raise InvalidRequest(
@@ -73,12 +112,21 @@ class Params:
             )
         return number
 
+    def require_integer(
+        self, key: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        value = self.integer(key, required=True, minimum=minimum, maximum=maximum)
+        if value is None:  # unreachable: _take refused it
+            raise MissingParameter(self.name(key))
+        return value
+
     def boolean(self, key: str) -> bool | None:
         value = self._take(key, False)
-        if value is None:
+        if value is None or value == "":
             return None
         if value not in ("true", "false"):
-            raise InvalidRequest(f"Invalid boolean: {value}", param=self.name(key))
+            shown = value[:40] if isinstance(value, str) else "an object or a list"
+            raise InvalidRequest(f"Invalid boolean: {shown}", param=self.name(key))
         return bool(value == "true")
 
     def choice(self, key: str, choices: Iterable[str], *, required: bool = False) -> str | None:
@@ -91,56 +139,130 @@ class Params:
             )
         return value
 
+    def require_choice(self, key: str, choices: Iterable[str]) -> str:
+        value = self.choice(key, choices, required=True)
+        if value is None:  # unreachable: _take refused it
+            raise MissingParameter(self.name(key))
+        return value
+
+    # -- structures --------------------------------------------------------------------------
+
     def child(self, key: str, *, required: bool = False) -> Params | None:
         value = self._take(key, required)
         if value is None or value == "":
             return None
         if not isinstance(value, dict):
-            raise InvalidRequest(f"Invalid object: {self.name(key)}", param=self.name(key))
+            raise InvalidRequest(
+                f"Invalid object: {self.name(key)} must be an object (e.g. {self.name(key)}[...])",
+                param=self.name(key),
+            )
         return Params(value, self.name(key))
 
     def children(self, key: str, *, required: bool = False) -> list[Params]:
         value = self._take(key, required)
-        if value is None:
+        if value is None or value == "":
             return []
         if not isinstance(value, list):
-            raise InvalidRequest(f"Invalid array: {self.name(key)}", param=self.name(key))
+            raise InvalidRequest(
+                f"Invalid array: {self.name(key)} must be a list ({self.name(key)}[0][...])",
+                param=self.name(key),
+            )
         return [Params(item, f"{self.name(key)}[{index}]") for index, item in enumerate(value)]
 
-    def strings(self, key: str) -> list[str] | None:
+    def strings(self, key: str, *, max_items: int | None = None) -> list[str] | None:
         value = self._take(key, False)
-        if value is None:
+        if value is None or value == "":
             return None
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise InvalidRequest(f"Invalid array: {self.name(key)}", param=self.name(key))
+            raise InvalidRequest(
+                f"Invalid array: {self.name(key)} must be a list of strings", param=self.name(key)
+            )
+        if max_items is not None and len(value) > max_items:
+            raise InvalidRequest(
+                f"Invalid array: {self.name(key)} may have at most {max_items} items",
+                param=self.name(key),
+            )
         return list(value)
 
     def metadata(self, key: str = "metadata") -> dict[str, str] | None:
+        """Metadata to set on a new object: empty values are left out."""
+        changes = self.metadata_changes(key)
+        if changes is None:
+            return None
+        return {k: v for k, v in changes.items() if v != ""}
+
+    def updated_metadata(self, current: dict[str, str], key: str = "metadata") -> dict[str, str]:
+        """``current`` after this request: ``metadata[k]=`` removes k, ``metadata=`` clears."""
+        if self._raw.get(key) == "":
+            self._read.add(key)
+            return {}
+        changes = self.metadata_changes(key)
+        if changes is None:
+            return dict(current)
+        updated = dict(current)
+        for meta_key, meta_value in changes.items():
+            if meta_value == "":
+                updated.pop(meta_key, None)
+            else:
+                updated[meta_key] = meta_value
+        if len(updated) > METADATA_KEYS:
+            raise InvalidRequest(
+                f"Metadata can have at most {METADATA_KEYS} keys.", param=self.name(key)
+            )
+        return updated
+
+    def metadata_changes(self, key: str = "metadata") -> dict[str, str] | None:
         value = self._take(key, False)
         if value is None:
             return None
         if value == "":
             return {}
+        if isinstance(value, list):  # metadata[0]=a&metadata[1]=b: keys that look like indexes
+            value = {str(index): item for index, item in enumerate(value)}
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise InvalidRequest(f"Invalid metadata: {self.name(key)}", param=self.name(key))
-        if len(value) > 50:
-            raise InvalidRequest("Metadata can have at most 50 keys.", param=self.name(key))
+            raise InvalidRequest(
+                f"Invalid {self.name(key)}: metadata values must be strings",
+                param=self.name(key),
+            )
+        if len(value) > METADATA_KEYS:
+            raise InvalidRequest(
+                f"Metadata can have at most {METADATA_KEYS} keys.", param=self.name(key)
+            )
         for meta_key, meta_value in value.items():
-            if len(meta_key) > 40 or len(meta_value) > 500:
+            if len(meta_key) > METADATA_KEY_LENGTH or len(meta_value) > METADATA_VALUE_LENGTH:
                 raise InvalidRequest(
-                    "Metadata keys are at most 40 characters and values at most 500.",
-                    param=f"{self.name(key)}[{meta_key}]",
+                    f"Metadata keys are at most {METADATA_KEY_LENGTH} characters and values at"
+                    f" most {METADATA_VALUE_LENGTH}.",
+                    param=f"{self.name(key)}[{meta_key[:60]}]",
                 )
-        return {k: v for k, v in value.items() if v != ""}
+        return dict(value)
+
+    def expansions(self, *, listing: bool = False) -> list[list[str]]:
+        """``expand[]``: each path split on dots; a list's paths start with ``data.``, which
+        is removed here."""
+        paths = self.strings("expand") or []
+        result: list[list[str]] = []
+        for index, path in enumerate(paths):
+            parts = path.split(".")
+            if listing:
+                if parts[0] != "data" or len(parts) == 1:
+                    raise InvalidRequest(
+                        f"This property cannot be expanded ({path}). You may want to try"
+                        f" expanding 'data.{path}' instead.",
+                        param=f"expand[{index}]",
+                    )
+                parts = parts[1:]
+            if len(parts) > MAX_EXPAND_DEPTH or "" in parts:
+                raise InvalidRequest(
+                    f"Invalid expand[{index}]: {path[:100]}; you cannot expand more than"
+                    f" {MAX_EXPAND_DEPTH} levels of a property.",
+                    param=f"expand[{index}]",
+                )
+            result.append(parts)
+        return result
 
     def finish(self) -> None:
         """Refuse any parameter that no reader consumed."""
         for key in self._raw:
             if key not in self._read:
-                raise InvalidRequest(
-                    f"Received unknown parameter: {self.name(key)}", param=self.name(key)
-                )
-
-
-def read_expand(params: Params) -> list[str]:
-    return params.strings("expand") or []
+                raise UnknownParameter(self.name(key[:200]))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-API_VERSION = "2025-06-30.basil"
+# The version whose object shapes the fake renders: the one the official SDK it is tested with
+# (stripe-python 16) pins. A test holds the two together.
+API_VERSION = "2026-10-28.endive"
 
 
 @dataclass
@@ -74,6 +76,10 @@ class WebhookEndpoint:
         return self.status == "enabled" and (
             "*" in self.enabled_events or event_type in self.enabled_events
         )
+
+    def deleted_stripe(self) -> dict[str, Any]:
+        """What ``DELETE /v1/webhook_endpoints/{id}`` answers: the id, nothing more."""
+        return {"id": self.id, "object": "webhook_endpoint", "deleted": True}
 
     def to_stripe(self, *, with_secret: bool = False) -> dict[str, Any]:
         return {

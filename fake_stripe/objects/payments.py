@@ -12,6 +12,7 @@ class PaymentError:
     message: str
     decline_code: str | None = None
     type: str = "card_error"
+    payment_method_type: str = "card"  # bacs_debit / sepa_debit for a failed debit
 
     def to_stripe(self) -> dict[str, Any]:
         return {
@@ -24,7 +25,12 @@ class PaymentError:
             "network_advice_code": None,
             "network_decline_code": None,
             "param": None,
-            "payment_method_type": "card",
+            "payment_intent": None,
+            "payment_method": None,  # Stripe embeds the PaymentMethod; the fake has none
+            "payment_method_type": self.payment_method_type,
+            "request_log_url": None,
+            "setup_intent": None,
+            "source": None,
             "type": self.type,
         }
 
@@ -158,6 +164,7 @@ class Charge:
                 "network_status": "approved_by_network" if succeeded else "declined_by_network",
                 "reason": None if succeeded else self.failure_code,
                 "risk_level": "normal",
+                "risk_score": 20,
                 "seller_message": "Payment complete." if succeeded else "The bank declined.",
                 "type": "authorized" if succeeded else "issuer_declined",
             },
@@ -171,12 +178,6 @@ class Charge:
             "receipt_number": None,
             "receipt_url": None,
             "refunded": False,
-            "refunds": {
-                "object": "list",
-                "data": [],
-                "has_more": False,
-                "url": f"/v1/charges/{self.id}/refunds",
-            },
             "review": None,
             "shipping": None,
             "source": None,
@@ -189,19 +190,66 @@ class Charge:
             "transfer_group": None,
         }
 
+    def refunds(self) -> dict[str, Any]:
+        """Stripe lists a charge's refunds only when ``refunds`` is expanded; none here."""
+        return {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/charges/{self.id}/refunds",
+        }
+
     def _method_details(self) -> dict[str, Any]:
         if self.method_type == "card":
-            return {
-                "type": "card",
-                "card": {
-                    "brand": "visa",
-                    "country": "US",
-                    "exp_month": 12,
-                    "exp_year": 2034,
-                    "funding": "credit",
-                    "last4": self.card_last4,
-                    "network": "visa",
-                    "three_d_secure": None,
-                },
-            }
-        return {"type": self.method_type, self.method_type: {"last4": self.card_last4}}
+            return {"type": "card", "card": self._card_details()}
+        details: dict[str, Any] = {
+            "expected_debit_date": None,
+            "fingerprint": f"fp_{self.payment_method[-16:]}",
+            "last4": self.card_last4,
+            "mandate": None,
+        }
+        if self.method_type == "bacs_debit":
+            details["sort_code"] = "108800"
+        elif self.method_type == "sepa_debit":
+            details.update(bank_code="37040044", branch_code=None, country="DE")
+        return {"type": self.method_type, self.method_type: details}
+
+    def _card_details(self) -> dict[str, Any]:
+        succeeded = self.status == "succeeded"
+        return {
+            "amount_authorized": self.amount if succeeded else None,
+            "authorization_code": None,
+            "brand": "visa",
+            "capture_before": None,
+            "checks": {
+                "address_line1_check": None,
+                "address_postal_code_check": None,
+                "cvc_check": "pass",
+            },
+            "country": "US",
+            "description": None,
+            "electronic_commerce_indicator": None,
+            "exp_month": 12,
+            "exp_year": 2034,
+            "extended_authorization": {"status": "disabled"},
+            "fingerprint": f"fp_{self.payment_method[-16:]}",
+            "funding": "credit",
+            "iin": None,
+            "incremental_authorization": {"status": "unavailable"},
+            "installments": None,
+            "issuer": None,
+            "last4": self.card_last4,
+            "mandate": None,
+            "moto": None,
+            "multicapture": {"status": "unavailable"},
+            "network": "visa",
+            "network_token": {"used": False},
+            "network_transaction_id": None,
+            "overcapture": {"maximum_amount_capturable": self.amount, "status": "unavailable"},
+            "regulated_status": "unregulated",
+            "setup_credential_usage": None,
+            "stored_credential_usage": None,
+            "three_d_secure": None,
+            "transaction_link_id": None,
+            "wallet": None,
+        }
