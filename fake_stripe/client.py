@@ -77,7 +77,7 @@ class PendingDelivery:
     object_id: str | None
     endpoint_id: str
     endpoint_url: str
-    state: str  # scheduled | in_flight | held | waiting
+    state: str  # scheduled | in_flight | held | waiting (reorder) | released
     attempts: int
     due: float | None
     waiting_for: str | None
@@ -117,6 +117,14 @@ class Settled:
     held: int
     scheduled: int
     next_due: float | None
+
+
+@dataclass(frozen=True)
+class RolledSecret:
+    id: str  # the endpoint's
+    secret: str  # the new signing secret
+    signing_secrets: list[str]  # every secret that signs now: the new one first
+    previous_secret_expires_at: float | None  # fake time; None when the old one stopped at once
 
 
 class FakeStripeControl:
@@ -176,6 +184,13 @@ class FakeStripeControl:
         }
         return FaultRule.from_json(self._call("POST", "/faults", body))
 
+    def add_fault_rule(self, rule: dict[str, Any]) -> FaultRule:
+        """A rule as data: ``{action, match, times, params, probability}``."""
+        return FaultRule.from_json(self._call("POST", "/faults", rule))
+
+    def fault(self, rule_id: str) -> FaultRule:
+        return FaultRule.from_json(self._call("GET", f"/faults/{rule_id}"))
+
     def faults(self) -> list[FaultRule]:
         return [FaultRule.from_json(rule) for rule in self._call("GET", "/faults")["data"]]
 
@@ -196,12 +211,19 @@ class FakeStripeControl:
         return Clock(**self._call("GET", "/clock"))
 
     def advance(
-        self, *, seconds: float = 0, minutes: float = 0, hours: float = 0, days: float = 0
+        self,
+        *,
+        seconds: float = 0,
+        minutes: float = 0,
+        hours: float = 0,
+        days: float = 0,
+        timeout: float = 30.0,
     ) -> Clock:
         """Move fake time forward, running every retry, delay, expiry and settlement due on
-        the way; returns when that work is done."""
+        the way; returns when that work is done (``timeout``: real seconds to wait for it)."""
         total = seconds + 60 * minutes + 3600 * hours + 86400 * days
-        return Clock(**self._call("POST", "/clock/advance", {"seconds": total}))
+        body = {"seconds": total, "timeout": timeout}
+        return Clock(**self._call("POST", "/clock/advance", body))
 
     # -- deliveries ----------------------------------------------------------------------------
 
@@ -279,13 +301,15 @@ class FakeStripeControl:
 
     # -- webhook endpoints ---------------------------------------------------------------------
 
-    def roll_secret(self, endpoint_id: str, *, overlap_seconds: float = 86400) -> dict[str, Any]:
-        """A new signing secret; the old one keeps signing (a second ``v1``) for the overlap."""
-        return self._call(
+    def roll_secret(self, endpoint_id: str, *, overlap_seconds: float = 86400) -> RolledSecret:
+        """A new signing secret; the old one keeps signing (a second ``v1``) for
+        ``overlap_seconds`` of fake time (0: it stops at once)."""
+        data = self._call(
             "POST",
             f"/webhook_endpoints/{endpoint_id}/roll_secret",
             {"overlap_seconds": overlap_seconds},
         )
+        return RolledSecret(**data)
 
     # -- plumbing ------------------------------------------------------------------------------
 

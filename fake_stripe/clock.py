@@ -11,11 +11,14 @@ import asyncio
 import contextlib
 import heapq
 import itertools
+import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 Action = Callable[[], Awaitable[None] | None]
+log = logging.getLogger("fake_stripe.clock")
 
 
 class FakeClock:
@@ -33,6 +36,12 @@ class FakeClock:
     def jump_to(self, fake_time: float) -> None:
         """Move forward to ``fake_time``; never backwards."""
         self.offset = max(self.offset, fake_time - self._wall())
+
+    def raise_offset_to(self, offset: float) -> None:
+        """Make the offset ``offset`` unless it is already larger; never backwards."""
+        if not math.isfinite(offset):
+            raise ValueError("the clock's offset must be a finite number of seconds")
+        self.offset = max(self.offset, offset)
 
     def reset(self) -> None:
         self.offset = 0.0
@@ -110,7 +119,11 @@ class Scheduler:
             if timer.cancelled:
                 continue
             fired += 1
-            result = timer.action()
+            try:
+                result = timer.action()
+            except Exception:  # one broken timer must not stop the clock or fail a settle
+                log.exception("timer %r failed", timer.label)
+                continue
             if result is not None:
                 self.start(timer.label, result)
         return fired
@@ -134,16 +147,19 @@ class Scheduler:
                 await asyncio.sleep(0)
 
     async def advance(self, seconds: float, timeout: float) -> None:
-        """Move fake time forward by ``seconds``, running each timer due on the way in order."""
-        if seconds < 0:
-            raise ValueError("time never runs backwards")
+        """Add ``seconds`` to the clock's offset, running each timer due on the way in order
+        (and the work it starts) before moving past it."""
+        if not math.isfinite(seconds) or seconds < 0:
+            raise ValueError("time never runs backwards: seconds must be finite and >= 0")
+        target_offset = self.clock.offset + seconds
         target = self.clock.now() + seconds
         deadline = time.monotonic() + timeout
         await self.settle(timeout)
         while (nxt := self._next_due()) is not None and nxt <= target:
             self.clock.jump_to(nxt)
             await self.settle(max(0.0, deadline - time.monotonic()))
-        self.clock.jump_to(target)
+        # exactly ``seconds`` more than before, however long the work on the way took
+        self.clock.raise_offset_to(target_offset)
         await self.settle(max(0.0, deadline - time.monotonic()))
 
     def reset(self) -> None:
@@ -172,6 +188,8 @@ class Scheduler:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.error("work %r failed", task.get_name(), exc_info=error)
         self._poke()
 
     def _poke(self) -> None:

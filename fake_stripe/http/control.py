@@ -6,11 +6,13 @@ JSON in, JSON out; errors are ``{"error": {"message": ...}}`` with a 4xx status.
 from __future__ import annotations
 
 import json
+import logging
+import math
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Match, Route
 
 from fake_stripe import checkout, event_log, webhook_endpoints
 from fake_stripe.clock import SettleTimeout
@@ -25,7 +27,9 @@ from fake_stripe.payments import (
 from fake_stripe.service import FakeStripe
 from fake_stripe.webhooks.faults import FaultSpecError
 
+log = logging.getLogger("fake_stripe.control")
 DEFAULT_WAIT = 30.0
+MAX_ADVANCE = 10 * 366 * 24 * 60 * 60  # seconds: ten years is further than any test needs
 
 
 class ControlError(Exception):
@@ -45,19 +49,53 @@ async def _json(request: Request) -> dict[str, Any]:
     if not body.strip():
         return {}
     try:
-        data = json.loads(body)
-    except json.JSONDecodeError as error:
+        data = json.loads(body, parse_constant=_not_a_number)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ControlError(f"body is not JSON: {error}") from None
     if not isinstance(data, dict):
         raise ControlError("body must be a JSON object")
     return data
 
 
-def _number(data: dict[str, Any], key: str, default: float | None = None) -> float:
+def _not_a_number(constant: str) -> None:
+    raise ControlError(f"body is not JSON: {constant} is not a number JSON allows")
+
+
+def _number(
+    data: dict[str, Any],
+    key: str,
+    default: float | None = None,
+    *,
+    minimum: float = 0.0,
+    maximum: float = math.inf,
+    positive: bool = False,
+) -> float:
+    """A finite number of seconds from ``minimum`` (exclusive when ``positive``) to
+    ``maximum``."""
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ControlError(f"{key} must be a number of seconds")
-    return float(value)
+    number = float(value)
+    too_small = number <= minimum if positive else number < minimum
+    if not math.isfinite(number) or too_small or number > maximum:
+        bound = f"more than {minimum:g}" if positive else f"at least {minimum:g}"
+        upper = f" and at most {maximum:g}" if math.isfinite(maximum) else ""
+        raise ControlError(f"{key} must be {bound}{upper} seconds; got {value!r}")
+    return number
+
+
+def _text(data: dict[str, Any], key: str, default: str | None = None) -> str | None:
+    value = data.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(f"{key} must be a string")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str, default: bool) -> bool:
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ControlError(f"{key} must be true or false")
+    return value
 
 
 def control(handler: Any) -> Any:
@@ -70,6 +108,10 @@ def control(handler: Any) -> Any:
             return JSONResponse(error.to_json(), status_code=error.status)
         except FaultSpecError as error:
             return JSONResponse({"error": {"message": str(error)}}, status_code=400)
+        except Exception:  # a bug in the fake: say so in JSON, keep serving
+            log.exception("internal error on %s %s", request.method, request.url.path)
+            message = "internal error in the fake (see its log)"
+            return JSONResponse({"error": {"message": message}}, status_code=500)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -82,7 +124,7 @@ async def reset(request: Request, fake: FakeStripe) -> Any:
     seed = data.get("seed")
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise ControlError("seed must be a whole number")
-    fake.reset(seed=seed, keep_endpoints=not data.get("endpoints", False))
+    fake.reset(seed=seed, keep_endpoints=not _flag(data, "endpoints", False))
     return {"reset": True, "seed": fake.account.seed, "endpoints": len(fake.account.endpoints)}
 
 
@@ -133,13 +175,15 @@ async def get_clock(request: Request, fake: FakeStripe) -> Any:
 
 async def advance_clock(request: Request, fake: FakeStripe) -> Any:
     data = await _json(request)
-    seconds = _number(data, "seconds")
-    if seconds < 0:
-        raise ControlError("time never runs backwards: seconds must be >= 0")
+    if "seconds" not in data:
+        raise ControlError("seconds is required: how far to move the clock forward")
+    seconds = _number(data, "seconds", maximum=MAX_ADVANCE)  # time never runs backwards
+    timeout = _number(data, "timeout", DEFAULT_WAIT, positive=True)
     try:
-        await fake.scheduler.advance(seconds, timeout=_number(data, "timeout", DEFAULT_WAIT))
+        await fake.scheduler.advance(seconds, timeout=timeout)
     except SettleTimeout as error:
-        raise ControlError(f"advanced, but work was still running: {error}", 504) from None
+        message = f"the clock stopped at {fake.clock.now():.3f}, short of the target: {error}"
+        raise ControlError(message, 504) from None
     return _clock_json(fake)
 
 
@@ -160,9 +204,9 @@ async def list_deliveries(request: Request, fake: FakeStripe) -> Any:
 async def settle(request: Request, fake: FakeStripe) -> Any:
     data = await _json(request)
     try:
-        await fake.scheduler.settle(_number(data, "timeout", DEFAULT_WAIT))
+        await fake.scheduler.settle(_number(data, "timeout", DEFAULT_WAIT, positive=True))
     except SettleTimeout as error:
-        raise ControlError(str(error), 504) from None
+        raise ControlError(f"not settled: {error}", 504) from None
     pending = fake.dispatcher.pending()
     return {
         "settled": True,
@@ -181,38 +225,44 @@ async def release(request: Request, fake: FakeStripe) -> Any:
         released = fake.dispatcher.release(ids)
     except KeyError as error:
         raise ControlError(f"no held delivery {error.args[0]}", 404) from None
+    except ValueError as error:
+        raise ControlError(str(error)) from None
     return {"released": [d.id for d in released]}
 
 
 async def pay(request: Request, fake: FakeStripe) -> Any:
     data = await _json(request)
     session_id = request.path_params["id"]
-    method = data.get("method", "card")
+    method = _text(data, "method") or "card"
+    email, name = _text(data, "email"), _text(data, "name")
+    three_d_secure = _text(data, "three_d_secure")
+    if three_d_secure not in (None, "pass", "fail"):
+        raise ControlError('three_d_secure must be "pass", "fail" or null')
     payment: CardPayment | DebitPayment
     if method == "card":
         payment = CardPayment(
-            number=str(data.get("card", "4242424242424242")),
-            expiry=str(data.get("expiry", "12/34")),
-            cvc=str(data.get("cvc", "123")),
-            email=data.get("email"),
-            name=data.get("name"),
+            number=_text(data, "card", "4242424242424242") or "",
+            expiry=_text(data, "expiry", "12/34") or "",
+            cvc=_text(data, "cvc", "123") or "",
+            email=email,
+            name=name,
         )
     else:
         payment = DebitPayment(
             method=str(method),
-            account_number=str(data.get("account_number", "00012345")),
-            email=data.get("email"),
-            name=data.get("name"),
+            account_number=_text(data, "account_number", "00012345") or "",
+            email=email,
+            name=name,
         )
+    wait = _flag(data, "wait_for_webhook", True)
     outcome = pay_session(
         fake.account, session_id, payment, settle_after=fake.settings.settle_after
     )
-    three_d_secure = data.get("three_d_secure")
-    if outcome.status == "requires_action" and three_d_secure in ("pass", "fail"):
+    if outcome.status == "requires_action" and three_d_secure is not None:
         first_events = outcome.events
         outcome = complete_authentication(fake.account, session_id, passed=three_d_secure == "pass")
         outcome.events[:0] = first_events
-    if data.get("wait_for_webhook", True):
+    if wait:
         await wait_for_completed_webhook(fake, outcome)
     return outcome_json(outcome)
 
@@ -238,16 +288,19 @@ def outcome_json(outcome: PaymentOutcome) -> dict[str, Any]:
 
 async def resend(request: Request, fake: FakeStripe) -> Any:
     data = await _json(request)
+    endpoint_id = _text(data, "endpoint")
     event = event_log.get_event(fake.account, request.path_params["id"])
-    deliveries = fake.dispatcher.resend(event, data.get("endpoint"))
+    if endpoint_id is not None:
+        webhook_endpoints.get_endpoint(fake.account, endpoint_id)  # 404 when there is none
+    deliveries = fake.dispatcher.resend(event, endpoint_id)
     if not deliveries:
-        raise ControlError("no endpoint to resend to", 404)
+        raise ControlError(f"no enabled endpoint is subscribed to {event.type}", 404)
     return {"deliveries": [d.id for d in deliveries]}
 
 
 async def roll_secret(request: Request, fake: FakeStripe) -> Any:
     data = await _json(request)
-    overlap = _number(data, "overlap_seconds", 24 * 60 * 60)
+    overlap = _number(data, "overlap_seconds", 24 * 60 * 60, maximum=MAX_ADVANCE)
     endpoint = webhook_endpoints.roll_secret(fake.account, request.path_params["id"], overlap)
     return {
         "id": endpoint.id,
@@ -266,7 +319,24 @@ async def health(request: Request, fake: FakeStripe) -> Any:
     return {"ok": True, "seed": fake.account.seed, "public_url": fake.account.public_url}
 
 
-routes = [
+async def unknown(request: Request) -> Response:
+    """Anything else under ``/_control``: a JSON 405 for a known path, else a JSON 404."""
+    allowed = sorted(
+        method
+        for route in routes
+        if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL
+        for method in route.methods or ()
+        if method != "HEAD"
+    )
+    if allowed:
+        message = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
+        return JSONResponse({"error": {"message": message}}, status_code=405)
+    message = f"no control endpoint {request.method} {request.url.path}"
+    return JSONResponse({"error": {"message": message}}, status_code=404)
+
+
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+routes: list[BaseRoute] = [
     Route("/_control/health", control(health), methods=["GET"]),
     Route("/_control/reset", control(reset), methods=["POST"]),
     Route("/_control/faults", control(list_faults), methods=["GET"]),
@@ -283,4 +353,5 @@ routes = [
     Route("/_control/checkout/sessions/{id}/expire", control(expire), methods=["POST"]),
     Route("/_control/events/{id}/resend", control(resend), methods=["POST"]),
     Route("/_control/webhook_endpoints/{id}/roll_secret", control(roll_secret), methods=["POST"]),
+    Route("/_control/{rest:path}", unknown, methods=ANY_METHOD),
 ]

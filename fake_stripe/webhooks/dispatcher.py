@@ -14,99 +14,22 @@ import json
 import logging
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 
 from fake_stripe.account import Account
+from fake_stripe.clock import Scheduler
 from fake_stripe.objects.events import Event, WebhookEndpoint
 from fake_stripe.webhook_endpoints import signing_secrets
-from fake_stripe.webhooks.faults import (
-    BEFORE_FIRST_ATTEMPT,
-    ON_EVERY_ATTEMPT,
-    FaultBook,
-    FaultRule,
-)
+from fake_stripe.webhooks.faults import ON_SENT_ATTEMPT, ONCE_PER_EVENT, FaultBook, FaultRule
+from fake_stripe.webhooks.records import FINISHED, AttemptRecord, Delivery
 from fake_stripe.webhooks.schedule import RetrySchedule
 from fake_stripe.webhooks.signing import signature_header
 
 log = logging.getLogger("fake_stripe.webhooks")
 
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-FINISHED = ("succeeded", "failed", "dropped")
-
-
-@dataclass
-class AttemptRecord:
-    delivery_id: str
-    event_id: str
-    event_type: str
-    object_id: str | None
-    endpoint_id: str
-    endpoint_url: str
-    attempt: int
-    copy: int  # 0: the delivery itself; 1..n: copies sent by a duplicate fault
-    scheduled_at: float
-    sent_at: float
-    faults: list[str]
-    status_code: int | None = None
-    error: str | None = None
-    duration_ms: float | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "delivery_id": self.delivery_id,
-            "event_id": self.event_id,
-            "event_type": self.event_type,
-            "object_id": self.object_id,
-            "endpoint_id": self.endpoint_id,
-            "endpoint_url": self.endpoint_url,
-            "attempt": self.attempt,
-            "copy": self.copy,
-            "scheduled_at": self.scheduled_at,
-            "sent_at": self.sent_at,
-            "status_code": self.status_code,
-            "error": self.error,
-            "duration_ms": self.duration_ms,
-            "faults": list(self.faults),
-            "succeeded": self.succeeded,
-        }
-
-
-@dataclass
-class Delivery:
-    """One event on its way to one endpoint, across all its attempts."""
-
-    id: str
-    event: Event
-    endpoint: WebhookEndpoint
-    state: str = "scheduled"  # scheduled|in_flight|held|waiting|succeeded|failed|dropped
-    attempts: int = 0
-    due: float | None = None
-    waiting_for: str | None = None  # reorder: the event type that must be delivered first
-    first_faults: list[str] = field(default_factory=list)
-    manual: bool = False  # a resend from the control API: no retries of its own
-    first_answer: asyncio.Future[None] | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "event_id": self.event.id,
-            "event_type": self.event.type,
-            "object_id": self.event.object_id,
-            "endpoint_id": self.endpoint.id,
-            "endpoint_url": self.endpoint.url,
-            "state": self.state,
-            "attempts": self.attempts,
-            "due": self.due,
-            "waiting_for": self.waiting_for,
-            "faults": list(self.first_faults),
-        }
+WRONG_SECRET = "whsec_not_the_endpoints_secret_0000000000"  # noqa: S105 (a fault's, on purpose)
 
 
 class Dispatcher:
@@ -126,16 +49,19 @@ class Dispatcher:
         self.attempts: list[AttemptRecord] = []
         self._ids = itertools.count(1)
         self._client: httpx.AsyncClient | None = None
+        self._next_is_copy = False  # the next event published is a reissue fault's copy
         account.on_event(self.publish)
 
     @property
-    def scheduler(self) -> Any:
+    def scheduler(self) -> Scheduler:
         return self.account.scheduler
 
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
             follow_redirects=False,  # a 3xx answer is a failed delivery, as on Stripe
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+            # a fresh connection per attempt: a kept-alive one that the receiver closes while idle
+            # would fail an attempt for a reason no receiver could fix (and make tests flaky)
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
         )
 
     async def close(self) -> None:
@@ -147,15 +73,28 @@ class Dispatcher:
             self._answered(delivery)
         self.deliveries.clear()
         self.attempts.clear()
+        self._next_is_copy = False
         self._ids = itertools.count(1)
 
     # -- from events to deliveries ----------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        for endpoint in list(self.account.endpoints.values()):
-            if endpoint.subscribed_to(event.type):
-                event.awaiting_endpoints.add(endpoint.id)
-                self._begin(self._new_delivery(event, endpoint))
+        is_copy, self._next_is_copy = self._next_is_copy, False
+        targets = [e for e in self.account.endpoints.values() if e.subscribed_to(event.type)]
+        deliveries = []
+        for endpoint in targets:
+            event.awaiting_endpoints.add(endpoint.id)
+            deliveries.append(self._new_delivery(event, endpoint))
+        # a reissue is decided once per event (not per endpoint), and never for a copy
+        reissue = not is_copy and any(
+            self.faults.take(ONCE_PER_EVENT, event, endpoint, 1) for endpoint in targets
+        )
+        marks = ["reissue"] if reissue else ["reissued_copy"] if is_copy else []
+        for delivery in deliveries:
+            self._begin(delivery, marks)
+        if reissue:
+            self._next_is_copy = True  # account.reissue publishes the copy before it returns
+            self.account.reissue(event)
 
     def _new_delivery(
         self, event: Event, endpoint: WebhookEndpoint, manual: bool = False
@@ -165,13 +104,13 @@ class Dispatcher:
         self.deliveries[delivery.id] = delivery
         return delivery
 
-    def _begin(self, delivery: Delivery) -> None:
-        rules = self.faults.take(BEFORE_FIRST_ATTEMPT, delivery.event, delivery.endpoint, 1)
-        delivery.first_faults = [rule.action for rule in rules]
-        for rule in rules:
-            if rule.action == "reissue":
-                self.account.reissue(delivery.event)
-        now = self.account.clock.now()
+    def _begin(self, delivery: Delivery, marks: list[str]) -> None:
+        event, endpoint, now = delivery.event, delivery.endpoint, self.account.clock.now()
+        # a delay is taken only for a delivery no hold or reorder keeps back
+        rules = self.faults.take(("hold", "reorder"), event, endpoint, 1) or self.faults.take(
+            ("delay",), event, endpoint, 1
+        )
+        delivery.first_faults = marks + [rule.action for rule in rules]
         reorder = next((r for r in rules if r.action == "reorder"), None)
         if any(rule.action == "hold" for rule in rules):
             delivery.state = "held"
@@ -197,29 +136,34 @@ class Dispatcher:
     async def _attempt(self, delivery: Delivery) -> None:
         if delivery.state != "scheduled" or delivery.id not in self.deliveries:
             return  # reset, or already delivered by a resend
+        endpoint = delivery.endpoint
+        if self.account.endpoints.get(endpoint.id) is not endpoint or endpoint.status != "enabled":
+            log.info("not sending %s: endpoint %s deleted or disabled", delivery.id, endpoint.id)
+            delivery.state = "cancelled"
+            self._answered(delivery)
+            return
         delivery.state = "in_flight"
         delivery.attempts += 1
         attempt = delivery.attempts
-        rules = self.faults.take(ON_EVERY_ATTEMPT, delivery.event, delivery.endpoint, attempt)
-        names = (delivery.first_faults if attempt == 1 else []) + [r.action for r in rules]
-        drop = any(rule.action == "drop" for rule in rules)
-        fail = next((rule for rule in rules if rule.action == "fail"), None)
-        duplicates = [rule for rule in rules if rule.action == "duplicate"]
-        if drop:
-            record = self._record(delivery, attempt, 0, names)
+        event, names = delivery.event, list(delivery.first_faults if attempt == 1 else [])
+        if self.faults.take(("drop",), event, endpoint, attempt):
+            record = self._record(delivery, attempt, 0, [*names, "drop"])
             record.error = "dropped by fault: never delivered, never retried"
             self._log(record)
             delivery.state = "dropped"
             self._answered(delivery)
             return
-        if fail is not None:
-            record = self._record(delivery, attempt, 0, names)
-            if fail.params["timeout"]:
+        if fails := self.faults.take(("fail",), event, endpoint, attempt):
+            record = self._record(delivery, attempt, 0, [*names, "fail"])
+            if fails[0].params["timeout"]:
                 record.error = f"timed out after {self.timeout:g} s (fault)"
             else:
-                record.status_code = fail.params["status"]
+                record.status_code = fails[0].params["status"]
             self._log(record)
         else:
+            rules = self.faults.take(ON_SENT_ATTEMPT, event, endpoint, attempt)
+            names += [rule.action for rule in rules]
+            duplicates = [rule for rule in rules if rule.action == "duplicate"]
             record = await self._send_with_copies(delivery, attempt, names, rules, duplicates)
         self._after(delivery, record)
 
@@ -266,7 +210,7 @@ class Dispatcher:
             record.status_code = response.status_code
         except httpx.TimeoutException:
             record.error = f"timed out after {self.timeout:g} s"
-        except httpx.HTTPError as error:
+        except Exception as error:  # refused, reset, bad URL...: no answer fails the attempt
             record.error = f"connection failed: {type(error).__name__}: {error}"
         record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
         self._log(record)
@@ -277,7 +221,7 @@ class Dispatcher:
         timestamp = int(time.time())  # the wall clock: receivers check signatures on real time
         for rule in rules:
             if rule.action == "wrong_secret":
-                secrets = ["whsec_not_the_endpoints_secret_0000000000"]
+                secrets = [WRONG_SECRET]
             elif rule.action == "stale_timestamp":
                 timestamp -= int(rule.params["age_seconds"])
         header = signature_header(payload, secrets, timestamp)
@@ -294,7 +238,8 @@ class Dispatcher:
         elif delivery.manual:
             delivery.state = "failed"
         elif (delay := self.schedule.delay_after(record.attempt)) is not None:
-            self._schedule(delivery, self.account.clock.now() + delay)
+            # the schedule counts from the start of the failed attempt, as the log shows it
+            self._schedule(delivery, record.sent_at + delay)
         else:
             delivery.state = "failed"
             log.warning(
@@ -323,6 +268,7 @@ class Dispatcher:
                 and delivery.endpoint is endpoint
                 and delivery.waiting_for == delivered_type
             ):
+                delivery.waiting_for = None
                 self._schedule(delivery, self.account.clock.now())
 
     def _record(
@@ -366,7 +312,7 @@ class Dispatcher:
 
     def release(self, delivery_ids: Iterable[str] | None = None) -> list[Delivery]:
         """Send held or reordered deliveries now, one after another in the order given
-        (creation order when no ids are given)."""
+        (creation order when no ids are given). KeyError names an id that is not held."""
         if delivery_ids is None:
             chosen = [d for d in self.deliveries.values() if d.state in ("held", "waiting")]
         else:
@@ -375,12 +321,17 @@ class Dispatcher:
                 delivery = self.deliveries.get(delivery_id)
                 if delivery is None or delivery.state not in ("held", "waiting"):
                     raise KeyError(delivery_id)
+                if delivery in chosen:
+                    raise ValueError(f"{delivery_id} is listed twice")
                 chosen.append(delivery)
         for delivery in chosen:
             delivery.state = "released"
+            delivery.waiting_for = None
 
         async def in_order() -> None:
             for delivery in chosen:
+                if delivery.state != "released":
+                    continue  # delivered meanwhile by a resend
                 delivery.state = "scheduled"
                 delivery.due = self.account.clock.now()
                 await self._attempt(delivery)

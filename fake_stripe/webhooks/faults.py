@@ -2,36 +2,36 @@
 
 ``{id, action, match: {event_type?, object_id?, endpoint?}, times, params, probability?}``
 
-Actions that shape a delivery before its first attempt: ``delay`` (``seconds`` of fake time),
-``hold`` (until released), ``reorder`` (until an event of type ``after`` has been delivered to
-the same endpoint), ``reissue`` (the same change again under a new event id). Actions on every
-attempt: ``drop`` (lost, never retried), ``fail`` (as if the endpoint answered ``status`` or
-timed out), ``duplicate`` (``count`` extra copies, ``concurrent`` or one after another),
-``corrupt_signature``, ``stale_timestamp`` (signed ``age_seconds`` in the past),
-``wrong_secret``. ``times`` bounds how many deliveries a rule touches (null: no bound).
-Probabilistic rules decide from (seed, rule id, event id, attempt), never from a shared random
-stream, so a seed gives the same faults however deliveries interleave.
+Once per event: ``reissue`` (the same change again under a new event id, sent to every
+subscribed endpoint; a copy is never reissued again). Before a delivery's first attempt:
+``delay`` (``seconds`` of fake time), ``hold`` (until released through the control API),
+``reorder`` (until the next event of type ``after`` has been delivered to the same endpoint).
+On every attempt: ``drop`` (lost, never retried), ``fail`` (as if the endpoint answered
+``status``, a non-2xx, or timed out), ``duplicate`` (``count`` extra copies, ``concurrent`` or
+one after another), ``corrupt_signature``, ``stale_timestamp`` (signed ``age_seconds`` in the
+past), ``wrong_secret``. ``times`` bounds how many times a rule applies (an event, a delivery,
+an attempt, by phase; null: no bound). Probabilistic rules decide from (seed, rule id, event
+id, attempt), never from a shared random stream, so a seed gives the same faults however
+deliveries interleave. Durations are seconds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_stripe.objects.events import Event, WebhookEndpoint
 
-BEFORE_FIRST_ATTEMPT = ("delay", "hold", "reorder", "reissue")
-ON_EVERY_ATTEMPT = (
-    "drop",
-    "fail",
-    "duplicate",
-    "corrupt_signature",
-    "stale_timestamp",
-    "wrong_secret",
-)
-ACTIONS = BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
+ONCE_PER_EVENT = ("reissue",)
+BEFORE_FIRST_ATTEMPT = ("delay", "hold", "reorder")
+# on every attempt: first whether it is lost, then whether it fails, and only for an attempt
+# actually sent, how (so a rule is never used up on an attempt it could not touch)
+ON_SENT_ATTEMPT = ("duplicate", "corrupt_signature", "stale_timestamp", "wrong_secret")
+ON_EVERY_ATTEMPT = ("drop", "fail", *ON_SENT_ATTEMPT)
+ACTIONS = ONCE_PER_EVENT + BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
 
 
 class FaultSpecError(ValueError):
@@ -129,9 +129,14 @@ class FaultBook:
         return taken
 
     def _chance(self, rule: FaultRule, event: Event, attempt: int) -> bool:
-        digest = hashlib.sha256(f"{self.seed}:{rule.id}:{event.id}:{attempt}".encode()).digest()
-        draw = int.from_bytes(digest[:8], "big") / 2**64
-        return draw < (rule.probability or 0.0)
+        return draw(self.seed, rule.id, event.id, attempt) < (rule.probability or 0.0)
+
+
+def draw(seed: int, rule_id: str, event_id: str, attempt: int) -> float:
+    """A number in [0, 1) fixed by its inputs alone: no shared random stream, so the order in
+    which deliveries happen cannot change a decision."""
+    digest = hashlib.sha256(f"{seed}:{rule_id}:{event_id}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:
@@ -143,16 +148,18 @@ def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:
     action = spec.get("action")
     if action not in ACTIONS:
         raise FaultSpecError(f"action must be one of {', '.join(ACTIONS)}; got {action!r}")
-    match = _match(spec.get("match") or {})
+    match = _match({} if spec.get("match") is None else spec["match"])
     times = spec.get("times")
     if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
         raise FaultSpecError("times must be a positive whole number, or null for no bound")
     probability = spec.get("probability")
     if probability is not None and (
-        not isinstance(probability, int | float) or not 0 <= probability <= 1
+        not isinstance(probability, int | float)
+        or isinstance(probability, bool)
+        or not 0 <= probability <= 1
     ):
         raise FaultSpecError("probability must be a number from 0 to 1")
-    params = _params(action, spec.get("params") or {})
+    params = _params(action, {} if spec.get("params") is None else spec["params"])
     return FaultRule(rule_id, action, match, times, params, probability)
 
 
@@ -191,9 +198,13 @@ def _params(action: str, raw: Any) -> dict[str, Any]:
             raise FaultSpecError(f"{action} needs params.{name}")
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise FaultSpecError(f"params.{name} of {action} has the wrong type")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FaultSpecError(f"params.{name} of {action} must be a finite number")
         params[name] = value
-    if action == "fail" and not 100 <= params["status"] <= 599:
-        raise FaultSpecError("params.status of fail must be an HTTP status from 100 to 599")
+    if action == "fail" and not (100 <= params["status"] <= 599 and params["status"] // 100 != 2):
+        raise FaultSpecError(
+            "params.status of fail must be an HTTP status from 100 to 599 outside 2xx"
+        )
     if action == "duplicate" and not 1 <= params["count"] <= 50:
         raise FaultSpecError("params.count of duplicate must be from 1 to 50")
     if action == "delay" and params["seconds"] <= 0:

@@ -2,7 +2,14 @@
 
 Stripe does not publish its intervals: test mode retries three times over a few hours, live mode
 for up to three days with exponential backoff. These schedules model that; both are data, and
-``--retry-schedule 60,300,900`` (seconds after each failed attempt) replaces them.
+``--retry-schedule 60,300,900`` (or ``Settings(retry_schedule=parse_schedule("60,300,900"))``)
+replaces them. Each delay counts from the start of the failed attempt, on the fake clock, so the
+delivery log shows ``scheduled_at`` of attempt n+1 = ``sent_at`` of attempt n + delay n.
+
+| schedule | retries after attempt 1, 2, ... | last try after the first |
+| --- | --- | --- |
+| test | 5 min, 30 min, 2 h | 2 h 35 min |
+| live | 5 min, 30 min, 1 h, 2 h, 4 h, then 8 h x 8 | 71 h 35 min (about 3 days) |
 """
 
 from __future__ import annotations

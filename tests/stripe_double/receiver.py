@@ -48,6 +48,8 @@ class Receiver:
         self.received: list[Received] = []
         self._answers: deque[Answer] = deque()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
         sock = bind("127.0.0.1", 0)
         self.url = base_url_of(sock) + "/webhooks/stripe"
         app = Starlette(routes=[Route("/webhooks/stripe", self._handle, methods=["POST"])])
@@ -65,7 +67,10 @@ class Receiver:
         self._thread.join(timeout=10)
 
     def reset(self, secret: str | None = None) -> None:
-        with self._lock:
+        """Forget everything; first wait (up to 10 s) for requests still being answered, so a
+        slow answer from the last test cannot land in the next one's records."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=10)
             self.secret = secret
             self.received.clear()
             self._answers.clear()
@@ -82,8 +87,19 @@ class Receiver:
         body = await request.body()
         signature = request.headers.get("stripe-signature", "")
         with self._lock:
+            self._in_flight += 1
             answer = self._answers.popleft() if self._answers else Answer()
             secret = self.secret
+        try:
+            return await self._answer(body, signature, answer, secret)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    async def _answer(
+        self, body: bytes, signature: str, answer: Answer, secret: str | None
+    ) -> PlainTextResponse:
         event: Any = None
         error = None
         try:
