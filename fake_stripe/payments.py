@@ -8,6 +8,7 @@ through exactly the code a person's does. Paying a session twice is impossible: 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Literal
 
 from fake_stripe.account import Account
@@ -78,6 +79,7 @@ def pay_session(
     settle_after: float = DEFAULT_SETTLE_AFTER,
 ) -> PaymentOutcome:
     session = _open_session(account, session_id)
+    session.awaiting_authentication = None  # a new attempt replaces any open 3-D Secure challenge
     email = payment.email or session.customer_email
     if not email or "@" not in email:
         return PaymentOutcome("invalid", session, "Your email address is incomplete.", "email")
@@ -92,14 +94,15 @@ def pay_session(
         else:
             if "card" not in session.payment_method_types:
                 raise InvalidCard("method", "Cards are not offered by this session.")
-            card = parse_card(payment.number, payment.expiry, payment.cvc)
+            today = datetime.fromtimestamp(account.clock.now(), UTC)  # expiry on the fake clock
+            card = parse_card(payment.number, payment.expiry, payment.cvc, today=today)
     except InvalidCard as invalid:
         return PaymentOutcome("invalid", session, invalid.message, invalid.field)
     events: list[Event] = []
     if isinstance(payment, DebitPayment):
         return _start_debit(account, session, payment, email, will_succeed, settle_after, events)
     behaviour, decline = card.behaviour()
-    intent = _intent_for(account, session, "card", email, events)
+    intent = _intent_for(account, session, email, events)
     if behaviour is CardBehaviour.REQUIRES_3DS:
         intent.status = "requires_action"
         session.awaiting_authentication = _Pending3DS(card, email, payment.name)
@@ -139,8 +142,10 @@ def settle_debit(account: Account, intent_id: str, *, succeeded: bool) -> None:
     intent = account.payment_intents.get(intent_id)
     if intent is None or intent.status != "processing":
         return
-    session = next(s for s in account.sessions.values() if s.payment_intent == intent_id)
-    charge = account.charges[intent.latest_charge or ""]
+    session = next((s for s in account.sessions.values() if s.payment_intent == intent_id), None)
+    charge = account.charges.get(intent.latest_charge or "")
+    if session is None or charge is None:
+        return  # the account was reset since the debit started
     if succeeded:
         intent.status = "succeeded"
         charge.status = "succeeded"
@@ -150,7 +155,9 @@ def settle_debit(account: Account, intent_id: str, *, succeeded: bool) -> None:
         account.emit("checkout.session.async_payment_succeeded", session.to_stripe())
     else:
         intent.status = "requires_payment_method"
-        intent.last_payment_error = _error(DEBIT_FAILED, "invalid_request_error")
+        intent.last_payment_error = _error(
+            DEBIT_FAILED, "invalid_request_error", charge.method_type
+        )
         charge.status = "failed"
         charge.failure_code = DEBIT_FAILED.decline_code
         charge.failure_message = DEBIT_FAILED.message
@@ -171,7 +178,7 @@ def _open_session(account: Account, session_id: str) -> CheckoutSession:
 
 
 def _intent_for(
-    account: Account, session: CheckoutSession, method: str, email: str, events: list[Event]
+    account: Account, session: CheckoutSession, email: str, events: list[Event]
 ) -> PaymentIntent:
     """One PaymentIntent per session, created at the first attempt and reused after a decline.
 
@@ -185,7 +192,7 @@ def _intent_for(
         created=account.now(),
         amount=session.amount_total,
         currency=session.currency,
-        payment_method_types=[method],
+        payment_method_types=list(session.payment_method_types),  # as Checkout creates it
         payment_method=None,
         status="requires_payment_method",
         metadata=dict(session.payment_intent_metadata),
@@ -209,7 +216,6 @@ def _new_charge(
 ) -> Charge:
     payment_method = account.ids.new("payment_method")
     intent.payment_method = payment_method
-    intent.payment_method_types = [method]
     charge = Charge(
         id=account.ids.new("charge"),
         created=account.now(),
@@ -260,10 +266,15 @@ def _decline(
     decline: Decline,
     events: list[Event],
 ) -> PaymentOutcome:
+    intent.status = "requires_payment_method"
+    if decline is AUTHENTICATION_FAILED:
+        # the bank never saw a charge: Stripe records no Charge for a failed 3-D Secure check
+        intent.last_payment_error = _error(decline, "invalid_request_error")
+        events.append(account.emit("payment_intent.payment_failed", intent.to_stripe()))
+        return PaymentOutcome("declined", session, decline.message, "number", events=events)
     charge = _new_charge(account, intent, "card", last4, email, name, "failed")
     charge.failure_code = decline.decline_code or decline.code
     charge.failure_message = decline.message
-    intent.status = "requires_payment_method"
     intent.last_payment_error = _error(decline, "card_error")
     events.append(account.emit("payment_intent.payment_failed", intent.to_stripe()))
     events.append(account.emit("charge.failed", charge.to_stripe()))
@@ -279,7 +290,7 @@ def _start_debit(
     settle_after: float,
     events: list[Event],
 ) -> PaymentOutcome:
-    intent = _intent_for(account, session, payment.method, email, events)
+    intent = _intent_for(account, session, email, events)
     charge = _new_charge(
         account, intent, payment.method, payment.account_number[-4:], email, payment.name, "pending"
     )
@@ -297,5 +308,5 @@ def _start_debit(
     return PaymentOutcome("processing", session, events=events)
 
 
-def _error(decline: Decline, error_type: str) -> PaymentError:
-    return PaymentError(decline.code, decline.message, decline.decline_code, error_type)
+def _error(decline: Decline, error_type: str, method: str = "card") -> PaymentError:
+    return PaymentError(decline.code, decline.message, decline.decline_code, error_type, method)
