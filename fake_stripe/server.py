@@ -6,7 +6,6 @@ import asyncio
 import logging
 import socket
 import threading
-import time
 from types import TracebackType
 
 import uvicorn
@@ -44,8 +43,12 @@ class FakeStripeServer:
         self._socket = bind(host, port)
         self.base_url = base_url_of(self._socket)
         self.state = FakeStripe(self.settings, self.base_url)
+        self._ready = threading.Event()
         config = uvicorn.Config(
-            create_app(self.state), log_config=None, access_log=False, lifespan="on"
+            create_app(self.state, on_ready=self._ready.set),
+            log_config=None,
+            access_log=False,
+            lifespan="on",
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
@@ -53,11 +56,9 @@ class FakeStripeServer:
     def start(self) -> str:
         self._thread = threading.Thread(target=self._run, name="fake-stripe", daemon=True)
         self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake_stripe did not start; see its log")
-            time.sleep(0.01)
+        # the socket is bound and listening already: once the app has started, requests are served
+        if not self._ready.wait(STARTUP_TIMEOUT) or not self._thread.is_alive():
+            raise RuntimeError("fake_stripe did not start; see its log")
         return self.base_url
 
     def _run(self) -> None:

@@ -57,10 +57,9 @@ class Receiver:
         self._thread = threading.Thread(
             target=lambda: asyncio.run(self._server.serve(sockets=[sock])), daemon=True
         )
+        # no need to wait for it: the socket already listens, so early deliveries queue in its
+        # backlog until the server accepts them
         self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
 
     def stop(self) -> None:
         self._server.should_exit = True
