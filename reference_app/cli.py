@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
 import psycopg
 
 from reference_app import settings
+from reference_app.defects import CATALOGUE, PRESETS, Defects, UnknownDefect
 from reference_app.ledger import LedgerError, add_wallet_credits
 from reference_app.migrate import apply_migrations
 from reference_app.money import format_pence
 from reference_app.seed import apply_seed
 
+SERVICE_COMMANDS = ("web", "worker", "reconcile")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "defects":
+        return _defects()
+    if args.command in SERVICE_COMMANDS:
+        return _service(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     database_url = args.database_url or settings.database_url()
     if not database_url:
@@ -29,6 +37,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return result
+
+
+def _service(args: argparse.Namespace) -> int:
+    """web, worker, reconcile: configured from the environment (AppSettings.from_env)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    environ = dict(os.environ)
+    if args.defect:
+        names = [*filter(None, environ.get("WALLET_DEFECTS", "").split(",")), *args.defect]
+        environ["WALLET_DEFECTS"] = ",".join(names)
+    try:
+        app_settings = settings.AppSettings.from_env(environ)
+        Defects(app_settings.defects)  # refuse unknown names before starting anything
+    except (settings.SettingsError, UnknownDefect) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "web":
+        import uvicorn
+
+        from reference_app.web.app import create_app
+
+        uvicorn.run(create_app(app_settings), host=args.host, port=args.port, log_config=None)
+        return 0
+    if args.command == "worker":
+        from reference_app.worker import run_worker
+
+        run_worker(app_settings)
+        return 0
+    from reference_app.db import open_pool
+    from reference_app.reconcile import reconcile
+    from reference_app.runtime import Runtime
+    from reference_app.stripe_gateway import StripeGateway, make_client
+
+    pool = open_pool(app_settings.database_url)
+    try:
+        runtime = Runtime(
+            app_settings,
+            pool,
+            StripeGateway(make_client(app_settings)),
+            Defects(app_settings.defects),
+        )
+        report = reconcile(runtime)
+    finally:
+        pool.close()
+    print(
+        f"reconciled {report.sessions_seen} session(s): {len(report.credited)} credited now,"
+        f" {len(report.failed)} failed"
+    )
+    for session_id, reason in report.failed.items():
+        print(f"  {session_id}: {reason}")
+    return 1 if report.failed else 0
+
+
+def _defects() -> int:
+    print(f"{'defect':<28} {'stage':<11} symptom")
+    for defect in CATALOGUE:
+        print(f"{defect.name:<28} {defect.stage:<11} {defect.symptom}")
+    for preset, names in PRESETS.items():
+        print(f"\npreset {preset}: {', '.join(sorted(names))}")
+    return 0
 
 
 def _migrate(args: argparse.Namespace, database_url: str) -> int:
@@ -89,4 +156,22 @@ def _parser() -> argparse.ArgumentParser:
     credit.add_argument("--amount-pence", required=True, type=int, help="whole pence, e.g. 5000")
     credit.add_argument("--reason", required=True, help="why, kept as the ledger row's description")
     credit.set_defaults(run=_credit)
+
+    for name, help_text in [
+        ("web", "run the web app (uvicorn); settings from the environment"),
+        ("worker", "run the queue worker, its heartbeat and the periodic reconciliation sweep"),
+        ("reconcile", "fulfil whatever recent Stripe events show paid but the ledger lacks"),
+    ]:
+        service = commands.add_parser(name, help=help_text, description=help_text)
+        service.add_argument(
+            "--defect",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="switch a defect on (repeatable); see `python -m reference_app defects`",
+        )
+        if name == "web":
+            service.add_argument("--host", default="127.0.0.1")
+            service.add_argument("--port", type=int, default=8000)
+    commands.add_parser("defects", help="list the switchable defects, their stage and symptom")
     return parser

@@ -43,6 +43,8 @@ def test_migrations_build_the_schema_and_a_second_run_is_a_no_op(wallet_db_url: 
         "0001_organizations_and_users",
         "0002_credit_transactions",
         "0003_wallet_functions",
+        "0004_topups_and_webhook_pipeline",
+        "0005_job_queue",
     ]
     assert apply_migrations(wallet_db_url) == []
     assert schema_snapshot(wallet_db_url) == snapshot
@@ -67,7 +69,7 @@ def test_the_migrate_command_is_idempotent(wallet_db_url: str) -> None:
             check=True,
         )
 
-    assert "applied 3 migration(s)" in migrate().stdout
+    assert "applied 5 migration(s)" in migrate().stdout
     assert "schema is up to date; nothing to apply" in migrate().stdout
 
 

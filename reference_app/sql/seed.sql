@@ -21,3 +21,13 @@ insert into users (org_id, email, password_hash, role) values
      '$argon2id$v=19$m=65536,t=3,p=4$yhYRlEvSr+isY4wZKZYcjQ$DnO+d+afXGmxm2NZkAaIVoL+uQl+jGk1r25Rx6PmuHo',
      'member')
 on conflict ((lower(email))) do nothing;
+
+-- API tokens for scripts (POST /api/wallet/topups with "Authorization: Bearer <token>"):
+--   wallet_demo_token_test  the report's organisation
+--   wallet_demo_token_other the second organisation
+insert into api_tokens (token_sha256, org_id, label) values
+    (encode(sha256('wallet_demo_token_test'::bytea), 'hex'),
+     'ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'seed'),
+    (encode(sha256('wallet_demo_token_other'::bytea), 'hex'),
+     '5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b', 'seed')
+on conflict (token_sha256) do nothing;

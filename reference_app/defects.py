@@ -1,0 +1,179 @@
+"""Switchable real-world defects: the same app, broken the ways real teams break it.
+
+``WALLET_DEFECTS=name[,name...]`` (or ``--defect`` on ``web``/``worker``) turns them on; default:
+none. Each is one small, isolated code path, named where it lives by ``defects.on(NAME)``. They
+reproduce the catalogue in STRIPE_NOTES.md; ``python -m reference_app defects`` lists them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Defect:
+    name: str
+    stage: (
+        str  # where the flow breaks: delivery, signature, queue, processing, ledger, fulfilment, UI
+    )
+    symptom: str
+
+
+CATALOGUE: tuple[Defect, ...] = (
+    Defect(
+        "stale-webhook-url",
+        "delivery",
+        "the endpoint is registered at an old URL: Stripe's deliveries never arrive",
+    ),
+    Defect(
+        "route-not-mounted",
+        "delivery",
+        "POST /api/webhooks/stripe answers 404: every delivery fails",
+    ),
+    Defect(
+        "webhook-redirect",
+        "delivery",
+        "the webhook route redirects (308): Stripe counts a 3xx as a failure",
+    ),
+    Defect(
+        "csrf-blocks-webhook",
+        "delivery",
+        "CSRF protection covers the webhook route: every delivery gets 403",
+    ),
+    Defect(
+        "not-subscribed", "delivery", "the endpoint is not subscribed to checkout.session.completed"
+    ),
+    Defect(
+        "body-reserialised",
+        "signature",
+        "the body is parsed as JSON and re-serialised before the check: every signature fails",
+    ),
+    Defect(
+        "wrong-secret",
+        "signature",
+        "webhooks are verified with the API key instead of the endpoint's signing secret",
+    ),
+    Defect(
+        "worker-not-started", "queue", "the worker never starts: jobs wait in the queue for ever"
+    ),
+    Defect(
+        "job-errors-swallowed",
+        "queue",
+        "a failing job is logged and marked done: no retry, no visible failure",
+    ),
+    Defect(
+        "returns-200-on-error",
+        "queue",
+        "the endpoint processes inline and answers 200 even when processing fails",
+    ),
+    Defect(
+        "org-from-payment-intent",
+        "processing",
+        "the org is read from the PaymentIntent's metadata, which Checkout never fills",
+    ),
+    Defect(
+        "amount-in-pounds",
+        "processing",
+        "the amount is read as pounds and divided by 100: £50 credits 50p",
+    ),
+    Defect(
+        "credits-unpaid-sessions",
+        "processing",
+        "checkout.session.completed is credited even while payment_status is unpaid",
+    ),
+    Defect(
+        "ignores-async-success",
+        "processing",
+        "checkout.session.async_payment_succeeded is ignored: delayed payments never credit",
+    ),
+    Defect(
+        "non-idempotent-credit",
+        "ledger",
+        "every delivery credits again: duplicates and retries credit twice",
+    ),
+    Defect(
+        "lost-update",
+        "ledger",
+        "the balance is read, then written, without a lock: concurrent credits lose one",
+    ),
+    Defect(
+        "ledger-row-missing",
+        "ledger",
+        "the balance moves but no credit_transactions row is written",
+    ),
+    Defect(
+        "business-error-status",
+        "ledger",
+        "an already-credited session answers 500, so Stripe retries a done job for days",
+    ),
+    Defect(
+        "slow-handler",
+        "ledger",
+        "the endpoint processes inline and slowly: Stripe times out and retries",
+    ),
+    Defect(
+        "landing-page-db-only",
+        "fulfilment",
+        "the landing page only reads the database: a lost webhook is never recovered",
+    ),
+    Defect(
+        "no-reconciliation",
+        "fulfilment",
+        "nothing sweeps Stripe's event list: a webhook lost for good stays lost",
+    ),
+    Defect(
+        "dashboard-never-refreshes",
+        "UI",
+        "the dashboard does not poll after the redirect: the balance looks unchanged",
+    ),
+    Defect(
+        "dashboard-silent-on-failure",
+        "UI",
+        "failed, expired or slow payments show no message at all",
+    ),
+)
+
+BY_NAME = {defect.name: defect for defect in CATALOGUE}
+
+PRESETS: dict[str, frozenset[str]] = {
+    # the report, exactly: paid, redirected, balance unchanged, no row, no error shown
+    "seed-bug": frozenset(
+        {
+            "stale-webhook-url",
+            "landing-page-db-only",
+            "no-reconciliation",
+            "dashboard-silent-on-failure",
+        }
+    ),
+}
+
+
+class UnknownDefect(ValueError):
+    """A defect name that is not in the catalogue; the message lists the valid ones."""
+
+
+class Defects:
+    """The defects switched on for this process."""
+
+    def __init__(self, names: frozenset[str] | set[str] = frozenset()) -> None:
+        expanded: set[str] = set()
+        for name in names:
+            if name in PRESETS:
+                expanded |= PRESETS[name]
+            elif name in BY_NAME:
+                expanded.add(name)
+            else:
+                valid = ", ".join([*PRESETS, *BY_NAME])
+                raise UnknownDefect(f"unknown defect {name!r}; known: {valid}")
+        self.names = frozenset(expanded)
+
+    def on(self, name: str) -> bool:
+        if name not in BY_NAME:
+            raise UnknownDefect(f"the code asks about an unknown defect {name!r}")
+        return name in self.names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def __repr__(self) -> str:
+        return f"Defects({sorted(self.names)})"

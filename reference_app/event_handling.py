@@ -1,0 +1,67 @@
+"""What the worker does with one stored Stripe event."""
+
+from __future__ import annotations
+
+import logging
+
+from reference_app import inbox, topups
+from reference_app.fulfilment import fulfil_checkout
+from reference_app.runtime import Runtime
+
+log = logging.getLogger("reference_app.worker")
+
+FULFILS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+
+
+class UnknownInboxEvent(LookupError):
+    """A job names an event the inbox does not hold."""
+
+
+def process_event(runtime: Runtime, event_id: str) -> str:
+    """Handle one event; returns the stage it reached. Raises to have the job retried."""
+    with runtime.pool.connection() as conn:
+        event = inbox.load_event(conn, event_id)
+        if event is None:
+            raise UnknownInboxEvent(f"no stored event {event_id}")
+        inbox.begin_attempt(conn, event_id)
+    session_id = event.object_id or "-"
+    log.info("event %s %s session %s: processing", event_id, event.event_type, session_id)
+    try:
+        stage = _handle(runtime, event.event_type, session_id)
+    except Exception as error:
+        with runtime.pool.connection() as conn:
+            inbox.finish(conn, event_id, "failed", "processing", f"{type(error).__name__}: {error}")
+        log.warning("event %s session %s: failed: %s", event_id, session_id, error)
+        if runtime.defects.on("job-errors-swallowed"):
+            return "swallowed"  # the job "succeeds": no retry, nothing left to see
+        raise
+    status = "ignored" if stage == "ignored" else "processed"
+    with runtime.pool.connection() as conn:
+        inbox.finish(conn, event_id, status, stage)
+    log.info("event %s %s session %s: %s", event_id, event.event_type, session_id, stage)
+    return stage
+
+
+def _handle(runtime: Runtime, event_type: str, session_id: str) -> str:
+    if event_type == "checkout.session.async_payment_succeeded" and runtime.defects.on(
+        "ignores-async-success"
+    ):
+        return "ignored"
+    if event_type in FULFILS:
+        result = fulfil_checkout(
+            runtime.pool,
+            runtime.gateway,
+            session_id,
+            path="webhook",
+            defects=runtime.defects,
+        )
+        return result.outcome
+    if event_type == "checkout.session.async_payment_failed":
+        with runtime.pool.connection() as conn:
+            topups.mark_status(conn, session_id, "failed", "the bank debit failed")
+        return "failed_payment"
+    if event_type == "checkout.session.expired":
+        with runtime.pool.connection() as conn:
+            topups.mark_status(conn, session_id, "expired", "the Checkout Session expired unpaid")
+        return "expired"
+    return "ignored"

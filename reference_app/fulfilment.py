@@ -1,0 +1,126 @@
+"""``fulfil_checkout``: the one way a paid Checkout Session becomes wallet credit.
+
+Called from three paths that may race: the worker (a webhook arrived), the landing page (the
+customer came back) and the reconciliation sweep (Stripe's event list). Following Stripe's
+guidance it asks Stripe for the session, credits only a paid one, and is keyed on the session
+id (``add_wallet_credits`` refuses a second credit), so it may run any number of times, at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from reference_app import ledger, topups
+from reference_app.defects import Defects
+from reference_app.stripe_gateway import CheckoutSessionView, StripeGateway
+
+log = logging.getLogger("reference_app.fulfilment")
+
+PATHS = ("webhook", "landing", "reconcile")
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    """What one call did: credited now, found already credited, or why it did not credit."""
+
+    session_id: str
+    outcome: str  # credited | already_credited | unpaid | expired | open | refused
+    topup: topups.Topup | None
+    reason: str | None = None
+
+
+class FulfilmentError(RuntimeError):
+    """The session cannot be credited as it stands (e.g. no organisation on it); retried and
+    then kept as a visible failure."""
+
+
+def fulfil_checkout(
+    pool: ConnectionPool[Any],
+    gateway: StripeGateway,
+    session_id: str,
+    *,
+    path: str,
+    defects: Defects,
+) -> Fulfilment:
+    if path not in PATHS:
+        raise ValueError(f"path must be one of {PATHS}")
+    view = gateway.retrieve_checkout_session(session_id)
+    with pool.connection() as conn:
+        if view.payment_status == "unpaid" and not defects.on("credits-unpaid-sessions"):
+            return _not_paid(conn, view)
+        org_id = _org_of(view, defects)
+        amount = _amount_of(view, defects)
+        with conn.transaction():
+            _ensure_topup(conn, view, org_id)
+            try:
+                credit = ledger.add_wallet_credits(
+                    conn,
+                    org_id,
+                    amount,
+                    "topup",
+                    stripe_payment_intent_id=view.payment_intent_id,
+                    stripe_checkout_session_id=view.id,
+                    description="Top-up",
+                )
+            except ledger.LedgerError as error:
+                topups.mark_status(conn, view.id, "failed", str(error))
+                raise FulfilmentError(f"{view.id}: {error}") from error
+            if credit.applied:
+                topups.mark_credited(
+                    conn, view.id, path, credit.transaction_id, view.payment_intent_id
+                )
+        topup = topups.get_topup(conn, view.id)
+    outcome = "credited" if credit.applied else "already_credited"
+    log.info(
+        "fulfil %s via %s: %s (%d pence to org %s, transaction %d)",
+        view.id,
+        path,
+        outcome,
+        amount,
+        org_id,
+        credit.transaction_id,
+    )
+    return Fulfilment(view.id, outcome, topup)
+
+
+def _not_paid(conn: psycopg.Connection[Any], view: CheckoutSessionView) -> Fulfilment:
+    if view.status == "expired":
+        topups.mark_status(conn, view.id, "expired", "the Checkout Session expired unpaid")
+        outcome = "expired"
+    elif view.status == "complete":  # a delayed method (bank debit) still settling
+        topups.mark_status(conn, view.id, "awaiting_payment")
+        outcome = "unpaid"
+    else:
+        outcome = "open"
+    log.info("fulfil %s: not paid (status %s), nothing credited", view.id, view.status)
+    return Fulfilment(view.id, outcome, topups.get_topup(conn, view.id))
+
+
+def _org_of(view: CheckoutSessionView, defects: Defects) -> str:
+    if defects.on("org-from-payment-intent"):
+        org_id = view.payment_intent_metadata.get("org_id")  # never set: Checkout does not copy
+    else:
+        org_id = view.client_reference_id
+    if not org_id:
+        raise FulfilmentError(f"checkout session {view.id} names no organisation")
+    return org_id
+
+
+def _amount_of(view: CheckoutSessionView, defects: Defects) -> int:
+    if view.amount_total is None:
+        raise FulfilmentError(f"checkout session {view.id} has no amount_total")
+    if defects.on("amount-in-pounds"):
+        return max(1, view.amount_total // 100)
+    return view.amount_total
+
+
+def _ensure_topup(conn: psycopg.Connection[Any], view: CheckoutSessionView, org_id: str) -> None:
+    """A session this app did not record (started elsewhere, or its row lost) is recorded now,
+    from what Stripe says."""
+    if topups.get_topup(conn, view.id) is None and view.amount_total is not None:
+        topups.record_created(conn, view.id, org_id, view.amount_total)

@@ -1,0 +1,47 @@
+"""The job queue: procrastinate, in the app's own PostgreSQL (the report's BullMQ analogue).
+
+The webhook endpoint defers ``process_stripe_event`` in the same transaction that stores the
+event in the inbox, so an event is never stored without its job nor queued without its row.
+Failed jobs are retried with the configured backoff, then kept as failed (visible in
+``/api/webhook-metrics``), never swallowed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import procrastinate
+import psycopg
+
+from reference_app.settings import AppSettings
+
+TASK_NAME = "process_stripe_event"
+QUEUE = "stripe_events"
+
+
+def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastinate.App:
+    """The procrastinate app with its one task. ``runtime_getter`` (worker side) returns the
+    Runtime the task runs with; the web side only defers."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=settings.database_url)
+    )
+    retry = procrastinate.RetryStrategy(
+        max_attempts=max(0, settings.job_max_attempts - 1),  # retries after the first try
+        wait=int(max(1, settings.job_retry_wait_seconds)),
+        linear_wait=int(max(0, settings.job_retry_wait_seconds)),
+    )
+
+    @app.task(name=TASK_NAME, queue=QUEUE, retry=retry)
+    def process_stripe_event(event_id: str) -> str:
+        from reference_app.event_handling import process_event
+
+        return process_event(runtime_getter(), event_id)
+
+    return app
+
+
+def defer_event(app: procrastinate.App, conn: psycopg.Connection[Any], event_id: str) -> int:
+    """Queue the event's job on ``conn``, inside the caller's transaction."""
+    task = app.tasks[TASK_NAME]
+    job_id: int = task.configure(connection=conn).defer(event_id=event_id)
+    return job_id

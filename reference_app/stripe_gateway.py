@@ -1,0 +1,160 @@
+"""Every call the app makes to Stripe, through the official SDK and its httpx client.
+
+The API base is configurable (the real Stripe in production, fake_stripe in tests); timeouts and
+``max_network_retries`` are explicit, never the SDK's defaults by accident.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from reference_app.settings import AppSettings
+
+log = logging.getLogger("reference_app.stripe")
+
+# the events the app handles; the webhook endpoint is registered for exactly these
+HANDLED_EVENTS = (
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+)
+
+
+@dataclass(frozen=True)
+class CheckoutSessionView:
+    """What fulfilment needs to know about a session, read from Stripe."""
+
+    id: str
+    status: str | None
+    payment_status: str
+    amount_total: int | None
+    currency: str | None
+    client_reference_id: str | None
+    metadata: dict[str, str]
+    payment_intent_id: str | None
+    payment_intent_metadata: dict[str, str]
+    amount_subtotal: int | None
+
+
+def make_client(settings: AppSettings) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.stripe_secret_key,
+        base_addresses={"api": settings.stripe_api_base},
+        http_client=stripe.HTTPXClient(
+            timeout=settings.stripe_timeout_seconds, allow_sync_methods=True
+        ),
+        max_network_retries=settings.stripe_max_network_retries,
+    )
+
+
+class StripeGateway:
+    def __init__(self, client: stripe.StripeClient) -> None:
+        self.client = client
+
+    def create_checkout_session(
+        self,
+        *,
+        org_id: str,
+        amount_pence: int,
+        success_url: str,
+        cancel_url: str,
+        customer_email: str | None,
+        idempotency_key: str,
+    ) -> tuple[str, str]:
+        """A Checkout Session for a wallet top-up; returns (session id, hosted page URL)."""
+        params: Any = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": "gbp",
+                        "unit_amount": amount_pence,
+                        "product_data": {"name": "Wallet top-up"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            "client_reference_id": org_id,
+            # the session carries the org; Stripe does not copy session metadata to the
+            # PaymentIntent, and fulfilment never looks there
+            "metadata": {"org_id": org_id, "purpose": "wallet_topup"},
+            "payment_method_types": ["card", "bacs_debit"],
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+            **({"customer_email": customer_email} if customer_email else {}),
+        }
+        session = self.client.v1.checkout.sessions.create(
+            params=params, options={"idempotency_key": idempotency_key}
+        )
+        if session.url is None:
+            raise RuntimeError(f"Stripe returned checkout session {session.id} without a url")
+        return session.id, session.url
+
+    def retrieve_checkout_session(self, session_id: str) -> CheckoutSessionView:
+        session = self.client.v1.checkout.sessions.retrieve(
+            session_id, params={"expand": ["payment_intent"]}
+        )
+        intent: Any = session.payment_intent
+        intent_id = intent if isinstance(intent, str) or intent is None else intent.id
+        intent_metadata: dict[str, str] = (
+            {}
+            if intent is None or isinstance(intent, str)
+            else dict(intent.to_dict().get("metadata") or {})
+        )
+        return CheckoutSessionView(
+            id=session.id,
+            status=session.status,
+            payment_status=session.payment_status,
+            amount_total=session.amount_total,
+            amount_subtotal=session.amount_subtotal,
+            currency=session.currency,
+            client_reference_id=session.client_reference_id,
+            metadata=dict(session.to_dict().get("metadata") or {}),
+            payment_intent_id=intent_id,
+            payment_intent_metadata=intent_metadata,
+        )
+
+    def recent_checkout_events(self, created_after: int) -> list[tuple[str, str, str]]:
+        """(event id, type, checkout session id) of recent checkout events, oldest first, all
+        pages: Stripe's documented way to recover missed webhooks."""
+        found: list[tuple[str, str, str]] = []
+        params: dict[str, Any] = {
+            "types": list(HANDLED_EVENTS),
+            "created": {"gte": created_after},
+            "limit": 100,
+        }
+        while True:
+            page = self.client.v1.events.list(params=params)  # type: ignore[arg-type]
+            for event in page.data:
+                found.append((event.id, event.type, event.data.object["id"]))
+            if not page.has_more or not page.data:
+                break
+            params["starting_after"] = page.data[-1].id
+        found.reverse()
+        return found
+
+    def ensure_webhook_endpoint(self, url: str, events: tuple[str, ...]) -> tuple[str, str | None]:
+        """An endpoint for ``url`` subscribed to ``events``: reuse one (returns its id and None:
+        Stripe shows a secret only at creation) or create one (returns its id and secret)."""
+        for endpoint in self.client.v1.webhook_endpoints.list(params={"limit": 100}).data:
+            if endpoint.url == url:
+                missing = set(events) - set(endpoint.enabled_events)
+                if missing and "*" not in endpoint.enabled_events:
+                    wanted: Any = {
+                        "enabled_events": sorted(set(events) | set(endpoint.enabled_events))
+                    }
+                    self.client.v1.webhook_endpoints.update(endpoint.id, params=wanted)
+                return endpoint.id, None
+        create: Any = {
+            "url": url,
+            "enabled_events": list(events),
+            "description": "wallet top-ups (reference_app)",
+        }
+        created = self.client.v1.webhook_endpoints.create(params=create)
+        log.info("registered webhook endpoint %s for %s", created.id, url)
+        return created.id, created.secret

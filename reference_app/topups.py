@@ -1,0 +1,86 @@
+"""The ``topups`` table: each top-up from its Checkout Session to its end (repository)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+
+@dataclass(frozen=True)
+class Topup:
+    checkout_session_id: str
+    org_id: str
+    amount_pence: int
+    currency: str
+    status: str  # created | awaiting_payment | credited | failed | expired
+    fulfilled_by: str | None  # webhook | landing | reconcile
+    credit_transaction_id: int | None
+    stripe_payment_intent_id: str | None
+    failure_reason: str | None
+    created_at: dt.datetime
+    credited_at: dt.datetime | None
+
+
+_COLUMNS = """checkout_session_id, org_id::text as org_id, amount_pence, currency, status,
+    fulfilled_by, credit_transaction_id, stripe_payment_intent_id, failure_reason, created_at,
+    credited_at"""
+
+
+def record_created(
+    conn: psycopg.Connection[Any], session_id: str, org_id: str, amount: int
+) -> None:
+    conn.execute(
+        "insert into topups (checkout_session_id, org_id, amount_pence) values (%s, %s, %s)"
+        " on conflict (checkout_session_id) do nothing",
+        (session_id, org_id, amount),
+    )
+
+
+def get_topup(conn: psycopg.Connection[Any], session_id: str) -> Topup | None:
+    with conn.cursor(row_factory=class_row(Topup)) as cur:
+        return cur.execute(
+            f"select {_COLUMNS} from topups where checkout_session_id = %s",  # noqa: S608
+            (session_id,),
+        ).fetchone()
+
+
+def topups_of(conn: psycopg.Connection[Any], org_id: str, limit: int = 50) -> list[Topup]:
+    with conn.cursor(row_factory=class_row(Topup)) as cur:
+        return cur.execute(
+            f"select {_COLUMNS} from topups where org_id = %s"  # noqa: S608
+            " order by created_at desc limit %s",
+            (org_id, limit),
+        ).fetchall()
+
+
+def mark_credited(
+    conn: psycopg.Connection[Any],
+    session_id: str,
+    path: str,
+    transaction_id: int,
+    payment_intent_id: str | None,
+) -> bool:
+    """Record the path that credited it; the first path wins. False when already credited."""
+    row = conn.execute(
+        "update topups set status = 'credited', fulfilled_by = %s, credit_transaction_id = %s,"
+        " stripe_payment_intent_id = coalesce(%s, stripe_payment_intent_id),"
+        " credited_at = now(), updated_at = now(), failure_reason = null"
+        " where checkout_session_id = %s and status <> 'credited' returning 1",
+        (path, transaction_id, payment_intent_id, session_id),
+    ).fetchone()
+    return row is not None
+
+
+def mark_status(
+    conn: psycopg.Connection[Any], session_id: str, status: str, reason: str | None = None
+) -> None:
+    """awaiting_payment, failed or expired; never over a credit."""
+    conn.execute(
+        "update topups set status = %s, failure_reason = %s, updated_at = now()"
+        " where checkout_session_id = %s and status <> 'credited'",
+        (status, reason, session_id),
+    )

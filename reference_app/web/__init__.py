@@ -1,0 +1,1 @@
+"""The web app (FastAPI): dashboard, top-up API, webhook endpoint, metrics, billing gates."""

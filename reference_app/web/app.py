@@ -1,0 +1,62 @@
+"""The FastAPI app: pages, JSON API, webhook endpoint. ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.middleware.sessions import SessionMiddleware
+
+from reference_app.db import open_pool
+from reference_app.defects import Defects
+from reference_app.job_queue import build_queue
+from reference_app.runtime import Runtime
+from reference_app.settings import AppSettings
+from reference_app.stripe_gateway import StripeGateway, make_client
+from reference_app.web import auth, billing_api, dashboard, metrics, topups_api, webhooks
+from reference_app.webhook_registration import register_webhook_endpoint
+
+log = logging.getLogger("reference_app.web")
+
+
+def create_app(settings: AppSettings) -> FastAPI:
+    defects = Defects(settings.defects)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = open_pool(settings.database_url, max_size=20)
+        runtime = Runtime(settings, pool, StripeGateway(make_client(settings)), defects)
+        app.state.runtime = runtime
+        app.state.queue = build_queue(settings)
+        app.state.webhook_secret = register_webhook_endpoint(
+            settings, pool, runtime.gateway, defects
+        )
+        log.info(
+            "web app ready at %s (defects: %s)",
+            settings.public_base_url,
+            sorted(defects.names) or "none",
+        )
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(title="Wallet reference app", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.session_secret, same_site="lax", https_only=False
+    )
+    if not defects.on("route-not-mounted"):
+        app.include_router(webhooks.router)
+    for module in (auth, dashboard, topups_api, billing_api, metrics):
+        app.include_router(module.router)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        reasons = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()]
+        return JSONResponse({"error": "; ".join(reasons)}, status_code=400)
+
+    return app

@@ -1,0 +1,109 @@
+"""``POST /api/webhooks/stripe``: verify, store, queue, answer 2xx quickly. Never processes
+inline (except under the defects that reproduce teams who do)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from typing import Any
+
+import stripe
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from reference_app import inbox
+from reference_app.event_handling import process_event
+from reference_app.job_queue import defer_event
+from reference_app.runtime import Runtime
+
+log = logging.getLogger("reference_app.webhooks")
+router = APIRouter()
+
+MAX_BODY_BYTES = 256 * 1024
+TOLERANCE_SECONDS = 300
+
+
+@router.post("/api/webhooks/stripe")
+async def stripe_webhook(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    body = await request.body()
+    signature = request.headers.get("stripe-signature")
+    if len(body) > MAX_BODY_BYTES:
+        return await _reject(runtime, 413, "body larger than 256 KiB", signature, None)
+    if runtime.defects.on("body-reserialised"):
+        # the framework parsed the JSON; re-serialising it changes the bytes that were signed
+        with contextlib.suppress(ValueError):
+            body = json.dumps(json.loads(body)).encode()
+    if not signature:
+        return await _reject(runtime, 400, "missing Stripe-Signature header", None, None)
+    try:
+        stripe.Webhook.construct_event(
+            body, signature, request.app.state.webhook_secret, tolerance=TOLERANCE_SECONDS
+        )
+    except stripe.SignatureVerificationError as error:
+        return await _reject(runtime, 400, f"signature rejected: {error}", signature, _id_of(body))
+    except ValueError as error:
+        return await _reject(runtime, 400, f"body is not a Stripe event: {error}", signature, None)
+    payload: dict[str, Any] = json.loads(body)
+    event_id, event_type = payload["id"], payload["type"]
+    session_id = payload.get("data", {}).get("object", {}).get("id", "-")
+    if runtime.defects.on("returns-200-on-error") or runtime.defects.on("slow-handler"):
+        return await run_in_threadpool(_inline, runtime, payload)
+    queued = await run_in_threadpool(_store_and_queue, request.app.state.queue, runtime, payload)
+    log.info(
+        "webhook %s %s session %s: %s",
+        event_id,
+        event_type,
+        session_id,
+        "stored and queued" if queued else "duplicate delivery, already stored",
+    )
+    return JSONResponse({"received": True, "duplicate": not queued})
+
+
+def _store_and_queue(queue: Any, runtime: Runtime, payload: dict[str, Any]) -> bool:
+    with runtime.pool.connection() as conn, conn.transaction():
+        stored = inbox.store_event(conn, payload)
+        if stored:
+            defer_event(queue, conn, payload["id"])
+    return stored
+
+
+def _inline(runtime: Runtime, payload: dict[str, Any]) -> JSONResponse:
+    """How some teams do it: process in the request. ``slow-handler`` takes longer than Stripe
+    waits; ``returns-200-on-error`` answers 200 whatever happened."""
+    with runtime.pool.connection() as conn:
+        inbox.store_event(conn, payload)
+    if runtime.defects.on("slow-handler"):
+        time.sleep(runtime.settings.stripe_timeout_seconds + 1)
+    try:
+        process_event(runtime, payload["id"])
+    except Exception as error:
+        log.warning("webhook %s: processing failed, answering 200 anyway: %s", payload["id"], error)
+    return JSONResponse({"received": True})
+
+
+async def _reject(
+    runtime: Runtime, status: int, reason: str, signature: str | None, event_id: str | None
+) -> JSONResponse:
+    log.warning("webhook rejected (%d): %s [event %s]", status, reason, event_id or "-")
+
+    def record() -> None:
+        with runtime.pool.connection() as conn:
+            conn.execute(
+                "insert into webhook_rejections (reason, event_id, signature) values (%s, %s, %s)",
+                (reason, event_id, signature),
+            )
+
+    await run_in_threadpool(record)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def _id_of(body: bytes) -> str | None:
+    try:
+        value = json.loads(body).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
