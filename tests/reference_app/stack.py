@@ -1,0 +1,177 @@
+"""The reference app as it runs for real: its own database, fake_stripe in this process, and
+``python -m reference_app web`` and ``worker`` as separate processes on free loopback ports.
+
+Tests get an ``AppStack`` (URLs, the control client, an SDK client on the fake, a database
+connection, log files) and stop it at the end; logs are printed when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import stripe
+
+from fake_stripe.client import FakeStripeControl
+from fake_stripe.server import FakeStripeServer, bind
+from fake_stripe.service import Settings
+
+READY_TIMEOUT = 30.0
+DEMO_TOKEN = "wallet_demo_token_test"
+OTHER_TOKEN = "wallet_demo_token_other"
+
+
+@dataclass
+class AppStack:
+    database_url: str
+    web_url: str
+    fake: FakeStripeServer
+    control: FakeStripeControl
+    stripe: stripe.StripeClient
+    logs: dict[str, Path]
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def api(self, token: str = DEMO_TOKEN) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.web_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.database_url, autocommit=True)
+
+    def log_text(self, name: str) -> str:
+        return self.logs[name].read_text(errors="replace")
+
+
+def free_port() -> int:
+    sock = bind("127.0.0.1", 0)
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@contextmanager
+def app_stack(
+    database_url: str,
+    log_dir: Path,
+    *,
+    defects: tuple[str, ...] = (),
+    worker: bool = True,
+    env: dict[str, str] | None = None,
+    fake_settings: Settings | None = None,
+) -> Iterator[AppStack]:
+    fake = FakeStripeServer(fake_settings or Settings(delivery_timeout=5.0, checkout_wait=10.0))
+    fake.start()
+    port = free_port()
+    web_url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STRIPE_SECRET_KEY": "sk_test_reference_app",
+        "STRIPE_API_BASE": fake.base_url,
+        "PUBLIC_BASE_URL": web_url,
+        "SESSION_SECRET": "test-session-secret",
+        "WALLET_DEFECTS": ",".join(defects),
+        "JOB_RETRY_WAIT_SECONDS": "1",
+        "JOB_MAX_ATTEMPTS": "3",
+        "RECONCILE_INTERVAL_SECONDS": "3600",
+        "STRIPE_TIMEOUT_SECONDS": "5",
+        **(env or {}),
+    }
+    logs = {name: log_dir / f"{name}.log" for name in ("web", "worker")}
+    stack = AppStack(
+        database_url=database_url,
+        web_url=web_url,
+        fake=fake,
+        control=FakeStripeControl(fake.base_url),
+        stripe=stripe.StripeClient(
+            "sk_test_reference_app",
+            base_addresses={"api": fake.base_url},
+            http_client=stripe.HTTPXClient(allow_sync_methods=True),
+            max_network_retries=0,
+        ),
+        logs=logs,
+    )
+    try:
+        stack.processes["web"] = _spawn(["web", "--port", str(port)], environment, logs["web"])
+        _wait_until_up(web_url, stack.processes["web"], logs["web"])
+        if worker:
+            stack.processes["worker"] = _spawn(["worker"], environment, logs["worker"])
+            _wait_for_heartbeat(stack)
+        yield stack
+    finally:
+        for process in stack.processes.values():
+            process.terminate()
+        for process in stack.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        stack.control.close()
+        fake.stop()
+
+
+def _wait_for_heartbeat(stack: AppStack) -> None:
+    """The worker beats as soon as it runs: poll for its first beat (bounded)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    with stack.connect() as conn:
+        while time.monotonic() < deadline:
+            if conn.execute("select 1 from worker_heartbeats").fetchone():
+                return
+            if stack.processes["worker"].poll() is not None:
+                break
+            time.sleep(0.05)
+    raise RuntimeError(f"the worker did not start:\n{stack.log_text('worker')}")
+
+
+def topup_status(stack: AppStack, session_id: str) -> tuple[str, str | None] | None:
+    with stack.connect() as conn:
+        row = conn.execute(
+            "select status, fulfilled_by from topups where checkout_session_id = %s",
+            (session_id,),
+        ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def wait_for_topup(
+    stack: AppStack, session_id: str, status: str, timeout: float = 20.0
+) -> tuple[str, str | None] | None:
+    """Poll the app's record (read-only) until the top-up reaches ``status`` (bounded): the
+    worker is another process, so there is no event to wait on."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = topup_status(stack, session_id)
+        if (current is not None and current[0] == status) or time.monotonic() > deadline:
+            return current
+        time.sleep(0.05)
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "reference_app", *args], env=env, stdout=out, stderr=out
+        )
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Real start-up of a real process: poll its port until it answers (bounded)."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the web app exited at start-up:\n{log.read_text()}")
+        try:
+            httpx.get(url + "/api/wallet/topups/none", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the web app did not answer within {READY_TIMEOUT} s:\n{log.read_text()}")
