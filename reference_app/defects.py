@@ -3,6 +3,10 @@
 ``WALLET_DEFECTS=name[,name...]`` (or ``--defect`` on ``web``/``worker``) turns them on; default:
 none. Each is one small, isolated code path, named where it lives by ``defects.on(NAME)``. They
 reproduce the catalogue in STRIPE_NOTES.md; ``python -m reference_app defects`` lists them.
+
+The three ledger defects (non-idempotent-credit, lost-update, ledger-row-missing) need a database
+without a safeguard: ``defect_schema.apply_defect_schema`` removes it when the web app or the
+worker starts, and puts it back when they start without the defect.
 """
 
 from __future__ import annotations

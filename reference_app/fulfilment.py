@@ -55,9 +55,9 @@ def fulfil_checkout(
             return _not_paid(conn, view)
         org_id = _org_of(view, defects)
         amount = _amount_of(view, defects)
-        with conn.transaction():
-            _ensure_topup(conn, view, org_id)
-            try:
+        try:
+            with conn.transaction():
+                _ensure_topup(conn, view, org_id)
                 credit = ledger.add_wallet_credits(
                     conn,
                     org_id,
@@ -67,17 +67,18 @@ def fulfil_checkout(
                     stripe_checkout_session_id=view.id,
                     description="Top-up",
                 )
-            except ledger.LedgerError as error:
-                topups.mark_status(conn, view.id, "failed", str(error))
-                raise FulfilmentError(f"{view.id}: {error}") from error
-            if credit.applied:
-                topups.mark_credited(
-                    conn, view.id, path, credit.transaction_id, view.payment_intent_id
-                )
+                if credit.applied:
+                    topups.mark_credited(
+                        conn, view.id, path, credit.transaction_id, view.payment_intent_id
+                    )
+        except ledger.LedgerError as error:
+            # the transaction rolled back; record the refusal on its own so it stays visible
+            topups.mark_status(conn, view.id, "failed", str(error))
+            raise FulfilmentError(f"{view.id}: {error}") from error
         topup = topups.get_topup(conn, view.id)
     outcome = "credited" if credit.applied else "already_credited"
     log.info(
-        "fulfil %s via %s: %s (%d pence to org %s, transaction %d)",
+        "fulfil %s via %s: %s (%d pence to org %s, transaction %s)",
         view.id,
         path,
         outcome,

@@ -53,7 +53,7 @@ _ERRORS_BY_SQLSTATE: dict[str, type[LedgerError]] = {
 
 @dataclass(frozen=True)
 class CreditResult:
-    transaction_id: int
+    transaction_id: int | None  # None only under the ledger-row-missing defect: no row written
     balance_after_pence: int
     applied: bool  # False: this checkout session had already been credited; nothing changed
 

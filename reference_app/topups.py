@@ -61,7 +61,7 @@ def mark_credited(
     conn: psycopg.Connection[Any],
     session_id: str,
     path: str,
-    transaction_id: int,
+    transaction_id: int | None,
     payment_intent_id: str | None,
 ) -> bool:
     """Record the path that credited it; the first path wins. False when already credited."""

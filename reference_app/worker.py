@@ -8,6 +8,7 @@ import socket
 import threading
 
 from reference_app.db import open_pool
+from reference_app.defect_schema import apply_defect_schema
 from reference_app.defects import Defects
 from reference_app.job_queue import QUEUE, build_queue
 from reference_app.reconcile import reconcile
@@ -25,6 +26,8 @@ def run_worker(settings: AppSettings) -> None:
         log.warning("worker not started (defect worker-not-started): jobs will wait for ever")
         threading.Event().wait()  # alive, doing nothing, as a worker that never started
     pool = open_pool(settings.database_url, max_size=settings.worker_concurrency + 4)
+    with pool.connection() as conn:
+        apply_defect_schema(conn, defects)  # reads only, unless a ledger defect changed
     runtime = Runtime(settings, pool, StripeGateway(make_client(settings)), defects)
     stop = threading.Event()
     name = f"worker-{socket.gethostname()}-{threading.get_native_id()}"

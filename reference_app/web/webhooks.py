@@ -11,10 +11,10 @@ from typing import Any
 
 import stripe
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from reference_app import inbox
+from reference_app import inbox, topups
 from reference_app.event_handling import process_event
 from reference_app.job_queue import defer_event
 from reference_app.runtime import Runtime
@@ -27,8 +27,17 @@ TOLERANCE_SECONDS = 300
 
 
 @router.post("/api/webhooks/stripe")
-async def stripe_webhook(request: Request) -> JSONResponse:
+@router.post("/api/webhooks/stripe/", include_in_schema=False)
+async def stripe_webhook(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
+    if request.url.path.endswith("/"):
+        if not runtime.defects.on("webhook-redirect"):  # what Starlette's redirect_slashes does
+            target = request.url.replace(path=request.url.path.rstrip("/"))
+            return RedirectResponse(str(target), status_code=307)
+    elif runtime.defects.on("webhook-redirect"):
+        # the route was declared with a trailing slash: Stripe never follows a redirect
+        target = request.url.replace(path=request.url.path + "/")
+        return RedirectResponse(str(target), status_code=308)
     body = await request.body()
     signature = request.headers.get("stripe-signature")
     if len(body) > MAX_BODY_BYTES:
@@ -40,16 +49,29 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     if not signature:
         return await _reject(runtime, 400, "missing Stripe-Signature header", None, None)
     try:
-        stripe.Webhook.construct_event(
-            body, signature, request.app.state.webhook_secret, tolerance=TOLERANCE_SECONDS
+        stripe.WebhookSignature.verify_header(
+            body.decode("utf-8"),
+            signature,
+            request.app.state.webhook_secret,
+            tolerance=TOLERANCE_SECONDS,
         )
     except stripe.SignatureVerificationError as error:
         return await _reject(runtime, 400, f"signature rejected: {error}", signature, _id_of(body))
-    except ValueError as error:
+    except UnicodeDecodeError as error:
         return await _reject(runtime, 400, f"body is not a Stripe event: {error}", signature, None)
-    payload: dict[str, Any] = json.loads(body)
+    payload = _event_of(body)
+    if isinstance(payload, str):
+        reason = f"body is not a Stripe event: {payload}"
+        return await _reject(runtime, 400, reason, signature, _id_of(body))
     event_id, event_type = payload["id"], payload["type"]
-    session_id = payload.get("data", {}).get("object", {}).get("id", "-")
+    session_id = payload["data"]["object"].get("id") or "-"
+    if runtime.defects.on("business-error-status") and await run_in_threadpool(
+        _already_credited, runtime, session_id
+    ):
+        # "nothing to do" reported as an error: Stripe retries a finished job for days
+        reason = f"checkout session {session_id} is already credited"
+        log.warning("webhook %s: %s, answering 500", event_id, reason)
+        return JSONResponse({"error": reason}, status_code=500)
     if runtime.defects.on("returns-200-on-error") or runtime.defects.on("slow-handler"):
         return await run_in_threadpool(_inline, runtime, payload)
     queued = await run_in_threadpool(_store_and_queue, request.app.state.queue, runtime, payload)
@@ -68,7 +90,16 @@ def _store_and_queue(queue: Any, runtime: Runtime, payload: dict[str, Any]) -> b
         stored = inbox.store_event(conn, payload)
         if stored:
             defer_event(queue, conn, payload["id"])
+        elif runtime.defects.on("non-idempotent-credit"):
+            # no dedupe on the event id either: every delivery is processed again
+            defer_event(queue, conn, payload["id"])
     return stored
+
+
+def _already_credited(runtime: Runtime, session_id: str) -> bool:
+    with runtime.pool.connection() as conn:
+        topup = topups.get_topup(conn, session_id)
+    return topup is not None and topup.status == "credited"
 
 
 def _inline(runtime: Runtime, payload: dict[str, Any]) -> JSONResponse:
@@ -99,6 +130,25 @@ async def _reject(
 
     await run_in_threadpool(record)
     return JSONResponse({"error": reason}, status_code=status)
+
+
+def _event_of(body: bytes) -> dict[str, Any] | str:
+    """The verified body as an event, or why it is not one."""
+    try:
+        payload = json.loads(body)
+    except ValueError as error:
+        return f"not JSON: {error}"
+    if not isinstance(payload, dict):
+        return "not a JSON object"
+    for key in ("id", "type"):
+        if not isinstance(payload.get(key), str) or not payload[key]:
+            return f"no {key} string"
+    data = payload.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "no data.object"
+    if not isinstance(data["object"].get("id", ""), str):
+        return "data.object.id is not a string"
+    return payload
 
 
 def _id_of(body: bytes) -> str | None:

@@ -1,0 +1,117 @@
+"""Defects at the processing stage: the event reaches the worker, which reads the session wrongly
+or handles the wrong events. Evidence: the inbox, the top-up record and the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.reference_app.evidence import balance, inbox, ledger_rows, new_topup, wait_until
+from tests.reference_app.stack import app_stack, topup_status, wait_for_topup
+
+COMPLETED = "checkout.session.completed"
+ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"
+SETTLES = 200  # fake seconds: a Bacs debit settles about three minutes after the payment
+
+
+@pytest.mark.parametrize("defect", [None, "org-from-payment-intent"])
+def test_the_org_is_read_from_the_session(
+    wallet_ledger_db_url: str, tmp_path: Path, defect: str | None
+) -> None:
+    defects = () if defect is None else (defect,)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
+        session_id = new_topup(stack)
+        stack.control.pay(session_id)
+        stack.control.settle()
+
+        if defect is None:
+            assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+            assert balance(stack) == 5000
+            return
+        events = wait_until(
+            lambda: [e for e in inbox(stack, session_id) if e[1] == "failed"], what="failure"
+        )
+        assert "names no organisation" in (events[0][3] or "")
+        assert (balance(stack), ledger_rows(stack)) == (0, [])
+
+
+@pytest.mark.parametrize(("defect", "credited"), [(None, 5000), ("amount-in-pounds", 50)])
+def test_the_amount_is_read_in_pence(
+    wallet_ledger_db_url: str, tmp_path: Path, defect: str | None, credited: int
+) -> None:
+    defects = () if defect is None else (defect,)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
+        session_id = new_topup(stack, 5000)
+        stack.control.pay(session_id)
+        stack.control.settle()
+
+        assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+        assert [row.amount_pence for row in ledger_rows(stack)] == [credited]
+        assert balance(stack) == credited
+
+
+@pytest.mark.parametrize("defect", [None, "credits-unpaid-sessions"])
+def test_an_unpaid_bank_debit_is_not_credited(
+    wallet_ledger_db_url: str, tmp_path: Path, defect: str | None
+) -> None:
+    defects = () if defect is None else (defect,)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
+        session_id = new_topup(stack)
+        paid = stack.control.pay(session_id, method="bacs_debit", account_number="90012345")
+        assert paid.status == "processing"
+        stack.control.settle()
+
+        if defect is None:
+            assert wait_for_topup(stack, session_id, "awaiting_payment") == (
+                "awaiting_payment",
+                None,
+            )
+        else:
+            # credited on checkout.session.completed although payment_status is unpaid
+            assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+            assert stack.stripe.v1.checkout.sessions.retrieve(session_id).payment_status == (
+                "unpaid"
+            )
+        stack.control.advance(seconds=SETTLES)  # the bank says no
+        stack.control.settle()
+        wait_until(
+            lambda: any(e[0].endswith("async_payment_failed") for e in inbox(stack, session_id)),
+            what="the async_payment_failed event",
+        )
+        wait_until(lambda: all(e[1] != "queued" for e in inbox(stack, session_id)), what="work")
+        if defect is None:
+            assert topup_status(stack, session_id) == ("failed", None)
+            assert (balance(stack), ledger_rows(stack)) == (0, [])
+        else:
+            assert topup_status(stack, session_id) == ("credited", "webhook")
+            assert balance(stack) == 5000  # money the bank never paid
+
+
+@pytest.mark.parametrize("defect", [None, "ignores-async-success"])
+def test_a_settled_bank_debit_is_credited(
+    wallet_ledger_db_url: str, tmp_path: Path, defect: str | None
+) -> None:
+    defects = () if defect is None else (defect,)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
+        session_id = new_topup(stack)
+        stack.control.pay(session_id, method="bacs_debit", account_number="00012345")
+        stack.control.settle()
+        assert wait_for_topup(stack, session_id, "awaiting_payment") == ("awaiting_payment", None)
+
+        stack.control.advance(seconds=SETTLES)
+        stack.control.settle()
+
+        if defect is None:
+            assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+            assert balance(stack) == 5000
+            return
+        wait_until(
+            lambda: [e for e in inbox(stack, session_id) if e[0] == ASYNC_SUCCEEDED],
+            what="the async_payment_succeeded event",
+        )
+        wait_until(lambda: all(e[1] != "queued" for e in inbox(stack, session_id)), what="work")
+        events = [e[:2] for e in inbox(stack, session_id)]
+        assert events == [(COMPLETED, "processed"), (ASYNC_SUCCEEDED, "ignored")]
+        assert topup_status(stack, session_id) == ("awaiting_payment", None)
+        assert (balance(stack), ledger_rows(stack)) == (0, [])
