@@ -27,7 +27,7 @@ def process_event(runtime: Runtime, event_id: str) -> str:
     session_id = event.object_id or "-"
     log.info("event %s %s session %s: processing", event_id, event.event_type, session_id)
     try:
-        stage = _handle(runtime, event.event_type, session_id)
+        stage = _handle(runtime, event_id, event.event_type, session_id)
     except Exception as error:
         with runtime.pool.connection() as conn:
             inbox.finish(conn, event_id, "failed", "processing", f"{type(error).__name__}: {error}")
@@ -42,7 +42,7 @@ def process_event(runtime: Runtime, event_id: str) -> str:
     return stage
 
 
-def _handle(runtime: Runtime, event_type: str, session_id: str) -> str:
+def _handle(runtime: Runtime, event_id: str, event_type: str, session_id: str) -> str:
     if event_type == "checkout.session.async_payment_succeeded" and runtime.defects.on(
         "ignores-async-success"
     ):
@@ -54,6 +54,7 @@ def _handle(runtime: Runtime, event_type: str, session_id: str) -> str:
             session_id,
             path="webhook",
             defects=runtime.defects,
+            event_id=event_id,
         )
         return result.outcome
     if event_type == "checkout.session.async_payment_failed":

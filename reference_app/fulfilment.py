@@ -46,13 +46,15 @@ def fulfil_checkout(
     *,
     path: str,
     defects: Defects,
+    event_id: str | None = None,
 ) -> Fulfilment:
+    """``event_id``: the webhook event that led here, for the log (None on the other paths)."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}")
     view = gateway.retrieve_checkout_session(session_id)
     with pool.connection() as conn:
         if view.payment_status == "unpaid" and not defects.on("credits-unpaid-sessions"):
-            return _not_paid(conn, view)
+            return _not_paid(conn, view, event_id)
         org_id = _org_of(view, defects)
         amount = _amount_of(view, defects)
         try:
@@ -78,8 +80,9 @@ def fulfil_checkout(
         topup = topups.get_topup(conn, view.id)
     outcome = "credited" if credit.applied else "already_credited"
     log.info(
-        "fulfil %s via %s: %s (%d pence to org %s, transaction %s)",
+        "fulfil %s (event %s) via %s: %s (%d pence to org %s, transaction %s)",
         view.id,
+        event_id or "-",
         path,
         outcome,
         amount,
@@ -89,7 +92,9 @@ def fulfil_checkout(
     return Fulfilment(view.id, outcome, topup)
 
 
-def _not_paid(conn: psycopg.Connection[Any], view: CheckoutSessionView) -> Fulfilment:
+def _not_paid(
+    conn: psycopg.Connection[Any], view: CheckoutSessionView, event_id: str | None
+) -> Fulfilment:
     if view.status == "expired":
         topups.mark_status(conn, view.id, "expired", "the Checkout Session expired unpaid")
         outcome = "expired"
@@ -98,7 +103,12 @@ def _not_paid(conn: psycopg.Connection[Any], view: CheckoutSessionView) -> Fulfi
         outcome = "unpaid"
     else:
         outcome = "open"
-    log.info("fulfil %s: not paid (status %s), nothing credited", view.id, view.status)
+    log.info(
+        "fulfil %s (event %s): not paid (status %s), nothing credited",
+        view.id,
+        event_id or "-",
+        view.status,
+    )
     return Fulfilment(view.id, outcome, topups.get_topup(conn, view.id))
 
 
