@@ -12,7 +12,7 @@ from playwright.sync_api import Page, Request, expect
 
 from tests.reference_app.stack import OTHER_TOKEN, AppStack, app_stack, topup_status, wait_for_topup
 
-pytest_plugins = ["tests.reference_app.browser_fixtures"]  # app_chromium, app_page
+pytest_plugins = ["tests.browser_fixtures"]  # chromium, browser_page
 
 PAY = re.compile(r"^Pay\b")
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)$")
@@ -23,8 +23,8 @@ BACKEND_WAIT_MS = 15_000
 
 
 @pytest.fixture
-def page(app_page: Page) -> Page:
-    return app_page
+def page(browser_page: Page) -> Page:
+    return browser_page
 
 
 def log_in(page: Page, stack: AppStack, email: str = "test@demo.com") -> None:

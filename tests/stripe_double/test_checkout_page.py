@@ -19,7 +19,7 @@ from fake_stripe.server import FakeStripeServer
 from tests.stripe_double.conftest import new_session
 from tests.stripe_double.receiver import Receiver
 
-pytest_plugins = ["tests.stripe_double.browser_fixtures"]  # chromium, browser_page
+pytest_plugins = ["tests.browser_fixtures"]  # chromium, browser_page
 
 PAY = re.compile(r"^Pay\b")
 MERCHANT = "Wallet Demo Ltd"

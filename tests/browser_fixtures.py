@@ -1,12 +1,14 @@
-"""Browser fixtures for the reference app's pages: one Chromium per test module, a fresh context
-per test (the pattern of tests/stripe_double/browser_fixtures.py; see there why module scope).
-A failing test leaves a Playwright trace and a screenshot in ``artifacts/browser/<test>/``
+"""Browser fixtures for page tests (the fake's checkout, the app's dashboard): one Chromium per
+test module, a fresh context per test. A failing test leaves a Playwright trace and a
+screenshot in ``artifacts/browser/<test>/``
 (open the trace with ``python -m playwright show-trace``).
 
-The fixture names are this package's own (``app_chromium``, ``app_page``): a ``pytest_plugins``
-module is registered for the whole run, so two plugins must not define the same fixture.
+Module scope, not session: while Playwright's sync API runs, it marks an event loop as running
+in this thread, so ``asyncio.run`` in any other test of the same process would fail. Stopping
+Playwright when the module's last test is done keeps the other modules' tests unaffected (under
+pytest-xdist, a worker that switches modules starts Chromium again: about half a second).
 
-Use them from a test module with ``pytest_plugins = ["tests.reference_app.browser_fixtures"]``.
+Use them from a test module with ``pytest_plugins = ["tests.browser_fixtures"]``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ ACTION_TIMEOUT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
-def app_chromium() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser
@@ -31,10 +33,10 @@ def app_chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def app_page(app_chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = app_chromium.new_context(locale="en-GB")
+def browser_page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = chromium.new_context(locale="en-GB")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    context.tracing.start(snapshots=True)
+    context.tracing.start(snapshots=True)  # DOM snapshots; a screencast would cost ~20 %
     failed_before = request.session.testsfailed
     page = context.new_page()
     yield page
