@@ -69,10 +69,15 @@ def app_stack(
     wait_for_worker: bool = True,
     env: dict[str, str] | None = None,
     fake_settings: Settings | None = None,
+    fake: FakeStripeServer | None = None,
+    port: int | None = None,
 ) -> Iterator[AppStack]:
-    fake = FakeStripeServer(fake_settings or Settings(delivery_timeout=5.0, checkout_wait=10.0))
-    fake.start()
-    port = free_port()
+    """``fake`` and ``port``: reuse a running fake and the same public URL (a restart)."""
+    own_fake = fake is None
+    if fake is None:
+        fake = FakeStripeServer(fake_settings or Settings(delivery_timeout=5.0, checkout_wait=10.0))
+        fake.start()
+    port = port or free_port()
     web_url = f"http://127.0.0.1:{port}"
     environment = {
         **os.environ,
@@ -120,7 +125,8 @@ def app_stack(
                 process.kill()
                 process.wait()
         stack.control.close()
-        fake.stop()
+        if own_fake:
+            fake.stop()
 
 
 def _wait_for_heartbeat(stack: AppStack) -> None:
