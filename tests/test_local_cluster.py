@@ -18,7 +18,6 @@ import sys
 import tempfile
 import textwrap
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from harness.cluster_registry import (
 )
 from harness.local_cluster import MAX_CONNECTIONS, LocalCluster, find_postgres_bindir, local_cluster
 from harness.postgres import PostgresServer
+from tests.polling import poll_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,12 +73,7 @@ def is_running(pid: int) -> bool:
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    return poll_until(condition, timeout=timeout, interval=0.02)
 
 
 def assert_gone(base_dir: Path) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 import itsdangerous
 
+from tests.polling import poll_until
 from tests.reference_app.stack import DEMO_TOKEN, AppStack
 
 ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"
@@ -114,15 +114,11 @@ def delivery_codes(
 
 
 def wait_until(check: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
-    """Poll another process's work (bounded) until ``check()`` is truthy; return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {value!r}")
-        time.sleep(0.05)
+    """Wait for another process's work until ``check()`` is truthy; return its value."""
+    value = poll_until(check, timeout=timeout)
+    if not value:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}; last: {value!r}")
+    return value
 
 
 def session_cookie(user_email: str, stack: AppStack) -> dict[str, str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer, bind
 from fake_stripe.service import Settings
+from tests.polling import poll_until
 
 READY_TIMEOUT = 30.0
 DEMO_TOKEN = "wallet_demo_token_test"
@@ -130,16 +130,16 @@ def app_stack(
 
 
 def _wait_for_heartbeat(stack: AppStack) -> None:
-    """The worker beats as soon as it runs: poll for its first beat (bounded)."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    with stack.connect() as conn:
-        while time.monotonic() < deadline:
-            if conn.execute("select 1 from worker_heartbeats").fetchone():
-                return
-            if stack.processes["worker"].poll() is not None:
-                break
-            time.sleep(0.05)
-    raise RuntimeError(f"the worker did not start:\n{stack.log_text('worker')}")
+    """The worker beats as soon as it runs: wait for its first beat."""
+
+    def beat() -> bool:
+        if stack.processes["worker"].poll() is not None:
+            raise RuntimeError(f"the worker exited at start-up:\n{stack.log_text('worker')}")
+        with stack.connect() as conn:
+            return conn.execute("select 1 from worker_heartbeats").fetchone() is not None
+
+    if not poll_until(beat, timeout=READY_TIMEOUT):
+        raise RuntimeError(f"the worker did not start:\n{stack.log_text('worker')}")
 
 
 def topup_status(stack: AppStack, session_id: str) -> tuple[str, str | None] | None:
@@ -154,14 +154,13 @@ def topup_status(stack: AppStack, session_id: str) -> tuple[str, str | None] | N
 def wait_for_topup(
     stack: AppStack, session_id: str, status: str, timeout: float = 20.0
 ) -> tuple[str, str | None] | None:
-    """Poll the app's record (read-only) until the top-up reaches ``status`` (bounded): the
-    worker is another process, so there is no event to wait on."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Read the app's record until the top-up reaches ``status``; return where it got to."""
+
+    def reached() -> tuple[str, str | None] | None:
         current = topup_status(stack, session_id)
-        if (current is not None and current[0] == status) or time.monotonic() > deadline:
-            return current
-        time.sleep(0.05)
+        return current if current is not None and current[0] == status else None
+
+    return poll_until(reached, timeout=timeout) or topup_status(stack, session_id)
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -172,14 +171,17 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Real start-up of a real process: poll its port until it answers (bounded)."""
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
+    """Real start-up of a real process: wait until its port answers."""
+
+    def answers() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"the web app exited at start-up:\n{log.read_text()}")
         try:
             httpx.get(url + "/api/wallet/topups/none", timeout=1)
-            return
         except httpx.TransportError:
-            time.sleep(0.05)
+            return False
+        return True
+
+    if poll_until(answers, timeout=READY_TIMEOUT):
+        return
     raise RuntimeError(f"the web app did not answer within {READY_TIMEOUT} s:\n{log.read_text()}")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 import stripe
 
 from fake_stripe.server import bind
+from tests.polling import poll_until
 
 
 def free_port() -> int:
@@ -22,16 +22,16 @@ def free_port() -> int:
 
 
 def wait_until_up(base_url: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         if process.poll() is not None:
             pytest.fail(f"fake-stripe exited early: {process.communicate()[1]}")
         try:
-            if httpx.get(f"{base_url}/_control/health", timeout=1).status_code == 200:
-                return
+            return httpx.get(f"{base_url}/_control/health", timeout=1).status_code == 200
         except httpx.TransportError:
-            time.sleep(0.05)  # real start-up, not simulated time
-    pytest.fail("fake-stripe did not answer within 20 s")
+            return False
+
+    if not poll_until(healthy, timeout=20):
+        pytest.fail("fake-stripe did not answer within 20 s")
 
 
 def test_the_command_serves_the_api_logs_requests_and_stops_on_sigterm() -> None:
