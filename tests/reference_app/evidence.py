@@ -36,6 +36,14 @@ def new_topup(stack: AppStack, amount_pence: int = 5000, token: str = DEMO_TOKEN
     return session_id
 
 
+def paid_topup(stack: AppStack, amount_pence: int = 5000) -> str:
+    """A top-up the customer paid by card, with every delivery due so far answered."""
+    session_id = new_topup(stack, amount_pence)
+    stack.control.pay(session_id)
+    stack.control.settle()
+    return session_id
+
+
 def landing_check(stack: AppStack, session_id: str) -> dict[str, object]:
     """What the dashboard asks when the customer lands back: GET /api/wallet/topups/{id}."""
     with stack.api() as api:

@@ -17,7 +17,7 @@ from tests.reference_app.evidence import (
     inbox,
     landing_check,
     ledger_rows,
-    new_topup,
+    paid_topup,
     rejections,
 )
 from tests.reference_app.stack import app_stack, wait_for_topup
@@ -40,9 +40,7 @@ def test_a_delivery_defect_keeps_the_event_out_of_the_inbox(
 ) -> None:
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         assert delivery_codes(stack, session_id) == codes
         if defect is None:
@@ -76,9 +74,7 @@ def test_a_signature_defect_rejects_every_delivery(
 ) -> None:
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
         stack.control.advance(minutes=5)  # Stripe's first retry: signed afresh, refused again
 
         if defect is None:

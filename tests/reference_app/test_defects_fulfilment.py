@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_app.evidence import balance, landing_check, ledger_rows, new_topup, wait_until
+from tests.reference_app.evidence import (
+    balance,
+    landing_check,
+    ledger_rows,
+    paid_topup,
+    wait_until,
+)
 from tests.reference_app.stack import AppStack, app_stack, topup_status, wait_for_topup
 
 COMPLETED = "checkout.session.completed"
@@ -24,9 +30,7 @@ def test_the_landing_check_recovers_a_lost_webhook(
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
         stack.control.add_fault("drop", event_type=COMPLETED, times=None)
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         state = landing_check(stack, session_id)
         if defect is None:
@@ -51,9 +55,7 @@ def test_the_workers_sweep_recovers_a_lost_webhook(
     env = {"RECONCILE_INTERVAL_SECONDS": str(SWEEP_SECONDS)}
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects, env=env) as stack:
         stack.control.add_fault("drop", event_type=COMPLETED, times=None)
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         if defect is None:
             assert wait_for_topup(stack, session_id, "credited") == ("credited", "reconcile")

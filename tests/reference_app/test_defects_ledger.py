@@ -17,6 +17,7 @@ from tests.reference_app.evidence import (
     landing_check,
     ledger_rows,
     new_topup,
+    paid_topup,
     wait_until,
 )
 from tests.reference_app.stack import app_stack, topup_status, wait_for_topup
@@ -31,9 +32,7 @@ def test_a_duplicate_delivery_credits_once(
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
         stack.control.add_fault("duplicate", event_type=COMPLETED, count=1)
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         assert delivery_codes(stack, session_id) == [200, 200]
         wait_until(lambda: len(ledger_rows(stack)) == rows, what=f"{rows} ledger rows")
@@ -77,9 +76,7 @@ def test_a_credit_writes_its_ledger_row(
 ) -> None:
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
         assert balance(stack) == 5000

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_app.evidence import balance, inbox, ledger_rows, new_topup, wait_until
+from tests.reference_app.evidence import (
+    balance,
+    inbox,
+    ledger_rows,
+    new_topup,
+    paid_topup,
+    wait_until,
+)
 from tests.reference_app.stack import app_stack, topup_status, wait_for_topup
 
 COMPLETED = "checkout.session.completed"
@@ -21,9 +28,7 @@ def test_the_org_is_read_from_the_session(
 ) -> None:
     defects = () if defect is None else (defect,)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         if defect is None:
             assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")

@@ -15,7 +15,7 @@ from tests.reference_app.evidence import (
     job_attempts,
     job_statuses,
     ledger_rows,
-    new_topup,
+    paid_topup,
     session_cookie,
     wait_until,
 )
@@ -36,9 +36,7 @@ def test_without_a_worker_the_job_waits_in_the_queue(
     ) as stack:
         if defect is not None:
             wait_until(lambda: "worker not started" in stack.log_text("worker"), what="worker")
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
         assert delivery_codes(stack, session_id) == [200]  # stored and queued: Stripe is happy
 
         with httpx.Client(
@@ -66,9 +64,7 @@ def test_a_failing_job_is_retried_and_kept_failed_unless_swallowed(
 ) -> None:
     defects = (FAILING,) if defect is None else (FAILING, defect)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         final = wait_until(
             lambda: [s for s in job_statuses(stack) if s in ("succeeded", "failed")],
@@ -93,9 +89,7 @@ def test_an_inline_failure_answered_200_leaves_nothing_to_retry(
 ) -> None:
     defects = (FAILING,) if defect is None else (FAILING, defect)
     with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
-        session_id = new_topup(stack)
-        stack.control.pay(session_id)
-        stack.control.settle()
+        session_id = paid_topup(stack)
 
         assert delivery_codes(stack, session_id) == [200]
         pending = stack.control.deliveries(object_id=session_id).pending
