@@ -2,8 +2,8 @@
 
 Which one, in this order:
 
-1. ``WALLET_CHROMIUM``, when set: an explicit choice beats any default;
-2. Playwright's bundled Chromium (``python -m playwright install chromium``);
+1. an explicit path (``--chromium`` or ``WALLET_CHROMIUM``): a choice beats any default;
+2. Playwright's bundled Chromium, when installed (``python -m playwright install chromium``);
 3. a system Chromium at the usual paths (``apt-get install chromium``; ``scripts/bootstrap``
    installs it when none is found).
 
@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright
-from playwright.sync_api import Error as PlaywrightError
 
 log = logging.getLogger("harness.browser")
 
@@ -57,32 +56,34 @@ def system_chromium() -> str | None:
     return None
 
 
+def choose_executable(playwright: Playwright, explicit: str | None = None) -> str | None:
+    """The Chromium to launch: ``explicit`` (a path option or WALLET_CHROMIUM) when given, None
+    for Playwright's own when it is installed, else a system Chromium; ``BrowserMissing``
+    with what to do when there is none."""
+    if explicit:
+        if not _executable(explicit):
+            raise BrowserMissing(f"the Chromium asked for, {explicit}, is not an executable file")
+        log.info("using the Chromium asked for: %s", explicit)
+        return explicit
+    bundled = playwright.chromium.executable_path
+    if bundled and _executable(bundled):
+        log.info("using Playwright's own Chromium: %s", bundled)
+        return None
+    fallback = system_chromium()
+    if fallback is None:
+        raise BrowserMissing(
+            f"no Chromium to run browser tests: Playwright's own is not installed ({bundled})"
+            f" and none of {', '.join(SYSTEM_CHROMIUMS)} exists; {HOW_TO_INSTALL}"
+        )
+    log.info("Playwright's own Chromium is not installed; using %s", fallback)
+    return fallback
+
+
 def launch_chromium(playwright: Playwright, *, headless: bool = True) -> Browser:
-    args = chromium_args()
-    chosen = os.environ.get("WALLET_CHROMIUM")
-    if chosen:
-        if not _executable(chosen):
-            raise BrowserMissing(f"WALLET_CHROMIUM={chosen} is not an executable file")
-        log.info("launching Chromium from WALLET_CHROMIUM: %s", chosen)
-        return playwright.chromium.launch(executable_path=chosen, headless=headless, args=args)
-    try:
-        browser = playwright.chromium.launch(headless=headless, args=args)
-    except PlaywrightError as bundled:
-        why = _first_line(bundled.message)
-        fallback = system_chromium()
-        if fallback is None:
-            raise BrowserMissing(
-                f"no Chromium to run browser tests: Playwright's own did not launch ({why}) and"
-                f" none of {', '.join(SYSTEM_CHROMIUMS)} exists; {HOW_TO_INSTALL}"
-            ) from bundled
-        log.info("Playwright's Chromium did not launch (%s); launching %s", why, fallback)
-        return playwright.chromium.launch(executable_path=fallback, headless=headless, args=args)
-    log.info("launched Playwright's bundled Chromium %s", browser.version)
-    return browser
-
-
-def _first_line(message: str) -> str:
-    return next((line.strip() for line in message.splitlines() if line.strip()), "no reason given")
+    executable = choose_executable(playwright, os.environ.get("WALLET_CHROMIUM"))
+    return playwright.chromium.launch(
+        executable_path=executable, headless=headless, args=chromium_args()
+    )
 
 
 def _executable(path: str) -> bool:

@@ -1,23 +1,41 @@
-"""pytest plugin: a PostgreSQL server per test session and a fresh database per test.
+"""pytest plugin: PostgreSQL, the whole stack, and a browser for the BDD suite.
 
 Registered through the ``pytest11`` entry point ``wallet_harness``, so it loads in every pytest
 run where the package is installed: importing it must stay cheap, hence the harness imports
-inside the fixtures. Under pytest-xdist each worker process gets its own server.
+inside the fixtures. Under pytest-xdist each worker process gets its own server and stack.
+
+- ``wallet_postgres`` / ``wallet_db_url`` / ``wallet_ledger_db_url``: a server per session and
+  fresh databases per test (``--wallet-db-url`` to use an existing server);
+- ``wallet_stack``: fake_stripe, the app's web process and worker on a migrated database, one per
+  session and set of defects (``--app-defects``); ``wallet_scenario`` resets it and hands a
+  scenario its world (``harness.scenario.Scenario``);
+- the browser comes from pytest-playwright (``--headed``, ``--slowmo``, ``--tracing``,
+  ``--screenshot`` as usual), launched by ``harness.playwright_fixtures``;
+- a failed scenario's report starts with the stage-by-stage diagnosis (``harness.diagnosis``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
     from harness.postgres import PostgresServer
+    from harness.scenario import Scenario
+    from harness.stack import WalletStack
+    from harness.stack_pool import StackPool
+
+# the scenario's world, for the hooks that explain a failure
+SCENARIO_KEY = pytest.StashKey["Scenario"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("wallet-harness", "wallet harness: PostgreSQL provisioning")
+    group = parser.getgroup("wallet-harness", "wallet harness")
     group.addoption(
         "--wallet-db-url",
         dest="wallet_db_url",
@@ -29,6 +47,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             "server binaries provide a throwaway server)"
         ),
     )
+
+    group.addoption(
+        "--app-defects",
+        dest="app_defects",
+        default="",
+        metavar="NAMES",
+        help=(
+            "run the app with these defects (comma-separated names or presets, e.g. seed-bug;"
+            " `python -m reference_app defects` lists them)"
+        ),
+    )
+    group.addoption(
+        "--keep-stack-logs",
+        dest="keep_stack_logs",
+        action="store_true",
+        help="keep the fake's, web app's and worker's logs in artifacts/stack/ after the run",
+    )
+    group.addoption(
+        "--chromium",
+        dest="wallet_chromium",
+        default=None,
+        metavar="PATH",
+        help="the Chromium executable to run (default: env WALLET_CHROMIUM, then Playwright's own,"
+        " then a system Chromium)",
+    )
+    group.addoption(
+        "--scenario-timeout",
+        dest="scenario_timeout",
+        type=float,
+        default=90.0,
+        metavar="SECONDS",
+        help="fail a scenario that runs longer than this (default 90)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.has_plugin("playwright"):
+        # registered after every entry-point plugin, so these launch options win
+        from harness import playwright_fixtures
+
+        config.pluginmanager.register(playwright_fixtures, "wallet_harness_browser")
+    from harness import scenario_hooks
+
+    config.pluginmanager.register(scenario_hooks, "wallet_harness_scenarios")
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +130,53 @@ def wallet_ledger_db_url(
 
     with fresh_database(wallet_postgres, template=wallet_schema_template) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def wallet_stacks(
+    wallet_postgres: PostgresServer,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[StackPool]:
+    """The session's stacks, one per set of defects, each started when first needed."""
+    from harness.stack_pool import StackPool
+
+    config = request.config
+    if config.getoption("keep_stack_logs"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        log_root = config.rootpath / "artifacts" / "stack" / worker
+    else:
+        log_root = tmp_path_factory.mktemp("stack")
+    with StackPool(wallet_postgres, log_root) as pool:
+        yield pool
+
+
+@pytest.fixture
+def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> WalletStack:
+    """The running stack for this test: ``--app-defects``, plus ``seed-bug`` for a scenario
+    tagged ``@seed-bug`` (the bug report's app)."""
+    from harness.stack_pool import defects_for
+
+    names = defects_for(request.config.getoption("app_defects"), request.node)
+    return wallet_stacks.get(names)
+
+
+@pytest.fixture
+def wallet_scenario(
+    wallet_stack: WalletStack, request: pytest.FixtureRequest
+) -> Iterator[Scenario]:
+    """The stack reset to the seed, and this scenario's world on it."""
+    from harness.scenario import Scenario
+
+    wallet_stack.reset()
+
+    def new_context() -> BrowserContext:
+        # pytest-playwright's, asked for only when a scenario opens a browser: its tracing,
+        # screenshots and --headed apply, and API-only scenarios start no Chromium
+        make: Callable[[], BrowserContext] = request.getfixturevalue("new_context")
+        return make()
+
+    scenario = Scenario(wallet_stack, new_context)
+    request.node.stash[SCENARIO_KEY] = scenario
+    yield scenario
+    scenario.close()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
+from harness.drivers.records import Records
 from harness.ledger_driver import LedgerDriver
-from harness.ledger_invariants import assert_ledger_sound
+from harness.scenario import Scenario
 from steps.ledger_steps import *  # noqa: F403  (step definitions are fixtures: import to register)
+from steps.topup_steps import *  # noqa: F403
 
 
 @pytest.fixture
@@ -19,19 +20,6 @@ def ledger(wallet_ledger_db_url: str) -> Iterator[LedgerDriver]:
     driver.close()
 
 
-_STEP_FAILED = pytest.StashKey[bool]()
-
-
-def pytest_bdd_step_error(request: pytest.FixtureRequest, **_: Any) -> None:
-    request.node.stash[_STEP_FAILED] = True
-
-
-def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
-    """Whatever a scenario asserted, the ledger must still be sound afterwards.
-
-    Skipped when a step already failed, so the step's own message stays the one reported.
-    """
-    if request.node.stash.get(_STEP_FAILED, False):
-        return
-    driver: LedgerDriver = request.getfixturevalue("ledger")
-    assert_ledger_sound(driver.conn)
+@pytest.fixture
+def records(wallet_scenario: Scenario) -> Records:
+    return Records(wallet_scenario.stack)

@@ -7,14 +7,9 @@ import subprocess
 from pytest_bdd import given, parsers, then, when
 
 from harness.ledger_driver import LedgerDriver, Outcome
-from harness.money import MONEY_PATTERN, format_money, parse_money
-
-MONEY = {"amount": parse_money, "before": parse_money, "after": parse_money}
-
-
-def _money(pattern: str) -> parsers.re:
-    """A sentence pattern in which ``{money}`` stands for an amount like £50.00."""
-    return parsers.re(pattern.replace("{money}", f"(?:{MONEY_PATTERN})"))
+from harness.money import format_money
+from steps.sentences import MONEY
+from steps.sentences import sentence as _money
 
 
 @given(

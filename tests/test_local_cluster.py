@@ -32,8 +32,8 @@ from harness.cluster_registry import (
     sweep_stale_clusters,
 )
 from harness.local_cluster import MAX_CONNECTIONS, LocalCluster, find_postgres_bindir, local_cluster
+from harness.polling import poll_until
 from harness.postgres import PostgresServer
-from tests.polling import poll_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 import itsdangerous
 
-from tests.polling import poll_until
+from harness.polling import poll_until
 from tests.reference_app.stack import DEMO_TOKEN, AppStack
 
 ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"

@@ -23,7 +23,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer, bind
 from fake_stripe.service import Settings
-from tests.polling import poll_until
+from harness.polling import poll_until
 
 READY_TIMEOUT = 30.0
 DEMO_TOKEN = "wallet_demo_token_test"

@@ -11,7 +11,7 @@ import pytest
 import stripe
 
 from fake_stripe.server import bind
-from tests.polling import poll_until
+from harness.polling import poll_until
 
 
 def free_port() -> int:

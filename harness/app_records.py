@@ -1,0 +1,90 @@
+"""Read-only views of the app's own records of a top-up: the ``topups`` row, the event inbox,
+the job queue, rejected webhooks. For assertions and for the diagnosis; never written to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import class_row
+
+
+@dataclass(frozen=True)
+class TopupRecord:
+    checkout_session_id: str
+    org_id: str
+    amount_pence: int
+    status: str  # created | awaiting_payment | credited | failed | expired
+    fulfilled_by: str | None  # webhook | landing | reconcile
+    stripe_payment_intent_id: str | None
+    failure_reason: str | None
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    event_id: str
+    event_type: str
+    status: str  # queued | processed | ignored | failed
+    attempts: int
+    last_stage: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    status: str  # todo | doing | succeeded | failed | cancelled | aborted
+    attempts: int
+    event_id: str | None
+
+
+def topup(conn: psycopg.Connection[Any], session_id: str) -> TopupRecord | None:
+    with conn.cursor(row_factory=class_row(TopupRecord)) as cur:
+        return cur.execute(
+            "select checkout_session_id, org_id::text as org_id, amount_pence, status,"
+            " fulfilled_by, stripe_payment_intent_id, failure_reason"
+            " from topups where checkout_session_id = %s",
+            (session_id,),
+        ).fetchone()
+
+
+def inbox_events(conn: psycopg.Connection[Any], session_id: str) -> list[InboxEvent]:
+    with conn.cursor(row_factory=class_row(InboxEvent)) as cur:
+        return cur.execute(
+            "select event_id, event_type, status, attempts, last_stage, last_error"
+            " from stripe_event_inbox where object_id = %s order by received_at, event_id",
+            (session_id,),
+        ).fetchall()
+
+
+def jobs_for_events(conn: psycopg.Connection[Any], event_ids: list[str]) -> list[Job]:
+    """The queue's jobs whose arguments name one of these events."""
+    if not event_ids:
+        return []
+    with conn.cursor(row_factory=class_row(Job)) as cur:
+        return cur.execute(
+            "select id, status::text as status, attempts, args->>'event_id' as event_id"
+            " from procrastinate_jobs where args->>'event_id' = any(%s) order by id",
+            (event_ids,),
+        ).fetchall()
+
+
+def unfinished_job_count(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(
+        "select count(*) from procrastinate_jobs where status in ('todo', 'doing')"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def rejections(conn: psycopg.Connection[Any]) -> list[str]:
+    """Why the webhook endpoint refused deliveries, oldest first."""
+    rows = conn.execute("select reason from webhook_rejections order by id").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def last_heartbeat_age(conn: psycopg.Connection[Any]) -> float | None:
+    row = conn.execute(
+        "select extract(epoch from now() - max(beat_at)) from worker_heartbeats"
+    ).fetchone()
+    return None if row is None or row[0] is None else float(row[0])

@@ -1,0 +1,107 @@
+"""A customer in a browser: logs in, tops up through the hosted Checkout, lands back on the
+dashboard (or closes the tab first), and comes back later."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from harness.demo_accounts import account
+from harness.pages.checkout_page import CheckoutPage
+from harness.pages.dashboard_page import DashboardPage
+from harness.pages.login_page import LoginPage
+
+LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")
+ACTION_TIMEOUT_MS = 10_000  # a click or fill that cannot happen in 10 s will not happen
+CHECKOUT_FORM = re.compile(r"/c/pay/cs_\w+$")
+
+
+class Customer:
+    def __init__(self, context: BrowserContext, web_url: str, email: str) -> None:
+        self.context = context
+        self.web_url = web_url
+        self.account = account(email)
+        self.page = self._new_tab()
+        self.session_ids: list[str] = []  # every Checkout Session this customer opened
+        self.landing_loads: list[str] = []  # each time a tab loaded the landing page
+
+    @property
+    def email(self) -> str:
+        return self.account.email
+
+    @property
+    def dashboard(self) -> DashboardPage:
+        return DashboardPage(self.page, self.web_url)
+
+    @property
+    def checkout(self) -> CheckoutPage:
+        return CheckoutPage(self.page)
+
+    def log_in(self) -> DashboardPage:
+        LoginPage(self.page, self.web_url).open().log_in(self.email, self.account.password)
+        expect(self.page).to_have_url(self.dashboard.url)
+        return self.dashboard
+
+    def start_top_up(self, amount: str) -> str:
+        """Choose ``amount`` on the dashboard and press Top Up; return the Checkout Session id
+        once the hosted page shows it."""
+        if not self.page.url.startswith(self.dashboard.url):
+            self.dashboard.open()
+        self.dashboard.choose_amount(amount)
+        self.dashboard.press_top_up()
+        session_id = self.checkout.wait_until_open()
+        self.session_ids.append(session_id)
+        return session_id
+
+    def land(self) -> str:
+        """Wait until Checkout sends the tab back to the dashboard; return the session id."""
+        expect(self.page).to_have_url(LANDING)
+        match = LANDING.search(self.page.url)
+        assert match is not None
+        return match.group(1)
+
+    def pay_then_close_tab(self, pay: Callable[[CheckoutPage], None]) -> None:
+        """Pay, and close the tab as Checkout sends it back to the app: the payment is taken,
+        the landing page never loads, so its check never runs.
+
+        The payment form's POST goes to the fake as usual; its redirect to the app is not
+        followed (a route handler sees no redirects, so the harness makes the request itself)."""
+        sent_back_to: list[str] = []
+
+        def submit(route: Route) -> None:
+            if route.request.method != "POST":
+                route.continue_()
+                return
+            response = route.fetch(max_redirects=0)
+            location = response.headers.get("location", "")
+            if LANDING.search(location):
+                sent_back_to.append(location)
+                route.abort("aborted")
+            else:  # a 3-D Secure challenge or an error: the customer is still paying
+                route.fulfill(response=response)
+
+        self.page.route(CHECKOUT_FORM, submit)
+        with self.page.expect_event(
+            "requestfailed", predicate=lambda request: request.method == "POST"
+        ):
+            pay(self.checkout)
+        assert sent_back_to, "Checkout did not send the customer back to the app"
+        self.page.close()
+
+    def come_back_later(self) -> DashboardPage:
+        """A new tab on the dashboard, without any session reference."""
+        self.page = self._new_tab()
+        return self.dashboard.open()
+
+    def _new_tab(self) -> Page:
+        self.context.set_default_timeout(ACTION_TIMEOUT_MS)
+        page = self.context.new_page()
+        DashboardPage.record_banner(page)
+        page.on("framenavigated", lambda frame: self._note_load(page, frame.url))
+        return page
+
+    def _note_load(self, page: Page, url: str) -> None:
+        if page.main_frame.url == url and LANDING.search(url):
+            self.landing_loads.append(url)

@@ -1,0 +1,60 @@
+"""What the systems recorded about a scenario's top-ups, for "then" steps: the app's ledger and
+top-up records (read-only SQL), and the truth kept at Stripe (the fake's API and delivery log)."""
+
+from __future__ import annotations
+
+from harness import app_records, ledger_queries
+from harness.app_records import InboxEvent, TopupRecord
+from harness.demo_accounts import account
+from harness.ledger_queries import LedgerRow
+from harness.stack import WalletStack
+
+COMPLETED = "checkout.session.completed"
+
+
+class Records:
+    def __init__(self, stack: WalletStack) -> None:
+        self.stack = stack
+
+    # -- the app -------------------------------------------------------------------------------
+
+    def balance_pence(self, email: str) -> int:
+        with self.stack.connect() as conn:
+            return ledger_queries.balance_pence(conn, account(email).org_id)
+
+    def ledger(self, email: str) -> list[LedgerRow]:
+        with self.stack.connect() as conn:
+            return ledger_queries.ledger_rows(conn, account(email).org_id)
+
+    def topup_rows(self, session_id: str) -> list[LedgerRow]:
+        with self.stack.connect() as conn:
+            return ledger_queries.topup_rows(conn, session_id)
+
+    def topup(self, session_id: str) -> TopupRecord | None:
+        with self.stack.connect() as conn:
+            return app_records.topup(conn, session_id)
+
+    def inbox(self, session_id: str) -> list[InboxEvent]:
+        with self.stack.connect() as conn:
+            return app_records.inbox_events(conn, session_id)
+
+    def rejections(self) -> list[str]:
+        with self.stack.connect() as conn:
+            return app_records.rejections(conn)
+
+    # -- Stripe (the fake) ---------------------------------------------------------------------
+
+    def payment_intent(self, session_id: str) -> str | None:
+        session = self.stack.stripe.v1.checkout.sessions.retrieve(session_id)
+        intent = session.payment_intent
+        return intent if isinstance(intent, str) or intent is None else intent.id
+
+    def payment_status(self, session_id: str) -> str:
+        status: str = self.stack.stripe.v1.checkout.sessions.retrieve(session_id).payment_status
+        return status
+
+    def delivery_codes(self, session_id: str, event_type: str = COMPLETED) -> list[int | None]:
+        """The HTTP status of each attempt to deliver the session's events of ``event_type``
+        (None: no answer, a refused connection or a timeout)."""
+        deliveries = self.stack.control.deliveries(object_id=session_id, event_type=event_type)
+        return [attempt.status_code for attempt in deliveries.attempts]

@@ -1,0 +1,109 @@
+"""One scenario's world: the stack it runs on, its customers (each a browser context), the
+top-ups it started, and the waits that make "then" steps honest.
+
+The diagnosis reads the top-ups from here; steps reach drivers through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import BrowserContext
+
+from harness import app_records
+from harness.demo_accounts import account
+from harness.drivers.customer import Customer
+from harness.drivers.wallet_api import WalletApi
+from harness.polling import poll_until
+from harness.stack import WalletStack
+
+QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
+
+
+class StackNotQuiet(AssertionError):
+    """Work was still queued when the scenario wanted to look at the result."""
+
+
+class Scenario:
+    def __init__(
+        self, stack: WalletStack, new_context: Callable[..., BrowserContext] | None
+    ) -> None:
+        self.stack = stack
+        self._new_context = new_context
+        self.customers: dict[str, Customer] = {}
+        self._current: Customer | None = None
+        self._apis: dict[str, WalletApi] = {}
+        self._api_sessions: list[str] = []
+        self.notes: dict[str, Any] = {}  # values steps hand on to later steps
+
+    # -- actors --------------------------------------------------------------------------------
+
+    def customer(self, email: str) -> Customer:
+        """The customer ``email`` in a browser of their own (a fresh context, logged out)."""
+        if email not in self.customers:
+            if self._new_context is None:
+                raise RuntimeError("this scenario has no browser")
+            self.customers[email] = Customer(self._new_context(), self.stack.web_url, email)
+        self._current = self.customers[email]
+        return self._current
+
+    @property
+    def current_customer(self) -> Customer:
+        """The customer the scenario last spoke of ("the dashboard shows ...")."""
+        assert self._current is not None, "no customer has opened a browser in this scenario"
+        return self._current
+
+    def second_browser(self, email: str) -> Customer:
+        """The same customer in another browser window (another context), e.g. to race."""
+        key = f"{email}#2"
+        if key not in self.customers:
+            assert self._new_context is not None, "this scenario has no browser"
+            self.customers[key] = Customer(self._new_context(), self.stack.web_url, email)
+        self._current = self.customers[key]
+        return self._current
+
+    def api(self, email: str) -> WalletApi:
+        if email not in self._apis:
+            self._apis[email] = WalletApi(self.stack.web_url, account(email).api_token)
+        return self._apis[email]
+
+    def note_api_session(self, session_id: str) -> None:
+        self._api_sessions.append(session_id)
+
+    # -- what happened -------------------------------------------------------------------------
+
+    @property
+    def session_ids(self) -> list[str]:
+        """Every Checkout Session the scenario started, in order, without repeats."""
+        seen: list[str] = []
+        for customer in self.customers.values():
+            seen += [s for s in customer.session_ids if s not in seen]
+        return seen + [s for s in self._api_sessions if s not in seen]
+
+    @property
+    def latest_session(self) -> str:
+        sessions = self.session_ids
+        assert sessions, "no top-up was started in this scenario"
+        return sessions[-1]
+
+    # -- waiting for the other processes -------------------------------------------------------
+
+    def wait_until_quiet(self, timeout: float = QUIET_TIMEOUT) -> None:
+        """Every delivery due now answered, and (when a worker is beating) the queue empty.
+        Held, delayed and future retries stay where they are: they wait for the clock."""
+        self.stack.control.settle(timeout=timeout)
+        if not (self.stack.worker.running and self.stack.worker_beating):
+            return  # nobody would empty the queue: what is in it is evidence
+
+        def empty() -> bool:
+            with self.stack.connect() as conn:
+                return app_records.unfinished_job_count(conn) == 0
+
+        if not poll_until(empty, timeout=timeout):
+            raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
+        self.stack.control.settle(timeout=timeout)  # anything the jobs caused
+
+    def close(self) -> None:
+        for api in self._apis.values():
+            api.close()
