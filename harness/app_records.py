@@ -83,6 +83,18 @@ def rejections(conn: psycopg.Connection[Any]) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+@dataclass(frozen=True)
+class Rejection:
+    event_id: str | None  # None when the body named no event
+    reason: str
+
+
+def rejected_deliveries(conn: psycopg.Connection[Any]) -> list[Rejection]:
+    """Each refused delivery with the event it named, oldest first."""
+    with conn.cursor(row_factory=class_row(Rejection)) as cur:
+        return cur.execute("select event_id, reason from webhook_rejections order by id").fetchall()
+
+
 def last_heartbeat_age(conn: psycopg.Connection[Any]) -> float | None:
     row = conn.execute(
         "select extract(epoch from now() - max(beat_at)) from worker_heartbeats"

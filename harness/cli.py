@@ -1,7 +1,9 @@
 """``wallet-harness``: the project's command line.
 
-``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on a throwaway
-PostgreSQL, unless told which server to use. Arguments it does not know go to pytest as they are.
+``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on the whole stack
+(a throwaway PostgreSQL unless told which server to use). Arguments it does not know go to pytest
+as they are. ``wallet-harness matrix`` checks that every defect is caught
+(``features/defect_matrix.toml``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path)
         arguments += ["-m", args.tags]
     if args.db_url:
         arguments += ["--wallet-db-url", args.db_url]
+    if args.headed:
+        arguments += ["--headed"]
+    if args.defect:
+        arguments += ["--app-defects", ",".join(args.defect)]
     return arguments + list(extra)
 
 
@@ -60,6 +66,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="URL",
         help="PostgreSQL server to create the test databases on (default: a throwaway one)",
     )
+    run.add_argument("--headed", action="store_true", help="show the browser while it works")
+    run.add_argument(
+        "--defect",
+        action="append",
+        metavar="NAME",
+        help="run against the app with this defect (repeatable; see `python -m reference_app"
+        " defects`), e.g. --defect seed-bug",
+    )
+    matrix = commands.add_parser(
+        "matrix",
+        help="check that each defect is caught by the scenarios the defect matrix names",
+        description="Run features/defect_matrix.toml: its scenarios pass on the healthy app and"
+        " fail, with the stated assertion and diagnosis stage, against each defect.",
+    )
+    matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    matrix.add_argument("--defect", action="append", metavar="NAME", help="only these defects")
+    matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
     args, extra = parser.parse_known_args(argv)
     try:
         root = find_project_root()
@@ -67,4 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wallet-harness: {exc}", file=sys.stderr)
         return 2
     os.chdir(root)  # pytest reports paths relative to here; the features live here
+    if args.command == "matrix":
+        from harness.matrix_command import run_matrix_command
+
+        return run_matrix_command(root, args.jobs, args.defect, args.junitxml, extra)
     return int(pytest.main(pytest_arguments(args, extra, root)))

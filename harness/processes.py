@@ -99,7 +99,7 @@ class ServiceProcess:
         process = self._process
         if process is None or process.poll() is not None:
             return
-        process.send_signal(signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)  # the service and anything it started
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:

@@ -82,15 +82,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# what a failed scenario leaves behind unless the command line says otherwise
+PLAYWRIGHT_DEFAULTS = {
+    "tracing": ("--tracing", "retain-on-failure"),
+    "screenshot": ("--screenshot", "only-on-failure"),
+    "output": ("--output", "artifacts/playwright"),
+}
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.has_plugin("playwright"):
+        given = " ".join(str(arg) for arg in config.invocation_params.args)
+        for dest, (flag, value) in PLAYWRIGHT_DEFAULTS.items():
+            if flag not in given:
+                setattr(config.option, dest, value)
         # registered after every entry-point plugin, so these launch options win
         from harness import playwright_fixtures
 
         config.pluginmanager.register(playwright_fixtures, "wallet_harness_browser")
-    from harness import scenario_hooks
+    from harness import bdd_xdist, scenario_hooks, suite_summary
+
+    config.pluginmanager.register(bdd_xdist, "wallet_harness_bdd_xdist")
 
     config.pluginmanager.register(scenario_hooks, "wallet_harness_scenarios")
+    config.pluginmanager.register(suite_summary, "wallet_harness_summary")
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +183,9 @@ def wallet_scenario(
     """The stack reset to the seed, and this scenario's world on it."""
     from harness.scenario import Scenario
 
-    wallet_stack.reset()
+    reset_seconds = wallet_stack.reset()
+    request.node.user_properties.append(("wallet_scenario", wallet_stack.web_url))
+    request.node.user_properties.append(("reset_ms", round(reset_seconds * 1000, 1)))
 
     def new_context() -> BrowserContext:
         # pytest-playwright's, asked for only when a scenario opens a browser: its tracing,
@@ -180,3 +197,12 @@ def wallet_scenario(
     request.node.stash[SCENARIO_KEY] = scenario
     yield scenario
     scenario.close()
+
+
+@pytest.fixture(autouse=True)
+def _stack_for_scenarios(request: pytest.FixtureRequest) -> None:
+    """A BDD scenario runs on the stack, reset in its set-up (so its own time is its steps'),
+    unless it is tagged ``@ledger``: those work on a database of their own, with no stack."""
+    is_scenario = "_pytest_bdd_example" in request.fixturenames
+    if is_scenario and request.node.get_closest_marker("ledger") is None:
+        request.getfixturevalue("wallet_scenario")

@@ -36,6 +36,10 @@ class Scenario:
         self._apis: dict[str, WalletApi] = {}
         self._api_sessions: list[str] = []
         self.notes: dict[str, Any] = {}  # values steps hand on to later steps
+        # where each process's log stood when the scenario began (ids repeat after a reset)
+        self.log_offsets = {
+            name: path.stat().st_size if path.exists() else 0 for name, path in stack.logs.items()
+        }
 
     # -- actors --------------------------------------------------------------------------------
 

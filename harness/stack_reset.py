@@ -107,8 +107,10 @@ def _truncate_and_insert(conn: psycopg.Connection[Any], snapshot: SeedSnapshot) 
     # parents before children: organisations before the logins and tokens that name them
     for name in sorted(snapshot.rows, key=lambda table: table != "organizations"):
         conn.execute(
+            # the seed's own ids, identity columns included
             sql.SQL(
-                "insert into {table} select * from json_populate_recordset(null::{table}, %s)"
+                "insert into {table} overriding system value"
+                " select * from json_populate_recordset(null::{table}, %s)"
             ).format(table=sql.Identifier(name)),
             (snapshot.rows[name],),
         )

@@ -64,6 +64,10 @@ def _service(args: argparse.Namespace) -> int:
 
         run_worker(app_settings)
         return 0
+    if Defects(app_settings.defects).on("no-reconciliation"):
+        # the app has no sweep at all: neither the worker's schedule nor this command
+        print("reconciliation is not set up: nothing swept (defect no-reconciliation)")
+        return 0
     from reference_app.db import open_pool
     from reference_app.reconcile import reconcile
     from reference_app.runtime import Runtime

@@ -123,7 +123,8 @@ CATALOGUE: tuple[Defect, ...] = (
     Defect(
         "no-reconciliation",
         "fulfilment",
-        "nothing sweeps Stripe's event list: a webhook lost for good stays lost",
+        "nothing sweeps Stripe's event list (no schedule, no reconcile command): a webhook"
+        " lost for good stays lost",
     ),
     Defect(
         "dashboard-never-refreshes",

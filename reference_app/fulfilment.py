@@ -98,8 +98,8 @@ def _not_paid(
     if view.status == "expired":
         topups.mark_status(conn, view.id, "expired", "the Checkout Session expired unpaid")
         outcome = "expired"
-    elif view.status == "complete":  # a delayed method (bank debit) still settling
-        topups.mark_status(conn, view.id, "awaiting_payment")
+    elif view.status == "complete":  # a delayed method (bank debit) settling, or failed
+        topups.mark_awaiting_payment(conn, view.id)
         outcome = "unpaid"
     else:
         outcome = "open"

@@ -75,6 +75,16 @@ def mark_credited(
     return row is not None
 
 
+def mark_awaiting_payment(conn: psycopg.Connection[Any], session_id: str) -> None:
+    """A delayed payment still settling: from created only. A failed debit also reads as
+    complete and unpaid at Stripe, and must stay failed."""
+    conn.execute(
+        "update topups set status = 'awaiting_payment', updated_at = now()"
+        " where checkout_session_id = %s and status = 'created'",
+        (session_id,),
+    )
+
+
 def mark_status(
     conn: psycopg.Connection[Any], session_id: str, status: str, reason: str | None = None
 ) -> None:

@@ -139,3 +139,19 @@ def fulfilled_by(wallet_scenario: Scenario, records: Records, path: str) -> None
     assert (record.status, record.fulfilled_by) == ("credited", expected[path]), (
         f"the top-up is {record.status}, fulfilled by {record.fulfilled_by or 'nothing'}"
     )
+
+
+@then(sentence(r"Stripe took the payment of (?P<amount>{money})"), converters=MONEY)
+def stripe_took_payment(wallet_scenario: Scenario, records: Records, amount: int) -> None:
+    session_id = wallet_scenario.latest_session
+    status, total = records.payment_status(session_id), records.amount_total(session_id)
+    assert (status, total) == ("paid", amount), (
+        f"Stripe says {session_id} is {status}, {format_money(total)}"
+    )
+
+
+@then(sentence(r'the ledger of "{email}" has no rows'))
+def ledger_has_no_rows(wallet_scenario: Scenario, records: Records, email: str) -> None:
+    wallet_scenario.wait_until_quiet()
+    rows = records.ledger(email)
+    assert rows == [], f"the ledger of {email} has {len(rows)} row(s): {rows}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,7 +52,8 @@ def test_run_passes_tags_to_pytest_and_reports_the_scenarios(tmp_path: Path) -> 
     assert "Scenario: Support credits the report's organisation from the terminal PASSED" in (
         done.stdout
     )
-    assert "2 passed, 11 deselected" in done.stdout
+    # the two terminal-credit scenarios ran; every other scenario was deselected by the tags
+    assert re.search(r"\b2 passed, \d+ deselected", done.stdout), done.stdout[-500:]
 
 
 def harness_run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

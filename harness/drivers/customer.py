@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
@@ -15,7 +16,9 @@ from harness.pages.login_page import LoginPage
 
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")
 ACTION_TIMEOUT_MS = 10_000  # a click or fill that cannot happen in 10 s will not happen
-CHECKOUT_FORM = re.compile(r"/c/pay/cs_\w+$")
+# (app URL, email) -> the cookies a real login through the form earned on that app
+_SAVED_LOGINS: dict[tuple[str, str], list[Any]] = {}  # Playwright's cookie dicts
+CHECKOUT_FORM = re.compile(r"/c/pay/cs_\w+(?:/authenticate)?$")  # the form, the 3-D Secure answer
 
 
 class Customer:
@@ -40,8 +43,18 @@ class Customer:
         return CheckoutPage(self.page)
 
     def log_in(self) -> DashboardPage:
+        """Logged in on the dashboard. The first time for this login on this app, through the
+        login form; after that with the session cookie that login earned (Playwright's usual
+        reuse of an authenticated state), which saves the password hashing every scenario."""
+        saved = _SAVED_LOGINS.get((self.web_url, self.email))
+        if saved:
+            self.context.add_cookies(saved)
+            self.dashboard.open()
+            if self.page.url.startswith(self.dashboard.url):
+                return self.dashboard
         LoginPage(self.page, self.web_url).open().log_in(self.email, self.account.password)
         expect(self.page).to_have_url(self.dashboard.url)
+        _SAVED_LOGINS[(self.web_url, self.email)] = list(self.context.cookies(self.web_url))
         return self.dashboard
 
     def start_top_up(self, amount: str) -> str:
@@ -94,6 +107,18 @@ class Customer:
         """A new tab on the dashboard, without any session reference."""
         self.page = self._new_tab()
         return self.dashboard.open()
+
+    def come_back_with_reference(self, session_id: str) -> DashboardPage:
+        """A new tab on the dashboard for one payment's reference (the Checkout Session id), as
+        the landing after Checkout opens it: the page checks that payment and says how it
+        stands."""
+        self.page = self._new_tab()
+        return self.dashboard.open_with_reference(session_id)
+
+    def leave_checkout(self) -> None:
+        """Close the tab on the hosted Checkout page without paying."""
+        self.checkout.expect_still_open()
+        self.page.close()
 
     def _new_tab(self) -> Page:
         self.context.set_default_timeout(ACTION_TIMEOUT_MS)

@@ -53,6 +53,9 @@ class Records:
         status: str = self.stack.stripe.v1.checkout.sessions.retrieve(session_id).payment_status
         return status
 
+    def amount_total(self, session_id: str) -> int:
+        return int(self.stack.stripe.v1.checkout.sessions.retrieve(session_id).amount_total or 0)
+
     def delivery_codes(self, session_id: str, event_type: str = COMPLETED) -> list[int | None]:
         """The HTTP status of each attempt to deliver the session's events of ``event_type``
         (None: no answer, a refused connection or a timeout)."""

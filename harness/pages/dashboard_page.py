@@ -39,6 +39,12 @@ class DashboardPage:
         self.page.goto(self.url)
         return self
 
+    def open_with_reference(self, session_id: str) -> DashboardPage:
+        """The dashboard for one payment (``?session_id=``): it checks that top-up and says how
+        it stands."""
+        self.page.goto(f"{self.url}?session_id={session_id}")
+        return self
+
     # -- reading -------------------------------------------------------------------------------
 
     @property

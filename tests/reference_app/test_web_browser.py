@@ -12,19 +12,12 @@ from playwright.sync_api import Page, Request, expect
 
 from tests.reference_app.stack import OTHER_TOKEN, AppStack, app_stack, topup_status, wait_for_topup
 
-pytest_plugins = ["tests.browser_fixtures"]  # chromium, browser_page
-
 PAY = re.compile(r"^Pay\b")
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)$")
 CHECKOUT = re.compile(r"/c/pay/(cs_\w+)")
 # for expects that wait on the app's processes (the page polls every 0.5 s, the worker is
 # another process): room for a slow CI; a healthy run needs well under a second
 BACKEND_WAIT_MS = 15_000
-
-
-@pytest.fixture
-def page(browser_page: Page) -> Page:
-    return browser_page
 
 
 def log_in(page: Page, stack: AppStack, email: str = "test@demo.com") -> None:

@@ -19,8 +19,6 @@ from fake_stripe.server import FakeStripeServer
 from tests.stripe_double.conftest import new_session
 from tests.stripe_double.receiver import Receiver
 
-pytest_plugins = ["tests.browser_fixtures"]  # chromium, browser_page
-
 PAY = re.compile(r"^Pay\b")
 MERCHANT = "Wallet Demo Ltd"
 EMAIL = "jenny.rosen@example.com"
@@ -48,11 +46,6 @@ class Shop:
 @pytest.fixture
 def shop(receiver: Receiver, endpoint: stripe.WebhookEndpoint) -> Shop:
     return Shop(receiver.url.removesuffix("/webhooks/stripe"))
-
-
-@pytest.fixture
-def page(browser_page: Page) -> Page:
-    return browser_page
 
 
 def open_checkout(

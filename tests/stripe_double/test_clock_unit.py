@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -27,7 +28,10 @@ def run(work: Callable[[Scheduler], Awaitable[None]], clock: FakeClock | None = 
     async def main() -> None:
         await work(scheduler)
 
-    asyncio.run(main())
+    # a thread of its own: Playwright's sync API (pytest-playwright's session fixture) may hold
+    # this thread's event loop when browser tests ran earlier in the same process
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, main()).result()
     return scheduler
 
 

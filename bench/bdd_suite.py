@@ -1,0 +1,93 @@
+"""Wall time of the BDD suite and the time of each browser scenario (median and 95th percentile).
+
+Runs ``pytest steps`` as CI does (``-n auto`` unless told otherwise) with a JUnit report, then
+reads each scenario's call time from it. Browser scenarios are those that ran on the stack (the
+harness marks them with the ``wallet_scenario`` property); the target is a median of at most
+1.5 s on a 2-core machine. Prints figures per run and the medians over runs; never asserts.
+
+    python bench/bdd_suite.py [--runs 3] [--workers auto] [-- extra pytest args]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_P50 = 1.5
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    browser: list[float]  # call seconds of each scenario on the stack
+    other: list[float]  # the ledger scenarios (a database each, no browser)
+    resets_ms: list[float]
+    failed: int
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def one_run(workers: str, extra: list[str]) -> Run:
+    with tempfile.TemporaryDirectory() as scratch:
+        junit = Path(scratch) / "junit.xml"
+        command = [sys.executable, "-m", "pytest", "steps", "-q", "-p", "no:cacheprovider"]
+        command += ["-n", workers] if workers != "0" else ["-p", "no:xdist"]
+        command += [f"--junitxml={junit}", *extra]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if not junit.exists():
+            sys.exit(f"pytest wrote no report:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        browser, other, resets, failed = [], [], [], 0
+        for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (our own report)
+            properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+            seconds = float(case.get("time", "0"))
+            failed += case.find("failure") is not None or case.find("error") is not None
+            if "wallet_scenario" in properties:
+                browser.append(seconds)
+                resets.append(float(properties.get("reset_ms") or 0))
+            else:
+                other.append(seconds)
+    return Run(wall, browser, other, resets, failed)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", default="auto", help="pytest-xdist workers; 0 for none")
+    args, extra = parser.parse_known_args()
+    extra = [arg for arg in extra if arg != "--"]
+    runs = []
+    for number in range(1, args.runs + 1):
+        run = one_run(args.workers, extra)
+        runs.append(run)
+        p50, p95 = statistics.median(run.browser), percentile(run.browser, 0.95)
+        reset = statistics.median(run.resets_ms)
+        print(
+            f"run {number}: wall {run.wall:.1f} s, {len(run.browser)} browser scenarios:"
+            f" p50 {p50:.2f} s, p95 {p95:.2f} s, slowest {max(run.browser):.2f} s;"
+            f" reset p50 {reset:.0f} ms; {len(run.other)} ledger scenarios; {run.failed} failed",
+            flush=True,
+        )
+    p50s = [statistics.median(run.browser) for run in runs]
+    print(
+        f"median over {len(runs)} runs: wall {statistics.median(r.wall for r in runs):.1f} s,"
+        f" browser scenario p50 {statistics.median(p50s):.2f} s (target <= {TARGET_P50} s),"
+        f" p95 {statistics.median(percentile(r.browser, 0.95) for r in runs):.2f} s,"
+        f" reset p50 {statistics.median(statistics.median(r.resets_ms) for r in runs):.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""Where the flow broke, stage by stage: ``diagnose(scenario)`` gathers the runtime evidence
+of each top-up the scenario started (``evidence``), judges it stage by stage (``stages``) and
+renders the flow traces (``render``). A failed scenario's report starts with it
+(``harness.scenario_hooks``); ``Then the diagnosis names the "<stage>" stage`` asserts on it.
+
+Only runtime evidence counts: Stripe's records and the fake's delivery log, the app's answers,
+logs and database, and the page; never how the app or the fake were configured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.diagnosis.evidence import TopupEvidence, gather
+from harness.diagnosis.render import render_all
+from harness.diagnosis.stages import STAGE_KEYS, Stage, TopupTrace, judge
+
+if TYPE_CHECKING:
+    from harness.scenario import Scenario
+
+__all__ = ["STAGE_KEYS", "Diagnosis", "Stage", "TopupEvidence", "TopupTrace", "diagnose", "judge"]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    traces: tuple[TopupTrace, ...]
+    evidence: tuple[TopupEvidence, ...]
+    footer: tuple[str, ...] = ()  # e.g. the fake's seed, or why gathering stopped short
+
+    @property
+    def first_broken(self) -> str | None:
+        """The first broken stage of the first top-up that has one."""
+        return next((t.first_broken for t in self.traces if t.first_broken), None)
+
+    def render(self) -> str:
+        return render_all(self.traces, self.footer)
+
+
+def diagnose(scenario: Scenario) -> Diagnosis:
+    """Never raises: a source that cannot be read is reported as unavailable."""
+    footer: list[str] = []
+    try:
+        footer.append(f"fake_stripe seed {scenario.stack.config.seed}")
+    except Exception as error:
+        footer.append(f"fake_stripe seed unknown ({type(error).__name__})")
+    evidence: tuple[TopupEvidence, ...] = ()
+    traces: tuple[TopupTrace, ...] = ()
+    try:
+        evidence = tuple(gather(scenario))
+        traces = tuple(judge(item) for item in evidence)
+    except Exception as error:  # a bug here must not hide the scenario's own failure
+        footer.append(f"the diagnosis itself failed: {type(error).__name__}: {error}")
+    return Diagnosis(traces, evidence, tuple(footer))

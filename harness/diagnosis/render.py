@@ -1,0 +1,58 @@
+"""Flow traces as text: one block per top-up, one line per stage, the first broken one marked,
+with the evidence under the stages that broke (or were broken on purpose)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from harness.diagnosis.trace import (
+    BROKEN,
+    INJECTED,
+    NOT_REACHED,
+    OK,
+    SKIPPED,
+    STAGE_KEYS,
+    TopupTrace,
+    money,
+)
+
+MARKS = {OK: "✔", BROKEN: "✘", INJECTED: "⚡", SKIPPED: "-", NOT_REACHED: "·"}
+LEGEND = "✔ ok   ✘ broken   ⚡ broken on purpose (injected fault)   - skipped   · not reached"
+KEY_WIDTH = max(len(key) for key in STAGE_KEYS)
+
+
+def render_trace(trace: TopupTrace) -> str:
+    who = trace.email or "no browser"
+    lines = [f"Flow trace for {trace.session_id} ({who}, {money(trace.amount_pence)}):"]
+    indent = " " * (KEY_WIDTH + 7)  # under the detail: "  ✘ <key>   "
+    for stage in trace.stages:
+        detail = stage.detail
+        if stage.status == BROKEN and stage.key == trace.first_broken:
+            detail = f"FIRST BROKEN: {detail}"
+        elif stage.status == INJECTED:
+            detail = f"injected: {detail}"
+        lines.append(f"  {MARKS[stage.status]} {stage.key:<{KEY_WIDTH}}   {detail}")
+        if stage.status in (BROKEN, INJECTED):
+            lines += [f"{indent}evidence: {line}" for line in stage.evidence]
+    said = " ".join(stage.detail for stage in trace.stages)
+    lines += [
+        f"  unavailable: {source}: {why}"
+        for source, why in trace.unavailable.items()
+        if why not in said  # already told by the stage it left unjudged
+    ]
+    return "\n".join(lines)
+
+
+def render_all(traces: Sequence[TopupTrace], footer: Sequence[str] = ()) -> str:
+    if not traces:
+        blocks = ["Flow trace: the scenario started no top-up, so there is no flow to trace."]
+    else:
+        blocks = [render_trace(trace) for trace in traces]
+    broken = next((t for t in traces if t.first_broken), None)
+    if broken is not None:
+        summary = f"First broken stage: {broken.first_broken} (top-up {broken.session_id})"
+    elif traces:
+        summary = "First broken stage: none; every stage of the flow held up"
+    else:
+        summary = "First broken stage: none"
+    return "\n\n".join(blocks) + "\n" + "\n".join([summary, *footer, LEGEND])

@@ -1,0 +1,363 @@
+"""The webhook's stages of a paid top-up: ``delivery`` (did Stripe's attempts reach the app and
+get a 2xx?), ``signature`` (did the app accept them?), ``queue`` (stored in the inbox, a job
+queued, something working the queue?) and ``job`` (what the worker made of the event).
+
+Each check takes the evidence and the ids of the events that pay the session. An attempt the
+scenario broke on purpose (a fault that fails it by itself: drop, fail, a bad signature) is
+"injected", never the app's fault; a duplicate, delay, hold or reorder fails nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from harness.diagnosis.evidence import Attempt, Endpoint, TopupEvidence
+from harness.diagnosis.trace import (
+    BROKEN,
+    INJECTED,
+    NOT_REACHED,
+    OK,
+    Stage,
+    count,
+    log_evidence,
+    make_stage,
+)
+
+COMPLETED = "checkout.session.completed"
+# faults that make an attempt fail by themselves; duplicate, delay, hold, reorder do not
+FAILING_FAULTS = frozenset({"drop", "fail", "corrupt_signature", "stale_timestamp", "wrong_secret"})
+SIGNATURE_FAULTS = frozenset({"corrupt_signature", "stale_timestamp", "wrong_secret"})
+RECENT_BEAT_SECONDS = 10.0  # the worker beats every 2 s
+
+
+def _injected_failure(attempt: Attempt) -> bool:
+    return not attempt.succeeded and bool(FAILING_FAULTS & set(attempt.faults))
+
+
+def _refused(attempt: Attempt) -> bool:
+    """Reached the app, which refused it as not a valid Stripe delivery (signature, body)."""
+    return attempt.status_code == 400 and not attempt.succeeded
+
+
+def _real_failure(attempt: Attempt) -> bool:
+    return not attempt.succeeded and not _injected_failure(attempt) and not _refused(attempt)
+
+
+def _answer(attempt: Attempt) -> str:
+    if attempt.status_code is not None:
+        text = str(attempt.status_code)
+    elif attempt.error and "timed out" in attempt.error:
+        text = "timeout"
+    elif attempt.error and "dropped" in attempt.error:
+        text = "dropped"
+    elif attempt.error and "connection" in attempt.error:
+        text = "no answer (connection failed)"
+    else:
+        text = "no answer"
+    injected = sorted(FAILING_FAULTS & set(attempt.faults))
+    return f"{text} (injected: {', '.join(injected)})" if _injected_failure(attempt) else text
+
+
+def _attempt_lines(attempts: Iterable[Attempt]) -> list[str]:
+    lines = []
+    for a in attempts:
+        copy = f" copy {a.copy}" if a.copy else ""
+        faults = f" [faults: {', '.join(a.faults)}]" if a.faults else ""
+        error = f" ({a.error})" if a.error and a.status_code is None else ""
+        lines.append(
+            f"fake: {a.event_type} {a.event_id} attempt {a.attempt}{copy} -> {a.endpoint_url}:"
+            f" {_answer(a)}{error}{faults}"
+        )
+    return lines
+
+
+def _url_note(ev: TopupEvidence, urls: Iterable[str]) -> str:
+    elsewhere = sorted({url for url in urls if url != ev.app_webhook_url})
+    if not elsewhere or ev.app_webhook_url is None:
+        return ""
+    return f"; the endpoint is registered at {', '.join(elsewhere)}, the app listens at" + (
+        f" {ev.app_webhook_url}"
+    )
+
+
+def _unrecovered(attempts: tuple[Attempt, ...]) -> list[Attempt]:
+    """Failures of the app's making that no later attempt of the same event made good."""
+    failed = []
+    for index, attempt in enumerate(attempts):
+        if not _real_failure(attempt):
+            continue
+        later = attempts[index + 1 :]
+        if not any(a.succeeded and a.event_id == attempt.event_id for a in later):
+            failed.append(attempt)
+    return failed
+
+
+def delivery(ev: TopupEvidence, paying: list[str]) -> Stage:
+    ours = [a for a in ev.attempts if a.event_id in paying]
+    pending = [p for p in ev.pending if p.event_id in paying]
+    evidence = [
+        *_attempt_lines(ev.attempts),
+        *(
+            f"fake: {p.event_type} {p.event_id} {p.state} (attempts so far {p.attempts})"
+            + (f" [faults: {', '.join(p.faults)}]" if p.faults else "")
+            for p in ev.pending
+        ),
+    ]
+    evidence = [*log_evidence(ev, "web", "/api/webhooks/stripe"), *evidence]
+    failed = _unrecovered(ev.attempts)
+    if failed:
+        codes = ", ".join(_answer(a) for a in failed)
+        url_note = _url_note(ev, (a.endpoint_url for a in failed))
+        failed_events = {a.event_id for a in failed}
+        retries = sum(1 for p in ev.pending if p.event_id in failed_events)
+        retry = "; Stripe will retry it later" if retries else ""
+        if any(a.succeeded for a in ev.attempts):
+            credited = ev.topup is not None and ev.topup.status == "credited"
+            detail = (
+                f"{count(len(failed), 'later attempt')} failed ({codes}) after a delivery for this"
+                " session had succeeded"
+                + (
+                    " and the top-up was credited: Stripe retries work that is done"
+                    if credited
+                    else ""
+                )
+            )
+        else:
+            detail = (
+                f"{count(len(failed), 'attempt')}, none answered 2xx: {codes} at"
+                f" {', '.join(sorted({a.endpoint_url for a in failed}))}"
+            )
+        return make_stage("delivery", BROKEN, detail + url_note + retry, evidence)
+    if not ours and not pending:
+        return make_stage("delivery", BROKEN, _no_attempt(ev, paying), evidence)
+    if any(a.succeeded or _refused(a) for a in ours):
+        detail = f"{count(len(ours), 'attempt')}: {', '.join(_answer(a) for a in ours)}"
+        recovered = [a for a in ours if _real_failure(a)]
+        if recovered:
+            detail += f" (recovered after {count(len(recovered), 'failed attempt')})"
+        urls = sorted({a.endpoint_url for a in ours if a.succeeded or _refused(a)})
+        return make_stage("delivery", OK, f"{detail} at {', '.join(urls)}", evidence)
+    lost = ", ".join(_answer(a) for a in ours)
+    held = [f"{p.state} ({', '.join(p.faults)})" for p in pending if p.faults]
+    if (ours and all(_injected_failure(a) for a in ours)) or held:
+        parts = [f"{count(len(ours), 'attempt')} lost: {lost}"] if ours else []
+        parts += [f"delivery {state}" for state in held]
+        return make_stage("delivery", INJECTED, "; ".join(parts), evidence)
+    states = ", ".join(f"{p.state} after {count(p.attempts, 'attempt')}" for p in pending)
+    return make_stage("delivery", BROKEN, f"not delivered yet: {states}", evidence)
+
+
+def _no_attempt(ev: TopupEvidence, paying: list[str]) -> str:
+    kinds = sorted(
+        {e.type for e in ev.events if e.id in paying}
+        | {e.event_type for e in ev.inbox if e.event_id in paying}
+    ) or [COMPLETED]
+    wanted = " / ".join(kinds)
+    start = f"Stripe made no delivery attempt for {wanted}"
+    app = ev.app_webhook_url or "?"
+    if "webhook endpoints" in ev.unavailable:
+        return f"{start}; endpoints unavailable: {ev.unavailable['webhook endpoints']}"
+    if not ev.endpoints:
+        return f"{start}: no webhook endpoint is registered at Stripe (the app listens at {app})"
+
+    def described(endpoints: Iterable[Endpoint]) -> str:
+        return "; ".join(
+            f"{e.url} ({e.status}, enabled: {', '.join(e.enabled_events) or 'nothing'})"
+            for e in endpoints
+        )
+
+    subscribed = [e for e in ev.endpoints if any(e.subscribed_to(k) for k in kinds)]
+    if not subscribed:
+        return f"{start}: no endpoint is subscribed to it: {described(ev.endpoints)}"
+    if not any(e.url == app for e in subscribed):
+        urls = ", ".join(e.url for e in subscribed)
+        return f"{start}: the endpoint is registered at {urls}, the app listens at {app}"
+    return f"{start} though {described(subscribed)} is subscribed"
+
+
+def signature(ev: TopupEvidence, paying: list[str]) -> Stage:
+    ours = [a for a in ev.attempts if a.event_id in paying]
+    accepted = [a for a in ours if a.succeeded]
+    refused = [a for a in ours if _refused(a) and not _injected_failure(a)]
+    reasons = _reasons(ev, {a.event_id for a in ours if _refused(a)})
+    evidence = [
+        *(f"webhook_rejections: {r}" for r in reasons),
+        *log_evidence(ev, "web", "rejected"),
+    ]
+    forged = [a for a in accepted if SIGNATURE_FAULTS & set(a.faults)]
+    if forged:
+        faults = ", ".join(sorted({f for a in forged for f in a.faults if f in SIGNATURE_FAULTS}))
+        return make_stage(
+            "signature",
+            BROKEN,
+            f"{count(len(forged), 'delivery', 'deliveries')} with a deliberately bad signature"
+            f" ({faults}) accepted ({', '.join(_answer(a) for a in forged)}): signatures are"
+            " not verified",
+            evidence,
+        )
+    if accepted:
+        note = f"; {len(refused)} refused first" if refused else ""
+        return make_stage(
+            "signature", OK, f"accepted ({', '.join(_answer(a) for a in accepted)}){note}", evidence
+        )
+    if refused:
+        why = "; ".join(reasons) or "no webhook_rejections row recorded"
+        return make_stage(
+            "signature",
+            BROKEN,
+            f"{count(len(refused), 'delivery', 'deliveries')} refused with 400, none accepted:"
+            f" {why}",
+            evidence,
+        )
+    return make_stage(
+        "signature", INJECTED, "refused as it should be: every bad signature was injected", evidence
+    )
+
+
+def _reasons(ev: TopupEvidence, event_ids: set[str]) -> list[str]:
+    named = [r.reason for r in ev.rejections if r.event_id in event_ids]
+    anonymous = [r.reason for r in ev.rejections if r.event_id is None]
+    return list(dict.fromkeys(named or anonymous))
+
+
+def _accepted_events(ev: TopupEvidence, paying: list[str]) -> list[str]:
+    return list(
+        dict.fromkeys(a.event_id for a in ev.attempts if a.succeeded and a.event_id in paying)
+    )
+
+
+def queue(ev: TopupEvidence, paying: list[str]) -> Stage:
+    results = [_queue_one(ev, eid) for eid in _accepted_events(ev, paying)]
+    if not results:
+        return make_stage("queue", NOT_REACHED, "no delivery was accepted")
+    return next((s for s in results if s.status == OK), results[0])
+
+
+def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
+    code = next((a.status_code for a in ev.attempts if a.succeeded and a.event_id == event_id), 200)
+    row = next((e for e in ev.inbox if e.event_id == event_id), None)
+    evidence = [
+        *_inbox_lines(ev),
+        *log_evidence(ev, "web", event_id),
+        *log_evidence(ev, "worker", event_id),
+    ]
+    if row is None:
+        return make_stage(
+            "queue",
+            BROKEN,
+            f"the endpoint answered {code} to {event_id} but stripe_event_inbox has no row for it",
+            evidence,
+        )
+    jobs = [j for j in ev.jobs if j.event_id == event_id]
+    if not jobs:
+        if row.status == "failed":
+            return make_stage(
+                "queue",
+                BROKEN,
+                f"{event_id} was processed during the request and failed ({row.last_error}), yet"
+                f" the endpoint answered {code}: no job, no retry, Stripe will not send it again",
+                evidence,
+            )
+        if row.status == "queued":
+            return make_stage(
+                "queue", BROKEN, f"{event_id} is stored but no job was queued for it", evidence
+            )
+        return make_stage(
+            "queue", OK, f"processed during the request ({row.status}), no job", evidence
+        )
+    waiting = [j for j in jobs if j.status == "todo" and j.attempts == 0]
+    if len(waiting) == len(jobs):
+        job = waiting[0]
+        age = ev.heartbeat_age
+        if age is None or age > RECENT_BEAT_SECONDS:
+            beat = (
+                "no worker has ever beaten" if age is None else f"last worker beat {age:.0f} s ago"
+            )
+            process = {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
+            return make_stage(
+                "queue",
+                BROKEN,
+                f"job #{job.id} for {event_id} is waiting (todo, never tried) and nothing works"
+                f" the queue: {beat}; worker process {process}",
+                evidence,
+            )
+        return make_stage(
+            "queue",
+            BROKEN,
+            f"job #{job.id} for {event_id} is waiting (todo, never tried) though a worker beat"
+            f" {age:.0f} s ago",
+            evidence,
+        )
+    return make_stage("queue", OK, f"stored, queued as job #{jobs[0].id}", evidence)
+
+
+def _inbox_lines(ev: TopupEvidence) -> list[str]:
+    lines = [
+        f"inbox: {e.event_type} {e.event_id} {e.status} after {count(e.attempts, 'attempt')}"
+        + (f", stage {e.last_stage}" if e.last_stage else "")
+        + (f": {e.last_error}" if e.last_error else "")
+        for e in ev.inbox
+    ]
+    lines += [
+        f"job #{j.id}: {j.status} after {count(j.attempts, 'attempt')} ({j.event_id})"
+        for j in ev.jobs
+    ]
+    return lines
+
+
+def job(ev: TopupEvidence, paying: list[str]) -> Stage:
+    results = [_job_one(ev, eid) for eid in _accepted_events(ev, paying)]
+    if not results:
+        return make_stage("job", NOT_REACHED, "no delivery was accepted")
+    return next((s for s in results if s.status == OK), results[0])
+
+
+def _job_one(ev: TopupEvidence, event_id: str) -> Stage:
+    row = next((e for e in ev.inbox if e.event_id == event_id), None)
+    jobs = [j for j in ev.jobs if j.event_id == event_id]
+    evidence = [*_inbox_lines(ev), *log_evidence(ev, "worker", event_id)]
+    if row is None:
+        return make_stage("job", NOT_REACHED, f"{event_id} was never stored")
+    error = row.last_error or "no error recorded"
+    failed = [j for j in jobs if j.status == "failed"]
+    if failed:
+        job = failed[0]
+        return make_stage(
+            "job",
+            BROKEN,
+            f"job #{job.id} for {event_id} failed after {count(job.attempts, 'attempt')}: {error}",
+            evidence,
+        )
+    if row.status == "failed":
+        done = [j for j in jobs if j.status == "succeeded"]
+        if done:
+            return make_stage(
+                "job",
+                BROKEN,
+                f"job #{done[0].id} succeeded but its event {event_id} failed at"
+                f" {row.last_stage}: {error} (the error was swallowed: no retry)",
+                evidence,
+            )
+        where = f"job #{jobs[0].id} {jobs[0].status}" if jobs else "no job"
+        return make_stage(
+            "job",
+            BROKEN,
+            f"{event_id} failed at {row.last_stage} after {count(row.attempts, 'attempt')}: {error}"
+            f" ({where})",
+            evidence,
+        )
+    if row.status == "ignored":
+        return make_stage(
+            "job",
+            BROKEN,
+            f"{row.event_type} {event_id} was ignored, though it is the event that pays the"
+            " session",
+            evidence,
+        )
+    if row.status == "queued":
+        state = ", ".join(f"job #{j.id} {j.status}" for j in jobs) or "no job"
+        return make_stage(
+            "job", BROKEN, f"{event_id} is still queued, never processed ({state})", evidence
+        )
+    how = f"job #{jobs[0].id} {jobs[0].status}" if jobs else "processed during the request"
+    return make_stage("job", OK, f"{how}: {row.last_stage or row.status}", evidence)

@@ -1,0 +1,49 @@
+"""The app's billing gates over HTTP, as a script holding an organisation's API token calls
+them (``/api/billing/...``, see reference_app/web/billing_api.py): the organisation charged is
+always the token's, never one named in the body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from harness.demo_accounts import account
+
+
+@dataclass(frozen=True)
+class GateAnswer:
+    """The gate's answer: 2xx with what was charged, or 4xx with ``error`` saying why not."""
+
+    status_code: int
+    body: dict[str, Any]
+
+    @property
+    def error(self) -> str | None:
+        error = self.body.get("error")
+        return None if error is None else str(error)
+
+    def __str__(self) -> str:
+        return f"{self.status_code} {self.body}"
+
+
+class BillingGates:
+    def __init__(self, web_url: str) -> None:
+        self._http = httpx.Client(base_url=web_url, timeout=30)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send_sms(self, email: str, to: str, body: str) -> GateAnswer:
+        """POST /api/billing/sms with the API token of ``email``'s organisation."""
+        return self._post(email, "/api/billing/sms", {"to": to, "body": body})
+
+    def _post(self, email: str, path: str, body: dict[str, str]) -> GateAnswer:
+        token = account(email).api_token
+        response = self._http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {"error": response.text}
+        return GateAnswer(response.status_code, answer if isinstance(answer, dict) else {})

@@ -1,0 +1,56 @@
+"""The app's queue worker, as operations sees it: stopped, started again, and what waits in the
+queue for one payment (the app's event inbox and the queue's jobs, read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness import app_records
+from harness.stack import WalletStack
+
+
+@dataclass(frozen=True)
+class QueuedEvent:
+    """One Stripe event the app stored for a payment, and the jobs that would handle it."""
+
+    event_id: str
+    event_type: str
+    inbox_status: str  # queued | processed | ignored | failed
+    job_statuses: tuple[str, ...]  # todo | doing | succeeded | failed | cancelled | aborted
+
+    def __str__(self) -> str:
+        jobs = ", ".join(self.job_statuses) or "no job"
+        return f"{self.event_type} {self.event_id}: inbox {self.inbox_status}, jobs: {jobs}"
+
+
+class Worker:
+    def __init__(self, stack: WalletStack) -> None:
+        self.stack = stack
+
+    def stop(self) -> None:
+        """Stop the worker process (the stack's reset starts one again for the next scenario)."""
+        self.stack.stop_worker()
+
+    def start(self) -> None:
+        """Start a worker and wait for its first heartbeat (one that never beats is left
+        running, with a warning: the scenario's later steps show what that costs)."""
+        self.stack.start_worker()
+
+    @property
+    def running(self) -> bool:
+        return self.stack.worker.running
+
+    def events_for(self, session_id: str) -> list[QueuedEvent]:
+        """The events the app stored for the session, oldest first, with their jobs."""
+        with self.stack.connect() as conn:
+            events = app_records.inbox_events(conn, session_id)
+            jobs = app_records.jobs_for_events(conn, [event.event_id for event in events])
+        return [
+            QueuedEvent(
+                event.event_id,
+                event.event_type,
+                event.status,
+                tuple(job.status for job in jobs if job.event_id == event.event_id),
+            )
+            for event in events
+        ]

@@ -1,0 +1,131 @@
+"""wallet-harness's ``run`` options and the ``matrix`` command's refusals."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main, pytest_arguments
+from harness.defect_matrix import known_defects
+
+
+def run_options(**given: object) -> argparse.Namespace:
+    options: dict[str, object] = {"tags": None, "db_url": None, "headed": False, "defect": None}
+    return argparse.Namespace(**{**options, **given})
+
+
+def test_run_passes_headed_and_every_defect_to_pytest(tmp_path: Path) -> None:
+    arguments = pytest_arguments(
+        run_options(headed=True, defect=["seed-bug", "lost-update"]), ["-x"], tmp_path
+    )
+
+    assert arguments == [
+        "steps/test_scenarios.py",
+        "--rootdir",
+        str(tmp_path),
+        "--gherkin-terminal-reporter",
+        "-v",
+        "--headed",
+        "--app-defects",
+        "seed-bug,lost-update",
+        "-x",
+    ]
+
+
+def test_run_without_the_new_options_passes_neither(tmp_path: Path) -> None:
+    arguments = pytest_arguments(run_options(tags="ledger"), ["-q"], tmp_path)
+
+    assert "--headed" not in arguments
+    assert "--app-defects" not in arguments
+    assert "-v" not in arguments  # -q given: no verbose scenario listing
+    assert arguments[-3:] == ["-m", "ledger", "-q"]
+
+
+def test_the_command_line_reaches_pytest_with_the_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[list[str]] = []
+
+    def pytest_main(arguments: list[str]) -> int:
+        received.append(arguments)
+        return 0
+
+    monkeypatch.setattr(pytest, "main", pytest_main)  # the run itself is not under test
+    project = project_tree(tmp_path)
+    monkeypatch.chdir(project)
+
+    code = main(["run", "--headed", "--defect", "X", "--defect", "Y", "-k", "report"])
+
+    assert code == 0
+    (arguments,) = received
+    assert arguments[arguments.index("--app-defects") + 1] == "X,Y"
+    assert "--headed" in arguments
+    assert arguments[-2:] == ["-k", "report"]
+    assert arguments[arguments.index("--rootdir") + 1] == str(project)
+
+
+def project_tree(root: Path, table: str | None = None) -> Path:
+    """The least ``find_project_root`` accepts, with this defect matrix."""
+    (root / "steps").mkdir()
+    (root / "steps" / "test_scenarios.py").write_text("")
+    (root / "features").mkdir()
+    if table is not None:
+        (root / "features" / "defect_matrix.toml").write_text(table)
+    return root
+
+
+def matrix(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    monkeypatch.chdir(root)
+    code = main(["matrix", *args])
+    return code, capsys.readouterr().err
+
+
+def full_table() -> str:
+    return "".join(
+        f'[[catch]]\ndefect = "{name}"\nscenario = "test_x"\nfails_with = "no"\nstage = "ui"\n'
+        for name in known_defects()
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "reason"),
+    [
+        (
+            full_table().replace('defect = "seed-bug"', 'defect = "seed-bugs"'),
+            "no defect 'seed-bugs'",
+        ),
+        (full_table().replace('stage = "ui"\n', "", 1), "entry 1 lacks stage"),
+        ("[[catch]\n", "not valid TOML"),
+        ("", "no [[catch]] entries"),
+        (None, "No such file or directory"),
+    ],
+    ids=["unknown-defect", "missing-key", "bad-toml", "empty", "no-table"],
+)
+def test_matrix_with_a_broken_table_exits_2_with_the_reason(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str | None,
+    reason: str,
+) -> None:
+    code, err = matrix(project_tree(tmp_path, table), monkeypatch, capsys)
+
+    assert code == 2
+    assert err.startswith("wallet-harness matrix: ")
+    assert reason in err
+    assert "defect_matrix.toml" in err
+
+
+def test_matrix_for_a_defect_the_table_lacks_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = matrix(
+        project_tree(tmp_path, full_table()), monkeypatch, capsys, "--defect", "no-such"
+    )
+
+    assert code == 2
+    assert "no entry for no-such" in err
