@@ -11,6 +11,7 @@ harness marks them with the ``wallet_scenario`` property); the target is a media
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ class Run:
     other: list[float]  # the ledger scenarios (a database each, no browser)
     resets_ms: list[float]
     failed: int
+    steps_ms: dict[str, list[float]]  # step sentence (numbers masked) -> each run's ms
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -50,8 +52,13 @@ def one_run(workers: str, extra: list[str]) -> Run:
         if not junit.exists():
             sys.exit(f"pytest wrote no report:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
         browser, other, resets, failed = [], [], [], 0
+        steps: dict[str, list[float]] = {}
         for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (our own report)
             properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+            for prop in case.iter("property"):
+                if prop.get("name") == "step_ms":
+                    sentence, _, ms = (prop.get("value") or "").rpartition("|")
+                    steps.setdefault(_shape(sentence), []).append(float(ms))
             seconds = float(case.get("time", "0"))
             failed += case.find("failure") is not None or case.find("error") is not None
             if "wallet_scenario" in properties:
@@ -59,7 +66,12 @@ def one_run(workers: str, extra: list[str]) -> Run:
                 resets.append(float(properties.get("reset_ms") or 0))
             else:
                 other.append(seconds)
-    return Run(wall, browser, other, resets, failed)
+    return Run(wall, browser, other, resets, failed, steps)
+
+
+def _shape(sentence: str) -> str:
+    """A step's sentence with its amounts, cards and counts masked, to group alike steps."""
+    return re.sub(r"£[\d,.]+|\d[\d ]*", "#", sentence)
 
 
 def main() -> None:
@@ -79,6 +91,13 @@ def main() -> None:
             f" p50 {p50:.2f} s, p95 {p95:.2f} s, slowest {max(run.browser):.2f} s;"
             f" reset p50 {reset:.0f} ms; {len(run.other)} ledger scenarios; {run.failed} failed",
             flush=True,
+        )
+    steps = runs[-1].steps_ms
+    print("where the time goes (last run; total per step shape, calls, median ms):")
+    for shape, values in sorted(steps.items(), key=lambda kv: -sum(kv[1]))[:12]:
+        print(
+            f"  {sum(values) / 1000:6.1f} s  {len(values):3d} x {statistics.median(values):5.0f} ms"
+            f"  {shape[:90]}"
         )
     p50s = [statistics.median(run.browser) for run in runs]
     print(

@@ -83,8 +83,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # what a failed scenario leaves behind unless the command line says otherwise
+# (pytest-playwright's own --tracing records a screencast too, a third of a scenario's time:
+# without it, the harness records a lighter trace itself and keeps it with a failure's artifacts)
 PLAYWRIGHT_DEFAULTS = {
-    "tracing": ("--tracing", "retain-on-failure"),
     "screenshot": ("--screenshot", "only-on-failure"),
     "output": ("--output", "artifacts/playwright"),
 }
@@ -194,6 +195,7 @@ def wallet_scenario(
         return make()
 
     scenario = Scenario(wallet_stack, new_context)
+    scenario.trace_browsers = request.config.getoption("tracing", "off") == "off"
     request.node.stash[SCENARIO_KEY] = scenario
     yield scenario
     scenario.close()

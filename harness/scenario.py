@@ -6,7 +6,9 @@ The diagnosis reads the top-ups from here; steps reach drivers through it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext
@@ -32,6 +34,7 @@ class Scenario:
         self.stack = stack
         self._new_context = new_context
         self.customers: dict[str, Customer] = {}
+        self.trace_browsers = False  # the harness's own light trace, kept for a failure
         self._current: Customer | None = None
         self._apis: dict[str, WalletApi] = {}
         self._api_sessions: list[str] = []
@@ -46,9 +49,7 @@ class Scenario:
     def customer(self, email: str) -> Customer:
         """The customer ``email`` in a browser of their own (a fresh context, logged out)."""
         if email not in self.customers:
-            if self._new_context is None:
-                raise RuntimeError("this scenario has no browser")
-            self.customers[email] = Customer(self._new_context(), self.stack.web_url, email)
+            self.customers[email] = self._new_customer(email)
         self._current = self.customers[email]
         return self._current
 
@@ -63,7 +64,7 @@ class Scenario:
         key = f"{email}#2"
         if key not in self.customers:
             assert self._new_context is not None, "this scenario has no browser"
-            self.customers[key] = Customer(self._new_context(), self.stack.web_url, email)
+            self.customers[key] = self._new_customer(email)
         self._current = self.customers[key]
         return self._current
 
@@ -107,6 +108,29 @@ class Scenario:
         if not poll_until(empty, timeout=timeout):
             raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
         self.stack.control.settle(timeout=timeout)  # anything the jobs caused
+
+    def _new_customer(self, email: str) -> Customer:
+        if self._new_context is None:
+            raise RuntimeError("this scenario has no browser")
+        customer = Customer(self._new_context(), self.stack.web_url, email)
+        if self.trace_browsers:
+            customer.trace()
+        return customer
+
+    def save_browser_traces(self, folder: Path) -> list[str]:
+        """Each customer's Playwright trace (``python -m playwright show-trace FILE``); a note
+        for each that could not be saved. Only for contexts the harness itself traces."""
+        problems = []
+        for key, customer in self.customers.items():
+            if not customer.traced:
+                continue
+            path = folder / f"playwright-trace-{re.sub(r'[^A-Za-z0-9]+', '-', key)}.zip"
+            try:
+                customer.context.tracing.stop(path=path)
+                customer.traced = False
+            except Exception as error:
+                problems.append(f"{path.name}: {type(error).__name__}: {error}")
+        return problems
 
     def close(self) -> None:
         for api in self._apis.values():

@@ -6,13 +6,16 @@ the reports the controller receives (durations and ``user_properties``)."""
 from __future__ import annotations
 
 import statistics
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
 SCENARIO_PROPERTY = "wallet_scenario"  # set on every test that ran on the stack
 RESET_PROPERTY = "reset_ms"
 STAGE_PROPERTY = "diagnosis_stage"
+STEP_PROPERTY = "step_ms"
 
 
 @dataclass
@@ -39,6 +42,21 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         _TALLY.resets_ms[report.nodeid] = float(str(properties[RESET_PROPERTY]))
     if report.failed:
         _TALLY.failed.setdefault(report.nodeid, str(properties.get(STAGE_PROPERTY, "")))
+
+
+_STEP_STARTED = pytest.StashKey[float]()
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, step: Any) -> None:
+    request.node.stash[_STEP_STARTED] = time.perf_counter()
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, step: Any) -> None:
+    """Each step's time, as a property (``step_ms``: "keyword name|ms"), for bench/bdd_suite.py."""
+    started = request.node.stash.get(_STEP_STARTED, None)
+    if started is not None:
+        elapsed = (time.perf_counter() - started) * 1000
+        request.node.user_properties.append((STEP_PROPERTY, f"{step.name}|{elapsed:.0f}"))
 
 
 def percentile(values: list[float], fraction: float) -> float:

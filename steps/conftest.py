@@ -11,6 +11,7 @@ from harness.drivers.billing import BillingGates
 from harness.drivers.hosted_checkout import HostedCheckout
 from harness.drivers.ops_view import OpsView
 from harness.drivers.records import Records
+from harness.drivers.stripe_account import StripeAccount
 from harness.drivers.webhook_faults import WebhookFaults
 from harness.drivers.worker import Worker
 from harness.flow_invariants import assert_flow_sound
@@ -43,6 +44,11 @@ def records(wallet_scenario: Scenario) -> Records:
 @pytest.fixture
 def worker(wallet_scenario: Scenario) -> Worker:
     return Worker(wallet_scenario.stack)
+
+
+@pytest.fixture
+def stripe_account(wallet_scenario: Scenario) -> StripeAccount:
+    return StripeAccount(wallet_scenario.stack.stripe)
 
 
 @pytest.fixture

@@ -49,6 +49,7 @@ def save_artifacts(folder: Path, scenario: Scenario, diagnosis: Diagnosis, trace
     write("ledger.json", lambda: _ledger(scenario, diagnosis))
     for name in ("web", "worker", "fake"):
         write(f"{name}.log", _log_reader(scenario, name))
+    problems += scenario.save_browser_traces(folder)
     if problems:
         write("artifact-problems.txt", lambda: "\n".join(problems) + "\n")
     return problems

@@ -87,6 +87,13 @@ def _session(ev: TopupEvidence) -> Stage:
         why = ev.unavailable.get("stripe session", "not found")
         return make_stage("session", BROKEN, f"Stripe has no Checkout Session: {why}")
     amount = money(session.amount_total)
+    if not session.client_reference_id and ev.topup is None:
+        return make_stage(
+            "session",
+            OK,
+            f"created at Stripe outside the app, {amount}, naming no organisation: not a wallet"
+            " top-up, so nothing to credit; the app must keep its event as a visible failure",
+        )
     if not session.client_reference_id:
         return make_stage(
             "session",

@@ -29,6 +29,13 @@ class Customer:
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
         self.landing_loads: list[str] = []  # each time a tab loaded the landing page
+        self.traced = False  # whether the harness records a trace of this context
+
+    def trace(self) -> None:
+        """Record a Playwright trace of this browser: DOM snapshots of every action, no
+        screencast (which would cost a third of a scenario's time); kept if it fails."""
+        self.context.tracing.start(snapshots=True)
+        self.traced = True
 
     @property
     def email(self) -> str:

@@ -17,9 +17,17 @@ class QueuedEvent:
     event_type: str
     inbox_status: str  # queued | processed | ignored | failed
     job_statuses: tuple[str, ...]  # todo | doing | succeeded | failed | cancelled | aborted
+    job_attempts: tuple[int, ...] = ()  # how many times each job ran
+    last_error: str | None = None
 
     def __str__(self) -> str:
-        jobs = ", ".join(self.job_statuses) or "no job"
+        jobs = (
+            ", ".join(
+                f"{status} after {attempts} attempt(s)"
+                for status, attempts in zip(self.job_statuses, self.job_attempts, strict=False)
+            )
+            or "no job"
+        )
         return f"{self.event_type} {self.event_id}: inbox {self.inbox_status}, jobs: {jobs}"
 
 
@@ -51,6 +59,8 @@ class Worker:
                 event.event_type,
                 event.status,
                 tuple(job.status for job in jobs if job.event_id == event.event_id),
+                tuple(job.attempts for job in jobs if job.event_id == event.event_id),
+                event.last_error,
             )
             for event in events
         ]

@@ -3,6 +3,8 @@ faults the scenario injected on purpose are never blamed on the app."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from harness.diagnosis.evidence import LogLine, TopupEvidence
 from harness.diagnosis.stages import (
     BROKEN,
@@ -78,6 +80,31 @@ def test_a_session_stripe_does_not_know_is_broken_at_session() -> None:
     )
     trace = broken_at(evidence, "session")
     assert "no such session" in detail(trace, "session")
+
+
+def _no_org(**changes: object) -> TopupEvidence:
+    base = credited_by_webhook()
+    assert base.stripe_session is not None
+    session = replace(base.stripe_session, client_reference_id=None)
+    return replace(base, stripe_session=session, ledger_rows=(), **changes)
+
+
+def test_a_session_the_app_made_without_an_organisation_is_broken_at_session() -> None:
+    trace = broken_at(_no_org(), "session")
+    assert "names no organisation" in detail(trace, "session")
+
+
+def test_a_session_made_outside_the_app_is_judged_by_how_its_failure_is_kept() -> None:
+    """No org and no topups row: not a wallet top-up. Its job must fail visibly; a job marked
+    done while its event failed is the break."""
+    swallowed = _no_org(
+        topup=None,
+        inbox=(inbox("failed", "processing", "FulfilmentError: names no organisation"),),
+        jobs=(job("succeeded"),),
+    )
+    trace = broken_at(swallowed, "job")
+    assert trace.stage("session").status == OK
+    assert "outside the app" in detail(trace, "session")
 
 
 def test_a_paid_session_without_a_paying_event_is_broken_at_event() -> None:
