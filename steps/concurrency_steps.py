@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
+from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.ledger_chain import chain_breaks, describe
 from harness.money import format_money
+from harness.pages.checkout_page import by_card
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 from steps.topup_steps import CARD
@@ -28,9 +30,7 @@ def logged_in_twice(wallet_scenario: Scenario, email: str) -> None:
 def tops_up_in_second_browser_and_leaves(
     wallet_scenario: Scenario, email: str, amount: int, card: str
 ) -> None:
-    customer = wallet_scenario.second_browser(email)
-    customer.start_top_up(format_money(amount))
-    customer.pay_then_close_tab(lambda checkout: checkout.pay_by_card(card))
+    wallet_scenario.second_browser(email).top_up(amount, by_card(card), then=CLOSE_TAB)
 
 
 @then(

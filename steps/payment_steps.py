@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
+from harness.drivers.customer import CLOSE_TAB, STAY
 from harness.drivers.records import Records
 from harness.money import format_money
-from harness.pages.checkout_page import CheckoutPage
+from harness.pages.checkout_page import by_bank_debit, by_card
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 from steps.topup_steps import CARD
@@ -32,9 +33,7 @@ def with_reference(text: str, scenario: Scenario) -> str:
     converters=MONEY,
 )
 def tries_to_top_up(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
-    customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.checkout.pay_by_card(card)
+    wallet_scenario.customer(email).top_up(amount, by_card(card), then=STAY)
 
 
 @when(
@@ -48,9 +47,7 @@ def tries_to_top_up_failing_3ds(
     wallet_scenario: Scenario, email: str, amount: int, card: str
 ) -> None:
     customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.checkout.pay_by_card(card)
-    customer.checkout.answer_3d_secure(passed=False)
+    customer.top_up(amount, by_card(card, three_d_secure=False), then=STAY)
 
 
 @when(
@@ -64,13 +61,7 @@ def tops_up_passing_3ds_and_leaves(
     wallet_scenario: Scenario, email: str, amount: int, card: str
 ) -> None:
     customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-
-    def pay(checkout: CheckoutPage) -> None:
-        checkout.pay_by_card(card)
-        checkout.answer_3d_secure(passed=True)
-
-    customer.pay_then_close_tab(pay)
+    customer.top_up(amount, by_card(card, three_d_secure=True), then=CLOSE_TAB)
 
 
 @when(
@@ -80,10 +71,7 @@ def tops_up_passing_3ds_and_leaves(
     converters=MONEY,
 )
 def tops_up_by_bank_debit(wallet_scenario: Scenario, email: str, amount: int, account: str) -> None:
-    customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.checkout.pay_by_bank_debit(account)
-    customer.land()
+    wallet_scenario.customer(email).top_up(amount, by_bank_debit(account))
 
 
 @when(

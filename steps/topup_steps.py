@@ -6,8 +6,10 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.demo_accounts import account
+from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.money import format_money
+from harness.pages.checkout_page import by_card
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 
@@ -29,10 +31,7 @@ def wallet_holds(records: Records, wallet_scenario: Scenario, email: str, amount
 
 @when(sentence(rf'"{{email}}" tops up (?P<amount>{{money}}) with card {CARD}'), converters=MONEY)
 def tops_up_and_lands(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
-    customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.checkout.pay_by_card(card)
-    customer.land()
+    wallet_scenario.customer(email).top_up(amount, by_card(card))
 
 
 @when(
@@ -43,9 +42,7 @@ def tops_up_and_lands(wallet_scenario: Scenario, email: str, amount: int, card: 
     converters=MONEY,
 )
 def tops_up_and_leaves(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
-    customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.pay_then_close_tab(lambda checkout: checkout.pay_by_card(card))
+    wallet_scenario.customer(email).top_up(amount, by_card(card), then=CLOSE_TAB)
 
 
 @when(sentence(r'"{email}" opens the dashboard later'))

@@ -12,11 +12,13 @@ from collections.abc import Callable
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.ops_view import OpsView
 from harness.drivers.records import Records
 from harness.drivers.webhook_faults import DROPPED, WebhookFaults, describe
 from harness.durations import DURATION_PATTERN, parse_duration
 from harness.money import format_money
+from harness.pages.checkout_page import by_bank_debit
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 
@@ -215,8 +217,7 @@ def tops_up_by_bank_debit_and_leaves(
     wallet_scenario: Scenario, email: str, amount: int, account: str
 ) -> None:
     customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
-    customer.pay_then_close_tab(lambda checkout: checkout.pay_by_bank_debit(account))
+    customer.top_up(amount, by_bank_debit(account), then=CLOSE_TAB)
 
 
 # -- the delivery log --------------------------------------------------------------------------

@@ -235,5 +235,7 @@ def test_pytest_plugin_documents_the_option() -> None:
     )
 
     help_text = " ".join(result.stdout.split())  # undo the help formatter's line wrapping
-    assert "wallet harness: PostgreSQL provisioning: --wallet-db-url=URL" in help_text
+    assert "wallet harness: --wallet-db-url=URL" in help_text
     assert f"env {DATABASE_URL_ENV}" in help_text
+    for option in ("--app-defects=NAMES", "--keep-stack-logs", "--chromium=PATH"):
+        assert option in help_text, option  # the BDD suite's options, in the same group

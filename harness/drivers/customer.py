@@ -4,16 +4,17 @@ dashboard (or closes the tab first), and comes back later."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from harness.demo_accounts import account
-from harness.pages.checkout_page import CheckoutPage
+from harness.money import format_money
+from harness.pages.checkout_page import CheckoutPage, PayAction
 from harness.pages.dashboard_page import DashboardPage
 from harness.pages.login_page import LoginPage
 
+LAND, CLOSE_TAB, STAY = "land", "close the tab", "stay on Checkout"  # after paying
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")
 ACTION_TIMEOUT_MS = 10_000  # a click or fill that cannot happen in 10 s will not happen
 # (app URL, email) -> the cookies a real login through the form earned on that app
@@ -75,6 +76,19 @@ class Customer:
         self.session_ids.append(session_id)
         return session_id
 
+    def top_up(self, pence: int, pay: PayAction, *, then: str = LAND) -> str:
+        """Top up on the dashboard, pay on the hosted Checkout page, and then ``LAND`` (wait
+        to be sent back to the dashboard), ``CLOSE_TAB`` (the landing page never loads) or
+        ``STAY`` (a refused payment keeps the customer on Checkout). Returns the session id."""
+        session_id = self.start_top_up(format_money(pence))
+        if then == CLOSE_TAB:
+            self.pay_then_close_tab(pay)
+        else:
+            pay(self.checkout)
+            if then == LAND:
+                self.land()
+        return session_id
+
     def land(self) -> str:
         """Wait until Checkout sends the tab back to the dashboard; return the session id."""
         expect(self.page).to_have_url(LANDING)
@@ -82,7 +96,7 @@ class Customer:
         assert match is not None
         return match.group(1)
 
-    def pay_then_close_tab(self, pay: Callable[[CheckoutPage], None]) -> None:
+    def pay_then_close_tab(self, pay: PayAction) -> None:
         """Pay, and close the tab as Checkout sends it back to the app: the payment is taken,
         the landing page never loads, so its check never runs.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
@@ -53,3 +54,24 @@ class CheckoutPage:
 
     def expect_status(self, heading: str) -> None:
         expect(self.page.get_by_test_id("checkout-status")).to_have_text(heading)
+
+
+PayAction = Callable[[CheckoutPage], None]
+
+
+def by_card(number: str, *, three_d_secure: bool | None = None) -> PayAction:
+    """Pay with a card; ``three_d_secure`` answers the bank's challenge (True: pass)."""
+
+    def pay(checkout: CheckoutPage) -> None:
+        checkout.pay_by_card(number)
+        if three_d_secure is not None:
+            checkout.answer_3d_secure(passed=three_d_secure)
+
+    return pay
+
+
+def by_bank_debit(account_number: str) -> PayAction:
+    def pay(checkout: CheckoutPage) -> None:
+        checkout.pay_by_bank_debit(account_number)
+
+    return pay
