@@ -47,8 +47,8 @@ def assert_flow_sound(scenario: Scenario) -> None:
 
 
 def _problems(scenario: Scenario) -> list[str]:
-    problems = [str(violation) for violation in _ledger_violations(scenario)]
     with scenario.stack.connect() as conn:
+        problems = [str(violation) for violation in check_ledger(conn)]
         for session in stripe_sessions(scenario):
             rows = ledger_queries.topup_rows(conn, session.id)
             if not session.paid:
@@ -74,11 +74,6 @@ def _problems(scenario: Scenario) -> list[str]:
                     f" credited to {row.org_id}"
                 )
     return problems
-
-
-def _ledger_violations(scenario: Scenario) -> list[object]:
-    with scenario.stack.connect() as conn:
-        return list(check_ledger(conn))
 
 
 def stripe_sessions(scenario: Scenario) -> list[StripeSession]:

@@ -63,7 +63,6 @@ class Scenario:
         """The same customer in another browser window (another context), e.g. to race."""
         key = f"{email}#2"
         if key not in self.customers:
-            assert self._new_context is not None, "this scenario has no browser"
             self.customers[key] = self._new_customer(email)
         self._current = self.customers[key]
         return self._current

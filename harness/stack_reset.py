@@ -15,12 +15,13 @@ start-up (with its signing secret), and the worker's registrations and heartbeat
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
+
+from harness.polling import poll_until
 
 KEPT_TABLES = frozenset(
     {
@@ -70,22 +71,23 @@ def empty_and_reseed(
     conn: psycopg.Connection[Any], snapshot: SeedSnapshot, *, drain: bool = True
 ) -> None:
     """``drain=False`` when no worker runs: a job marked running then has nobody running it."""
-    deadline = time.monotonic() + DRAIN_TIMEOUT
     has_queue = QUEUE_TABLE in snapshot.tables
     running = 0
-    while True:
+
+    def emptied() -> bool:
+        nonlocal running
         with conn.transaction():
-            if has_queue and drain:
-                running = _running_jobs(conn)
-            if running == 0:
-                _truncate_and_insert(conn, snapshot)
-                return
-        if time.monotonic() > deadline:
-            raise ResetFailed(
-                f"{running} job(s) still running after {DRAIN_TIMEOUT:.0f} s: the worker is"
-                " stuck, so the next scenario cannot start clean"
-            )
-        time.sleep(0.02)  # a real job in another process, in real time
+            running = _running_jobs(conn) if has_queue and drain else 0
+            if running:
+                return False  # roll back: the lock goes, the worker finishes its job
+            _truncate_and_insert(conn, snapshot)
+            return True
+
+    if not poll_until(emptied, timeout=DRAIN_TIMEOUT, interval=0.02):
+        raise ResetFailed(
+            f"{running} job(s) still running after {DRAIN_TIMEOUT:.0f} s: the worker is"
+            " stuck, so the next scenario cannot start clean"
+        )
 
 
 def _running_jobs(conn: psycopg.Connection[Any]) -> int:

@@ -21,9 +21,10 @@ import psycopg
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from fake_stripe.server import FakeStripeServer, bind
+from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
 from harness.polling import poll_until
+from harness.processes import free_port
 
 READY_TIMEOUT = 30.0
 DEMO_TOKEN = "wallet_demo_token_test"
@@ -50,13 +51,6 @@ class AppStack:
 
     def log_text(self, name: str) -> str:
         return self.logs[name].read_text(errors="replace")
-
-
-def free_port() -> int:
-    sock = bind("127.0.0.1", 0)
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @contextmanager

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
-from tests.reference_app.stack import app_stack, free_port, wait_for_topup
+from harness.processes import free_port
+from tests.reference_app.stack import app_stack, wait_for_topup
 
 
 def test_a_restart_reuses_the_registered_endpoint_and_its_secret(
