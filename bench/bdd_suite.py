@@ -71,7 +71,7 @@ def one_run(workers: str, extra: list[str]) -> Run:
 
 def _shape(sentence: str) -> str:
     """A step's sentence with its amounts, cards and counts masked, to group alike steps."""
-    return re.sub(r"£[\d,.]+|\d[\d ]*", "#", sentence)
+    return re.sub(r"£[\d,.]+|\d(?:[\d ]*\d)?", "#", sentence)
 
 
 def main() -> None:

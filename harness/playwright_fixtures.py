@@ -7,14 +7,16 @@ name while keeping what its options set (``--headed``, ``--slowmo``, ``--browser
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright
 
 from harness.browser import choose_executable, chromium_args
-
-ACTION_TIMEOUT_MS = 10_000
+from harness.browser_contexts import ContextPool, ContextSource, PerTestContexts
+from harness.drivers.customer import prepare_context
+from harness.pytest_plugin import records_every_context
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +35,23 @@ def browser_type_launch_args(
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/London"}
+
+
+@pytest.fixture(scope="session")
+def wallet_context_pool(
+    browser: Browser, browser_context_args: dict[str, Any]
+) -> Iterator[ContextPool]:
+    """Browser contexts kept for the whole run and cleaned between scenarios."""
+    pool = ContextPool(lambda: browser.new_context(**browser_context_args), prepare_context)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def wallet_context_source(request: pytest.FixtureRequest) -> ContextSource:
+    """The pool, unless pytest-playwright must record each test's own contexts."""
+    if records_every_context(request.config):
+        new_context: Callable[[], BrowserContext] = request.getfixturevalue("new_context")
+        return PerTestContexts(new_context, prepare_context)
+    pool: ContextPool = request.getfixturevalue("wallet_context_pool")
+    return pool

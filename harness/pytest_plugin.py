@@ -17,14 +17,12 @@ inside the fixtures. Under pytest-xdist each worker process gets its own server 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext
-
     from harness.postgres import PostgresServer
     from harness.scenario import Scenario
     from harness.stack import WalletStack
@@ -89,6 +87,16 @@ PLAYWRIGHT_DEFAULTS = {
     "screenshot": ("--screenshot", "only-on-failure"),
     "output": ("--output", "artifacts/playwright"),
 }
+
+
+def records_every_context(config: pytest.Config) -> bool:
+    """Whether pytest-playwright was asked to record more than a failure's screenshot, which
+    its recorder does only on the per-test contexts it makes itself."""
+    return bool(
+        config.getoption("tracing", "off") != "off"
+        or config.getoption("video", "off") != "off"
+        or config.getoption("screenshot", "off") == "on"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -182,20 +190,21 @@ def wallet_scenario(
     wallet_stack: WalletStack, request: pytest.FixtureRequest
 ) -> Iterator[Scenario]:
     """The stack reset to the seed, and this scenario's world on it."""
+    from harness.browser_contexts import LazyContexts
     from harness.scenario import Scenario
 
     reset_seconds = wallet_stack.reset()
     request.node.user_properties.append(("wallet_scenario", wallet_stack.web_url))
     request.node.user_properties.append(("reset_ms", round(reset_seconds * 1000, 1)))
-
-    def new_context() -> BrowserContext:
-        # pytest-playwright's, asked for only when a scenario opens a browser: its tracing,
-        # screenshots and --headed apply, and API-only scenarios start no Chromium
-        make: Callable[[], BrowserContext] = request.getfixturevalue("new_context")
-        return make()
-
-    scenario = Scenario(wallet_stack, new_context)
-    scenario.trace_browsers = request.config.getoption("tracing", "off") == "off"
+    # asked for only when a scenario opens a browser: API-only scenarios start no Chromium
+    contexts = LazyContexts(lambda: request.getfixturevalue("wallet_context_source"))
+    scenario = Scenario(wallet_stack, contexts)
+    config = request.config
+    scenario.trace_browsers = config.getoption("tracing", "off") == "off"
+    # on the pooled contexts the harness keeps a failure's screenshots itself
+    scenario.screenshot_failures = config.getoption(
+        "screenshot", "off"
+    ) == "only-on-failure" and not records_every_context(config)
     request.node.stash[SCENARIO_KEY] = scenario
     yield scenario
     scenario.close()

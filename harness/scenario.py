@@ -7,13 +7,11 @@ The diagnosis reads the top-ups from here; steps reach drivers through it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext
-
 from harness import app_records
+from harness.browser_contexts import ContextSource
 from harness.demo_accounts import account
 from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
@@ -28,13 +26,12 @@ class StackNotQuiet(AssertionError):
 
 
 class Scenario:
-    def __init__(
-        self, stack: WalletStack, new_context: Callable[..., BrowserContext] | None
-    ) -> None:
+    def __init__(self, stack: WalletStack, contexts: ContextSource | None) -> None:
         self.stack = stack
-        self._new_context = new_context
+        self._contexts = contexts
         self.customers: dict[str, Customer] = {}
         self.trace_browsers = False  # the harness's own light trace, kept for a failure
+        self.screenshot_failures = False  # the harness's own screenshots of a failure's tabs
         self._current: Customer | None = None
         self._apis: dict[str, WalletApi] = {}
         self._api_sessions: list[str] = []
@@ -109,9 +106,9 @@ class Scenario:
         self.stack.control.settle(timeout=timeout)  # anything the jobs caused
 
     def _new_customer(self, email: str) -> Customer:
-        if self._new_context is None:
+        if self._contexts is None:
             raise RuntimeError("this scenario has no browser")
-        customer = Customer(self._new_context(), self.stack.web_url, email)
+        customer = Customer(self._contexts.take(), self.stack.web_url, email)
         if self.trace_browsers:
             customer.trace()
         return customer
@@ -123,7 +120,7 @@ class Scenario:
         for key, customer in self.customers.items():
             if not customer.traced:
                 continue
-            path = folder / f"playwright-trace-{re.sub(r'[^A-Za-z0-9]+', '-', key)}.zip"
+            path = folder / f"playwright-trace-{_slug(key)}.zip"
             try:
                 customer.context.tracing.stop(path=path)
                 customer.traced = False
@@ -131,6 +128,37 @@ class Scenario:
                 problems.append(f"{path.name}: {type(error).__name__}: {error}")
         return problems
 
+    def save_screenshots(self, folder: Path) -> tuple[list[Path], list[str]]:
+        """A PNG of each open tab of each customer (when the harness, not pytest-playwright,
+        keeps the failure's screenshots), and a note for each that could not be taken."""
+        saved: list[Path] = []
+        problems: list[str] = []
+        if not self.screenshot_failures:
+            return saved, problems
+        for key, customer in self.customers.items():
+            pages = [page for page in customer.context.pages if page.url != "about:blank"]
+            for index, page in enumerate(pages, start=1):
+                path = folder / f"screenshot-{_slug(key)}-{index}.png"
+                try:
+                    page.screenshot(path=path, timeout=5000)
+                    saved.append(path)
+                except Exception as error:
+                    problems.append(f"{path.name}: {type(error).__name__}: {error}")
+        return saved, problems
+
     def close(self) -> None:
+        """Give each customer's browser back (its trace, unless a failure kept it, dropped)."""
         for api in self._apis.values():
             api.close()
+        origins = (self.stack.web_url, self.stack.fake_url)
+        for customer in self.customers.values():
+            customer.detach()
+            if customer.traced:
+                customer.context.tracing.stop()
+                customer.traced = False
+            if self._contexts is not None:
+                self._contexts.give_back(customer.context, origins)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text)

@@ -50,6 +50,7 @@ def save_artifacts(folder: Path, scenario: Scenario, diagnosis: Diagnosis, trace
     for name in ("web", "worker", "fake"):
         write(f"{name}.log", _log_reader(scenario, name))
     problems += scenario.save_browser_traces(folder)
+    problems += scenario.save_screenshots(folder)[1]
     if problems:
         write("artifact-problems.txt", lambda: "\n".join(problems) + "\n")
     return problems

@@ -4,7 +4,10 @@ report and of the test (``diagnosis_stage``), so JUnit XML carries it for machin
 
 from __future__ import annotations
 
+import base64
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -82,6 +85,7 @@ def explain_failure(item: pytest.Item, report: pytest.TestReport, scenario: Scen
             f" (not written: {'; '.join(problems)})" if problems else ""
         )
         item.stash[DIAGNOSED] = (trace, stage)
+        attach_screenshots(item, report, sorted(folder.glob("screenshot-*.png")))
     else:
         trace, stage = earlier
     crash = getattr(report.longrepr, "reprcrash", None)
@@ -98,3 +102,26 @@ def explain_failure(item: pytest.Item, report: pytest.TestReport, scenario: Scen
         for holder in (report.user_properties, item.user_properties):
             if prop not in holder:
                 holder.append(prop)
+
+
+def attach_screenshots(item: pytest.Item, report: pytest.TestReport, paths: list[Path]) -> None:
+    """The failure's screenshots as JUnit properties and, when pytest-html writes a report, as
+    images in it (embedded under ``--self-contained-html``, else linked)."""
+    config = item.config
+    for path in paths:
+        shown = path.relative_to(config.rootpath) if path.is_relative_to(config.rootpath) else path
+        item.user_properties.append(("screenshot", str(shown)))
+    pytest_html = config.pluginmanager.getplugin("html")
+    html_path = getattr(config.option, "htmlpath", None)
+    if not paths or pytest_html is None or not html_path:
+        return
+    html_dir = Path(config.invocation_params.dir, os.path.expandvars(html_path)).parent
+    embed = config.getoption("self_contained_html", default=False)
+    extras = list(getattr(report, "extras", []))
+    for path in paths:
+        if embed:
+            content = base64.b64encode(path.read_bytes()).decode()
+        else:
+            content = Path(os.path.relpath(path, html_dir)).as_posix()
+        extras.append(pytest_html.extras.png(content, name=path.stem))
+    report.extras = extras  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
+from harness.browser_contexts import blank_tab
 from harness.demo_accounts import account
 from harness.money import format_money
 from harness.pages.checkout_page import CheckoutPage, PayAction
@@ -22,11 +23,19 @@ _SAVED_LOGINS: dict[tuple[str, str], list[Any]] = {}  # Playwright's cookie dict
 CHECKOUT_FORM = re.compile(r"/c/pay/cs_\w+(?:/authenticate)?$")  # the form, the 3-D Secure answer
 
 
+def prepare_context(context: BrowserContext) -> None:
+    """What every customer's browser needs, once per context: the action time limit, and the
+    banner recorder on every page it loads."""
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    DashboardPage.record_banner(context)
+
+
 class Customer:
     def __init__(self, context: BrowserContext, web_url: str, email: str) -> None:
         self.context = context
         self.web_url = web_url
         self.account = account(email)
+        self._listening: list[tuple[Page, Any]] = []  # (tab, its navigation listener)
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
         self.landing_loads: list[str] = []  # each time a tab loaded the landing page
@@ -122,7 +131,7 @@ class Customer:
         ):
             pay(self.checkout)
         assert sent_back_to, "Checkout did not send the customer back to the app"
-        self.page.close()
+        self._close_tab()
 
     def come_back_later(self) -> DashboardPage:
         """A new tab on the dashboard, without any session reference."""
@@ -139,14 +148,30 @@ class Customer:
     def leave_checkout(self) -> None:
         """Close the tab on the hosted Checkout page without paying."""
         self.checkout.expect_still_open()
-        self.page.close()
+        self._close_tab()
+
+    def detach(self) -> None:
+        """Stop listening to this customer's tabs (their context may serve another scenario)."""
+        for page, listener in self._listening:
+            page.remove_listener("framenavigated", listener)
+        self._listening.clear()
 
     def _new_tab(self) -> Page:
-        self.context.set_default_timeout(ACTION_TIMEOUT_MS)
-        page = self.context.new_page()
-        DashboardPage.record_banner(page)
-        page.on("framenavigated", lambda frame: self._note_load(page, frame.url))
+        """A blank tab the browser already has open, else a new one."""
+        page = blank_tab(self.context) or self.context.new_page()
+
+        def listener(frame: Any) -> None:
+            self._note_load(page, frame.url)
+
+        page.on("framenavigated", listener)
+        self._listening.append((page, listener))
         return page
+
+    def _close_tab(self) -> None:
+        """Close the current tab; the window keeps a blank one, as a browser does, so the next
+        tab needs no new renderer process (a third of a second on two cores)."""
+        self.context.new_page()
+        self.page.close()
 
     def _note_load(self, page: Page, url: str) -> None:
         if page.main_frame.url == url and LANDING.search(url):

@@ -3,7 +3,7 @@ transaction list. What the customer sees, read through the page's ``data-testid`
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 # Every text the top-up banner shows, in order, from the first paint: a landing can go from
 # "being confirmed" to "added" faster than a test could look, and both are what the customer saw.
@@ -31,9 +31,9 @@ class DashboardPage:
         self.url = f"{web_url}/dashboard/wallet"
 
     @staticmethod
-    def record_banner(page: Page) -> None:
-        """Install the banner recorder on every document this tab loads from now on."""
-        page.add_init_script(_RECORD_BANNER)
+    def record_banner(browser: BrowserContext) -> None:
+        """Install the banner recorder on every document the context's tabs load from now on."""
+        browser.add_init_script(_RECORD_BANNER)
 
     def open(self) -> DashboardPage:
         self.page.goto(self.url)
