@@ -93,30 +93,42 @@ class FaultRule:
 
 @dataclass
 class FaultBook:
+    """Every rule by id, in the order added; rules for one object are also indexed by its id,
+    so thousands of per-session rules (a simulation's schedule) cost a delivery only its own."""
+
     seed: int
     rules: dict[str, FaultRule] = field(default_factory=dict)
     injected: dict[str, int] = field(default_factory=dict)  # action -> times applied
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _any_object: dict[str, FaultRule] = field(default_factory=dict)
+    _by_object: dict[str, dict[str, FaultRule]] = field(default_factory=dict)
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         rule = parse_rule(spec, f"fault_{next(self._ids)}")
         self.rules[rule.id] = rule
+        self._index_for(rule)[rule.id] = rule
         return rule
 
     def remove(self, rule_id: str) -> FaultRule | None:
-        return self.rules.pop(rule_id, None)
+        rule = self.rules.pop(rule_id, None)
+        if rule is not None:
+            self._index_for(rule).pop(rule_id, None)
+        return rule
 
     def clear(self) -> None:
         self.rules.clear()
+        self._any_object.clear()
+        self._by_object.clear()
         self.injected.clear()
         self._ids = itertools.count(1)
 
     def take(
         self, phase: tuple[str, ...], event: Event, endpoint: WebhookEndpoint, attempt: int
     ) -> list[FaultRule]:
-        """The rules of ``phase`` that apply to this attempt; each one counts the use."""
+        """The rules of ``phase`` that apply to this attempt, in the order they were added;
+        each one counts the use."""
         taken = []
-        for rule in self.rules.values():
+        for rule in self._candidates(event):
             if rule.action not in phase or rule.exhausted:
                 continue
             if not rule.match.matches(event, endpoint):
@@ -128,8 +140,25 @@ class FaultBook:
             taken.append(rule)
         return taken
 
+    def _index_for(self, rule: FaultRule) -> dict[str, FaultRule]:
+        if rule.match.object_id is None:
+            return self._any_object
+        return self._by_object.setdefault(rule.match.object_id, {})
+
+    def _candidates(self, event: Event) -> list[FaultRule]:
+        own = self._by_object.get(event.object_id or "")
+        if not own:
+            return list(self._any_object.values())
+        if not self._any_object:
+            return list(own.values())
+        return sorted([*self._any_object.values(), *own.values()], key=_added_order)
+
     def _chance(self, rule: FaultRule, event: Event, attempt: int) -> bool:
         return draw(self.seed, rule.id, event.id, attempt) < (rule.probability or 0.0)
+
+
+def _added_order(rule: FaultRule) -> int:
+    return int(rule.id.rpartition("_")[2])
 
 
 def draw(seed: int, rule_id: str, event_id: str, attempt: int) -> float:

@@ -219,3 +219,30 @@ def test_times_bounds_a_probabilistic_rule_to_its_first_hits() -> None:
     ]
     assert len(hits) == 3
     assert rule.applied == 3
+
+
+def session_event(session_id: str, event_id: str = "evt_1") -> Event:
+    return Event(event_id, "checkout.session.completed", 0, {"id": session_id, "object": "x"})
+
+
+def test_rules_for_one_object_apply_to_it_alone_and_in_the_order_added() -> None:
+    book = FaultBook(seed=1)
+    general = book.add({"action": "fail", "times": None})
+    mine = book.add({"action": "fail", "match": {"object_id": "cs_mine"}, "times": None})
+    later = book.add({"action": "fail", "times": None})
+    book.add({"action": "fail", "match": {"object_id": "cs_other"}, "times": None})
+
+    assert book.take(("fail",), session_event("cs_mine"), ENDPOINT, 1) == [general, mine, later]
+    assert book.take(("fail",), session_event("cs_none"), ENDPOINT, 1) == [general, later]
+
+
+def test_a_removed_or_cleared_rule_for_one_object_no_longer_applies() -> None:
+    book = FaultBook(seed=1)
+    first = book.add({"action": "drop", "match": {"object_id": "cs_a"}, "times": None})
+    second = book.add({"action": "drop", "match": {"object_id": "cs_a"}, "times": None})
+    book.remove(first.id)
+
+    assert book.take(("drop",), session_event("cs_a"), ENDPOINT, 1) == [second]
+    book.clear()
+    assert book.take(("drop",), session_event("cs_a"), ENDPOINT, 1) == []
+    assert book.rules == {}
