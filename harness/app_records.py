@@ -100,3 +100,34 @@ def last_heartbeat_age(conn: psycopg.Connection[Any]) -> float | None:
         "select extract(epoch from now() - max(beat_at)) from worker_heartbeats"
     ).fetchone()
     return None if row is None or row[0] is None else float(row[0])
+
+
+def status_counts(conn: psycopg.Connection[Any]) -> dict[str, dict[str, int]]:
+    """How many inbox events, queue jobs and top-ups are in each status, for a whole run."""
+    counts: dict[str, dict[str, int]] = {"inbox": {}, "jobs": {}, "topups": {}}
+    queries = {
+        "inbox": "select status, count(*) from stripe_event_inbox group by 1",
+        "jobs": "select status::text, count(*) from procrastinate_jobs group by 1",
+        "topups": "select status, count(*) from topups group by 1",
+    }
+    for table, query in queries.items():
+        counts[table] = {str(status): int(n) for status, n in conn.execute(query).fetchall()}
+    return counts
+
+
+def fulfilment_paths(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """Session id -> the path that credited it (webhook, landing or reconcile)."""
+    rows = conn.execute(
+        "select checkout_session_id, fulfilled_by from topups where fulfilled_by is not null"
+    ).fetchall()
+    return {str(session): str(path) for session, path in rows}
+
+
+def failed_inbox_events(conn: psycopg.Connection[Any], limit: int = 20) -> list[InboxEvent]:
+    """Events the app stored and could not process, oldest first."""
+    with conn.cursor(row_factory=class_row(InboxEvent)) as cur:
+        return cur.execute(
+            "select event_id, event_type, status, attempts, last_stage, last_error"
+            " from stripe_event_inbox where status = 'failed' order by received_at limit %s",
+            (limit,),
+        ).fetchall()

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stripe import StripeClient
+
 from harness import ledger_queries
 from harness.ledger_invariants import check_ledger
 from harness.money import format_money
@@ -49,7 +51,7 @@ def assert_flow_sound(scenario: Scenario) -> None:
 def _problems(scenario: Scenario) -> list[str]:
     with scenario.stack.connect() as conn:
         problems = [str(violation) for violation in check_ledger(conn)]
-        for session in stripe_sessions(scenario):
+        for session in stripe_sessions(scenario.stack.stripe):
             rows = ledger_queries.topup_rows(conn, session.id)
             if not session.paid:
                 if rows:
@@ -76,9 +78,9 @@ def _problems(scenario: Scenario) -> list[str]:
     return problems
 
 
-def stripe_sessions(scenario: Scenario) -> list[StripeSession]:
+def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
     """Every Checkout Session the fake holds, as Stripe's list API pages them."""
-    sessions = scenario.stack.stripe.v1.checkout.sessions.list({"limit": 100})
+    sessions = stripe.v1.checkout.sessions.list({"limit": 100})
     return [
         StripeSession(
             id=session.id,

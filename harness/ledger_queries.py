@@ -58,3 +58,27 @@ def balance_pence(conn: psycopg.Connection[Any], org_id: str) -> int:
     if row is None:
         raise LookupError(f"no organisation {org_id}")
     return int(row[0])
+
+
+@dataclass(frozen=True)
+class SessionCredits:
+    """The top-up rows of one checkout session, summed."""
+
+    session_id: str
+    rows: int
+    amount_pence: int
+    org_ids: tuple[str, ...]
+
+
+def topup_credits_by_session(conn: psycopg.Connection[Any]) -> dict[str, SessionCredits]:
+    """Every checkout session the ledger credited, with its rows counted and summed."""
+    rows = conn.execute(
+        "select stripe_checkout_session_id, count(*), sum(amount_pence),"
+        " array_agg(distinct org_id::text)"
+        " from credit_transactions where type = 'topup' and stripe_checkout_session_id is not null"
+        " group by 1"
+    ).fetchall()
+    return {
+        str(session): SessionCredits(str(session), int(n), int(total), tuple(orgs))
+        for session, n, total, orgs in rows
+    }

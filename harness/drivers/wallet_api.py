@@ -15,21 +15,26 @@ class Answer:
 
 
 class WalletApi:
-    def __init__(self, web_url: str, token: str) -> None:
-        self._http = httpx.Client(
-            base_url=web_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
+    """``http``: a client to share between several organisations' APIs (its base URL the
+    app's); without it, the API has a client of its own."""
+
+    def __init__(self, web_url: str, token: str, http: httpx.Client | None = None) -> None:
+        self._owns_http = http is None
+        self._http = http or httpx.Client(base_url=web_url, timeout=30)
+        self._auth = {"Authorization": f"Bearer {token}"}
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def start_top_up(self, amount_pence: int) -> Answer:
         body = {"amount_pence": amount_pence}
-        return self._answer(self._http.post("/api/wallet/topups", json=body))
+        return self._answer(self._http.post("/api/wallet/topups", json=body, headers=self._auth))
 
     def check_top_up(self, session_id: str) -> Answer:
         """What the landing page asks: GET /api/wallet/topups/{id} (it may credit)."""
-        return self._answer(self._http.get(f"/api/wallet/topups/{session_id}"))
+        url = f"/api/wallet/topups/{session_id}"
+        return self._answer(self._http.get(url, headers=self._auth))
 
     @staticmethod
     def _answer(response: httpx.Response) -> Answer:

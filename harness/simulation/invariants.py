@@ -1,0 +1,134 @@
+"""What must hold after a simulation, judged against the truth kept outside the app: Stripe's
+record of which sessions were paid, for how much, for which organisation, and the fake's log of
+which webhooks the app acknowledged.
+
+Checked twice. Once the clock has run through every retry, before any reconciliation: a paid
+session whose paying webhook the app answered 2xx must already be credited (a 2xx means "mine
+now"; reconciliation is for webhooks that never arrived). Then after reconciliation: every paid
+session credited exactly once, nothing credited for an unpaid one, every ledger sound, and the
+app's inbox and queue drained with no failure left unexplained.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+from harness import app_records, ledger_queries
+from harness.flow_invariants import StripeSession
+from harness.ledger_invariants import check_ledger
+from harness.money import format_money
+
+INVARIANTS = {
+    "acknowledged means credited": "a paid session whose paying webhook the app answered 2xx is"
+    " credited once the stack is quiet, before any reconciliation",
+    "paid credited once": "every paid session is credited exactly once, with its amount, to its"
+    " organisation",
+    "unpaid never credited": "nothing is credited for an unpaid, declined or expired session",
+    "ledger sound": "per organisation: balance = credits - debits, an unbroken balance chain,"
+    " row arithmetic, one top-up row per session",
+    "pipeline drained": "the event inbox and the job queue are empty of waiting work, with no"
+    " failed event or job",
+    "customer answers": "every answer the app and Checkout give the customer is the one expected",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    invariant: str  # a key of INVARIANTS
+    subject: str  # a session id, an organisation id, or the pipeline
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.invariant} [{self.subject}]: {self.detail}"
+
+
+def acknowledged_but_uncredited(
+    conn: psycopg.Connection[Any], acknowledged: Iterable[str]
+) -> list[Violation]:
+    """``acknowledged``: paid sessions whose paying webhook got a 2xx from the app."""
+    credited = ledger_queries.topup_credits_by_session(conn)
+    return [
+        Violation(
+            "acknowledged means credited",
+            session_id,
+            "the app answered 2xx to its paying webhook, yet no top-up row exists",
+        )
+        for session_id in sorted(acknowledged)
+        if session_id not in credited
+    ]
+
+
+def money_violations(
+    conn: psycopg.Connection[Any], truth: Mapping[str, StripeSession]
+) -> list[Violation]:
+    credited = ledger_queries.topup_credits_by_session(conn)
+    violations: list[Violation] = []
+    for session in truth.values():
+        credit = credited.get(session.id)
+        if not session.paid:
+            if credit is not None:
+                violations.append(
+                    Violation(
+                        "unpaid never credited",
+                        session.id,
+                        f"not paid at Stripe, credited {credit.rows} time(s),"
+                        f" {format_money(credit.amount_pence)}",
+                    )
+                )
+            continue
+        if credit is None:
+            if session.org_id is not None:
+                violations.append(
+                    Violation(
+                        "paid credited once",
+                        session.id,
+                        f"paid {format_money(session.amount_pence)}, never credited",
+                    )
+                )
+            continue
+        wrong = []
+        if credit.rows != 1:
+            wrong.append(f"credited {credit.rows} times")
+        if credit.amount_pence != session.amount_pence * credit.rows:
+            wrong.append(f"credited {format_money(credit.amount_pence)} in all")
+        if session.org_id is not None and credit.org_ids != (session.org_id,):
+            wrong.append(f"credited to {', '.join(credit.org_ids)}, not {session.org_id}")
+        if wrong:
+            violations.append(
+                Violation(
+                    "paid credited once",
+                    session.id,
+                    f"paid {format_money(session.amount_pence)}: " + "; ".join(wrong),
+                )
+            )
+    violations += [
+        Violation("ledger sound", broken.subject, f"{broken.rule}: {broken.detail}")
+        for broken in check_ledger(conn)
+    ]
+    return violations
+
+
+def pipeline_violations(conn: psycopg.Connection[Any]) -> list[Violation]:
+    counts = app_records.status_counts(conn)
+    violations = []
+    waiting = {
+        "inbox events queued": counts["inbox"].get("queued", 0),
+        "jobs to do or running": counts["jobs"].get("todo", 0) + counts["jobs"].get("doing", 0),
+        "jobs failed": counts["jobs"].get("failed", 0),
+    }
+    for what, count in waiting.items():
+        if count:
+            violations.append(Violation("pipeline drained", "pipeline", f"{count} {what}"))
+    for event in app_records.failed_inbox_events(conn):
+        violations.append(
+            Violation(
+                "pipeline drained",
+                event.event_id,
+                f"{event.event_type} failed at {event.last_stage}: {event.last_error}",
+            )
+        )
+    return violations

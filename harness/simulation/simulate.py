@@ -1,0 +1,196 @@
+"""One simulation on a running stack: reset, the organisations, the top-ups played, the clock
+run through every retry, the invariants checked before and after reconciliation, the figures."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fake_stripe.client import DeliveryAttempt
+from harness import app_records
+from harness.flow_invariants import StripeSession, stripe_sessions
+from harness.scenario import Scenario
+from harness.simulation import invariants
+from harness.simulation.invariants import Violation
+from harness.simulation.orgs import create_orgs, simulation_orgs
+from harness.simulation.plan import History, make_plan, worker_restarts
+from harness.simulation.runner import Played, Runner
+from harness.stack import WalletStack
+
+RETRY_HORIZON_DAYS = 4  # Stripe retries for three days; the longest delay and expiry fit in four
+QUIET_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int
+    orgs: int
+    topups: int
+    mix: dict[str, float]
+    landing: float = 0.5
+    concurrency: int = 8
+    worker_restarts: int = 3
+    only: frozenset[int] | None = None  # replay just these top-ups of the plan
+
+
+@dataclass
+class Outcome:
+    options: Options
+    played: list[Played]
+    violations: list[Violation]
+    attempts: list[DeliveryAttempt]
+    injected: dict[str, int]
+    paths: dict[str, str]  # session id -> webhook | landing | reconcile
+    truth: dict[str, StripeSession]
+    worker_restarts: int
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> real seconds
+    clock_start: float = 0.0  # fake time when the run began
+    reconciled_at: float = 0.0  # fake time of the reconciliation
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.violations)
+
+    @property
+    def throughput(self) -> float:
+        """Top-ups per second, end to end: played, settled, clock run, reconciled, checked."""
+        total = sum(self.timings.values())
+        return len(self.played) / total if total else 0.0
+
+    def failing_histories(self) -> list[History]:
+        """The histories the violations point at (by session, else by organisation)."""
+        by_session = {p.session_id: p.history for p in self.played if p.session_id}
+        org_ids = {
+            sim.org_id: sim.number for sim in simulation_orgs(self.options.seed, self.options.orgs)
+        }
+        chosen: dict[int, History] = {}
+        for violation in self.violations:
+            if violation.subject in by_session:
+                history = by_session[violation.subject]
+                chosen[history.index] = history
+            elif violation.subject in org_ids:
+                for played in self.played:
+                    if played.history.org == org_ids[violation.subject]:
+                        chosen[played.history.index] = played.history
+        for played in self.played:
+            if played.problems:
+                chosen[played.history.index] = played.history
+        return [chosen[index] for index in sorted(chosen)]
+
+
+def plan_for(options: Options) -> list[History]:
+    histories = make_plan(options.seed, options.orgs, options.topups, options.mix, options.landing)
+    if options.only is not None:
+        histories = [h for h in histories if h.index in options.only]
+    return histories
+
+
+def simulate(
+    stack: WalletStack,
+    options: Options,
+    histories: list[History] | None = None,
+    on_done: Callable[[Played], None] | None = None,
+    on_phase: Callable[[str], None] | None = None,
+) -> Outcome:
+    """Play ``histories`` (by default the options' plan) and judge the result."""
+    phase = on_phase or (lambda name: None)
+    histories = plan_for(options) if histories is None else histories
+    timings: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = now - mark
+        mark = now
+
+    stack.reset()
+    orgs = simulation_orgs(options.seed, options.orgs)
+    with stack.connect() as conn:
+        create_orgs(conn, orgs)
+    clock_start = stack.control.clock().now
+    lap("reset")
+    phase("playing the top-ups")
+    runner = Runner(
+        stack,
+        orgs,
+        concurrency=options.concurrency,
+        restart_before=worker_restarts(options.topups, options.worker_restarts),
+        on_done=on_done,
+    )
+    played, _ = runner.run(histories)
+    lap("play")
+
+    phase("running the clock through every retry")
+    world = Scenario(stack, None)
+    stack.control.release()  # held and reordered deliveries go out, as Stripe's eventually do
+    world.wait_until_quiet(QUIET_TIMEOUT)
+    stack.control.advance(days=RETRY_HORIZON_DAYS, timeout=QUIET_TIMEOUT)
+    world.wait_until_quiet(QUIET_TIMEOUT)
+    lap("clock")
+
+    phase("checking, then reconciling")
+    attempts = stack.control.deliveries().attempts
+    with stack.connect() as conn:
+        violations = invariants.acknowledged_but_uncredited(conn, _acknowledged(played, attempts))
+    reconciled_at = stack.control.clock().now
+    stack.reconcile()
+    world.wait_until_quiet(QUIET_TIMEOUT)
+    lap("reconcile")
+
+    truth = {session.id: session for session in stripe_sessions(stack.stripe)}
+    with stack.connect() as conn:
+        violations += invariants.money_violations(conn, truth)
+        violations += invariants.pipeline_violations(conn)
+        paths = app_records.fulfilment_paths(conn)
+    violations += [
+        Violation("customer answers", p.session_id or f"top-up #{p.history.index}", problem)
+        for p in played
+        for problem in p.problems
+    ]
+    lap("check")
+    return Outcome(
+        options=options,
+        played=played,
+        violations=violations,
+        attempts=attempts,
+        injected=stack.control.injected(),
+        paths=paths,
+        truth=truth,
+        worker_restarts=runner.worker_restarts,
+        timings=timings,
+        clock_start=clock_start,
+        reconciled_at=reconciled_at,
+    )
+
+
+def _acknowledged(played: list[Played], attempts: list[DeliveryAttempt]) -> set[str]:
+    """Paid sessions whose paying event got a 2xx from the app at least once."""
+    answered = {(a.object_id, a.event_type) for a in attempts if a.succeeded}
+    return {
+        p.session_id
+        for p in played
+        if p.session_id and p.history.paid and (p.session_id, p.history.deciding_event) in answered
+    }
+
+
+def counts(outcome: Outcome) -> dict[str, Counter[str]]:
+    """The figures a run prints: outcomes, fulfilment paths, deliveries."""
+    attempts = outcome.attempts
+    return {
+        "outcomes": Counter(p.history.outcome for p in outcome.played),
+        "paths": Counter(outcome.paths.values()),
+        "deliveries": Counter(
+            {
+                "attempts": len(attempts),
+                "answered 2xx": sum(a.succeeded for a in attempts),
+                "retries": sum(a.attempt > 1 for a in attempts),
+                "copies": sum(a.copy > 0 for a in attempts),
+            }
+        ),
+        "faulted top-ups": Counter(
+            {"with a fault": sum(bool(p.history.faults) for p in outcome.played)}
+        ),
+    }

@@ -1,0 +1,49 @@
+"""What a simulation prints: throughput and where the time went, the outcomes, the faults the
+fake injected, the deliveries and retries, which path fulfilled each top-up, the verdict."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.simulation.invariants import INVARIANTS
+from harness.simulation.simulate import Outcome, counts
+
+
+def print_summary(console: Console, outcome: Outcome) -> None:
+    figures = counts(outcome)
+    total = sum(outcome.timings.values())
+    console.print(
+        f"{len(outcome.played)} top-ups in {total:.1f} s: {outcome.throughput:.0f} top-ups/s end"
+        " to end (" + ", ".join(f"{name} {s:.1f} s" for name, s in outcome.timings.items()) + ")"
+    )
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("outcomes", _line(figures["outcomes"]))
+    faulted = figures["faulted top-ups"]["with a fault"]
+    share = faulted / len(outcome.played) if outcome.played else 0.0
+    table.add_row("faulted", f"{faulted} top-ups ({share:.0%})")
+    table.add_row("injected", _line(outcome.injected) or "none")
+    table.add_row("deliveries", _line(figures["deliveries"]))
+    table.add_row("fulfilled by", _line(figures["paths"]) or "nothing")
+    table.add_row("worker", f"restarted {outcome.worker_restarts} time(s) during the run")
+    console.print(table)
+    if not outcome.violations:
+        console.print(
+            f"ok: all {len(INVARIANTS)} invariants hold ({'; '.join(INVARIANTS)})", style="green"
+        )
+        return
+    by_invariant: dict[str, int] = {}
+    for violation in outcome.violations:
+        by_invariant[violation.invariant] = by_invariant.get(violation.invariant, 0) + 1
+    for name, number in by_invariant.items():
+        console.print(f"VIOLATED: {name} ({number}x): {INVARIANTS.get(name, '')}", style="red")
+    for violation in outcome.violations[:10]:
+        console.print(f"  {violation}")
+    if len(outcome.violations) > 10:
+        console.print(f"  ... and {len(outcome.violations) - 10} more")
+
+
+def _line(values: dict[str, int]) -> str:
+    return ", ".join(f"{name} {number}" for name, number in sorted(values.items()) if number)
