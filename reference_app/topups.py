@@ -94,3 +94,13 @@ def mark_status(
         " where checkout_session_id = %s and status <> 'credited'",
         (status, reason, session_id),
     )
+
+
+def credited_among(conn: psycopg.Connection[Any], session_ids: list[str]) -> set[str]:
+    """Which of these sessions are already credited."""
+    rows = conn.execute(
+        "select checkout_session_id from topups"
+        " where status = 'credited' and checkout_session_id = any(%s)",
+        (session_ids,),
+    ).fetchall()
+    return {str(row[0]) for row in rows}
