@@ -160,8 +160,11 @@ def print_failure(
     from harness.simulation.shrink import shrink
 
     console.print(f"shrinking {len(failing)} failing histories ...")
-    smallest = shrink(stack, outcome.options, failing)
-    console.print("smallest failing top-up histories found:", style="bold")
+    smallest = shrink(stack, outcome.options, failing, outcome.violations)
+    if not smallest.violations:
+        console.print(f"no smaller case fails the same way ({smallest.tries} replays)")
+        return
+    console.print(f"smallest failing top-up histories ({smallest.tries} replays):", style="bold")
     for history in smallest.histories:
         console.print(f"  {history}")
     for violation in smallest.violations[:10]:
