@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,6 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from harness.simulation.plan import DEFAULT_MIX, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
 from harness.stack import WalletStack
+
+if TYPE_CHECKING:
+    from harness.postgres import PostgresServer
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,7 +94,11 @@ def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> s
 
 
 @contextmanager
-def simulation_stack(db_url: str | None, defects: tuple[str, ...]) -> Iterator[WalletStack]:
+def simulation_stack(
+    db_url: str | None, defects: tuple[str, ...]
+) -> Iterator[tuple[WalletStack, PostgresServer]]:
+    """A stack with ``defects`` on a new database of the server at ``db_url`` (default: a
+    throwaway server), and that server."""
     from harness.postgres import postgres_server
     from harness.stack_pool import StackPool
 
@@ -99,7 +107,7 @@ def simulation_stack(db_url: str | None, defects: tuple[str, ...]) -> Iterator[W
         postgres_server(db_url) as server,
         StackPool(server, Path(logs)) as pool,
     ):
-        yield pool.get(defects)
+        yield pool.get(defects), server
 
 
 def run_simulate(args: argparse.Namespace) -> int:
@@ -116,7 +124,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         f" {options.concurrency} at a time; faults {args.faults}"
         + (f"; defects {', '.join(defects)}" if defects else "")
     )
-    with simulation_stack(args.db_url, defects) as stack:
+    with simulation_stack(args.db_url, defects) as (stack, _):
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -71,7 +71,7 @@ def test_the_workers_sweep_recovers_a_lost_webhook(
         swept = run_reconcile(stack)
         assert "1 credited now" in swept, swept
         assert topup_status(stack, session_id) == ("credited", "reconcile")
-        # a second sweep leaves the credited session alone, without asking Stripe about it
+        # a second sweep leaves the credited session alone
         again = run_reconcile(stack)
         assert "reconciled 1 session(s): 0 credited now" in again, again
         assert len(ledger_rows(stack)) == 1

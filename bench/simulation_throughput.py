@@ -1,0 +1,120 @@
+"""Top-ups per second, end to end, of ``wallet-harness simulate``, where the CPU goes, and
+pgbench on the same server for scale.
+
+Brings up the stack on a throwaway PostgreSQL, runs the simulation (default: 10,000 top-ups,
+50 organisations, the default fault mix: about 30% of top-ups faulted), and prints its
+throughput, the time of each phase, the CPU seconds each process used (the fake, the web app,
+the worker, PostgreSQL's backends, this driver), then runs pgbench (TPC-B-like, 2 clients,
+10 s) against the same server and prints the ratio of top-ups/s to pgbench's transactions/s,
+so the figure can be compared across machines. The target is 300 top-ups/s. Never asserts.
+
+    python bench/simulation_throughput.py [--topups 10000] [--orgs 50] [--concurrency 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from harness.simulation.command import simulation_stack
+from harness.simulation.plan import DEFAULT_MIX, parse_mix
+from harness.simulation.simulate import Options, simulate
+from harness.stack import WalletStack
+
+TARGET = 300.0
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(stack: WalletStack) -> dict[str, float]:
+    """CPU seconds so far of each part: the stack's process groups, PostgreSQL, this driver."""
+    groups = {stack.fake.pid: "fake", stack.web.pid: "web", stack.worker.pid: "worker"}
+    seconds: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pgid, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
+        if int(entry.name) == os.getpid():
+            part = "driver (this process)"
+        elif pgid in groups:
+            part = groups[pgid]
+        elif name.startswith("postgres"):
+            part = "postgres"
+        else:
+            continue
+        seconds[part] = seconds.get(part, 0.0) + used
+    return seconds
+
+
+def pgbench_tps(admin_url: str) -> float | None:
+    pgbench = shutil.which("pgbench") or str(PG_BIN / "pgbench")
+    if not Path(pgbench).exists():
+        return None
+    common = {"capture_output": True, "text": True, "check": True, "timeout": 120}
+    subprocess.run([pgbench, "-i", "-s", "2", "-q", admin_url], **common)  # type: ignore[call-overload]
+    done = subprocess.run([pgbench, "-c", "2", "-j", "2", "-T", "10", admin_url], **common)  # type: ignore[call-overload]
+    match = re.search(r"tps = ([\d.]+)", done.stdout)
+    return float(match.group(1)) if match else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topups", type=int, default=10_000)
+    parser.add_argument("--orgs", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    options = Options(
+        seed=args.seed,
+        orgs=args.orgs,
+        topups=args.topups,
+        mix=parse_mix(DEFAULT_MIX),
+        concurrency=args.concurrency,
+        worker_restarts=0,  # a restarted worker's CPU time would leave the count with it
+    )
+    with simulation_stack(None, ()) as (stack, server):
+        before = cpu_by_process(stack)
+        outcome = simulate(stack, options)
+        after = cpu_by_process(stack)
+        used = {part: after[part] - before.get(part, 0.0) for part in after}
+        tps = pgbench_tps(server.admin_url)
+    total = sum(outcome.timings.values())
+    faulted = sum(bool(p.history.faults) for p in outcome.played) / len(outcome.played)
+    print(
+        f"simulate: {len(outcome.played)} top-ups, {options.orgs} orgs, {faulted:.0%} faulted,"
+        f" concurrency {options.concurrency}: {total:.1f} s,"
+        f" {outcome.throughput:.0f} top-ups/s end to end (target {TARGET:.0f});"
+        f" {'every invariant holds' if not outcome.violations else 'VIOLATIONS'}"
+    )
+    print("  phases: " + ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items()))
+    play = outcome.timings.get("play", 0.0)
+    print(f"  playing alone: {len(outcome.played) / play:.0f} top-ups/s" if play else "")
+    cpu_total = sum(used.values())
+    print(f"  CPU seconds by process (2 cores = {2 * total:.0f} CPU s available):")
+    for name, seconds in sorted(used.items(), key=lambda item: -item[1]):
+        share = seconds / cpu_total if cpu_total else 0.0
+        per_topup = 1000 * seconds / len(outcome.played)
+        print(f"    {name:24s} {seconds:7.1f} s  {share:4.0%}  {per_topup:5.2f} ms per top-up")
+    if tps is None:
+        print("pgbench: not found")
+    else:
+        print(
+            f"pgbench (TPC-B-like, 2 clients, same server): {tps:.0f} tps;"
+            f" top-ups/s per pgbench tps: {outcome.throughput / tps:.3f}"
+        )
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

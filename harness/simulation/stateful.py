@@ -1,0 +1,262 @@
+"""The simulation as a Hypothesis state machine: create top-ups, fault their webhooks, pay them
+(card, refused card, bank debit that settles or fails), expire them, land on the success page,
+pay two at once, release held deliveries, move the clock, reconcile, restart the worker, in any
+order, against a shadow model of what Stripe was paid. After every step the ledger must be
+sound and nothing credited that was not paid, or credited twice; at the end, with every retry
+run, every paid top-up must be credited exactly once (``harness.simulation.invariants``).
+
+A failure shrinks to the shortest schedule of steps that still breaks an invariant. Used by
+``tests/simulation/test_stateful.py``: ``machine_for(stack)`` binds the class to a running stack.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from fake_stripe.client import FakeStripeControl
+from harness.drivers.wallet_api import WalletApi
+from harness.flow_invariants import stripe_sessions
+from harness.scenario import Scenario
+from harness.simulation import invariants
+from harness.simulation.invariants import Violation
+from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
+from harness.simulation.plan import AMOUNTS_PENCE, BANK_ACCOUNTS, CARDS
+from harness.stack import WalletStack
+
+COMPLETED = "checkout.session.completed"
+ORGS = 2
+FAULTS: dict[str, dict[str, Any]] = {
+    "drop": {"action": "drop"},
+    "fail twice": {"action": "fail", "times": 2, "params": {"status": 500}},
+    "time out": {"action": "fail", "params": {"timeout": True}},
+    "duplicate x3 at once": {"action": "duplicate", "params": {"count": 3, "concurrent": True}},
+    "reissue": {"action": "reissue"},
+    "hold": {"action": "hold"},
+    "delay 2 hours": {"action": "delay", "params": {"seconds": 7200}},
+    "bad signature": {"action": "corrupt_signature"},
+}
+
+
+class InvariantBroken(AssertionError):
+    """The app broke an invariant; the message names it and lists each violation."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        names = sorted({violation.invariant for violation in violations})
+        lines = "\n".join(f"  - {violation}" for violation in violations[:10])
+        super().__init__(f"invariant broken: {', '.join(names)}\n{lines}")
+
+
+@dataclass
+class TopUp:
+    session_id: str
+    org: int
+    amount_pence: int
+    state: str = "open"  # open | paid | processing | declined | expired
+
+
+class WalletMachine(RuleBasedStateMachine):
+    stack: WalletStack  # set by machine_for
+
+    topups = Bundle("topups")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack.reset()
+        self.orgs: list[SimOrg] = simulation_orgs(0, ORGS)
+        with self.stack.connect() as conn:
+            create_orgs(conn, self.orgs)
+        self.http = httpx.Client(base_url=self.stack.web_url, timeout=30)
+        self.control: FakeStripeControl = self.stack.control
+        self.world = Scenario(self.stack, None)
+        self.model: dict[str, TopUp] = {}
+
+    # -- top-ups ---------------------------------------------------------------------------
+
+    @rule(target=topups, org=st.integers(0, ORGS - 1), amount=st.sampled_from(AMOUNTS_PENCE))
+    def create(self, org: int, amount: int) -> str:
+        return self._start(org, amount)
+
+    @precondition(lambda self: self._open() is not None)
+    @rule(fault=st.sampled_from(sorted(FAULTS)))
+    def fault_its_webhook(self, fault: str) -> None:
+        """A fault on the webhook of the oldest top-up nobody has paid yet."""
+        topup = self._open()
+        assert topup is not None
+        spec = dict(FAULTS[fault])
+        spec["match"] = {"object_id": topup.session_id, "event_type": COMPLETED}
+        self.control.add_fault_rule(spec)
+
+    @precondition(lambda self: self._open() is not None)
+    @rule()
+    def pay_by_card(self) -> None:
+        self._pay_oldest("card")
+
+    @precondition(lambda self: self._open() is not None)
+    @rule()
+    def card_refused(self) -> None:
+        self._pay_oldest("declined")
+
+    @precondition(lambda self: self._open() is not None)
+    @rule(settles=st.booleans())
+    def pay_by_bank_debit(self, settles: bool) -> None:
+        self._pay_oldest("bank_debit_settles" if settles else "bank_debit_fails")
+
+    @precondition(lambda self: self._open() is not None)
+    @rule()
+    def expire(self) -> None:
+        topup = self._open()
+        assert topup is not None
+        self.control.expire(topup.session_id)
+        topup.state = "expired"
+
+    @rule(topup=topups)
+    def land_on_the_success_page(self, topup: str) -> None:
+        self._land(topup)
+
+    @rule(org=st.integers(0, ORGS - 1), amount=st.sampled_from(AMOUNTS_PENCE))
+    def two_top_ups_paid_at_once(self, org: int, amount: int) -> None:
+        """Two customers of one organisation pay at the same moment: two webhooks at once."""
+        sessions = [self._start(org, amount), self._start(org, amount)]
+        threads = [threading.Thread(target=self._pay, args=(s, "card")) for s in sessions]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    # -- the world around them -------------------------------------------------------------
+
+    @rule()
+    def release_held_deliveries(self) -> None:
+        self.control.release()
+
+    @rule(hours=st.sampled_from((1, 6, 24, 72)))
+    def advance_the_clock(self, hours: int) -> None:
+        self.control.advance(hours=hours)
+
+    @rule()
+    def reconcile(self) -> None:
+        self.stack.reconcile()
+
+    @rule()
+    def restart_the_worker(self) -> None:
+        self.stack.stop_worker()
+        self.stack.start_worker()
+
+    # -- what must hold ----------------------------------------------------------------------
+
+    @invariant()
+    def nothing_credited_twice_or_unpaid_and_the_ledger_sound(self) -> None:
+        self.world.wait_until_quiet()
+        truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
+        with self.stack.connect() as conn:
+            found = invariants.money_violations(conn, truth)
+        # "paid, never credited" may still be on its way (a retry, a held delivery)
+        found = [v for v in found if "never credited" not in v.detail]
+        if found:
+            raise InvariantBroken(found)
+
+    def teardown(self) -> None:
+        try:
+            if self.model:
+                self._check_the_end()
+        finally:
+            self.http.close()
+
+    def _check_the_end(self) -> None:
+        """Every retry run: what the app acknowledged is credited; after reconciliation,
+        every paid top-up exactly once."""
+        self.control.release()
+        self.world.wait_until_quiet()
+        self.control.advance(days=4)
+        self.world.wait_until_quiet()
+        attempts = self.control.deliveries().attempts
+        answered = {a.object_id for a in attempts if a.succeeded and a.event_type in PAYING}
+        truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
+        paid_and_answered = {s for s in answered if s and truth.get(s) and truth[s].paid}
+        with self.stack.connect() as conn:
+            found = invariants.acknowledged_but_uncredited(conn, paid_and_answered)
+            lost = [
+                v for v in invariants.money_violations(conn, truth) if "never credited" in v.detail
+            ]
+        if lost and not found:  # webhooks that never got through: the sweep's job
+            self.stack.reconcile()
+            self.world.wait_until_quiet()
+        with self.stack.connect() as conn:
+            found += invariants.money_violations(conn, truth)
+            found += invariants.pipeline_violations(conn)
+        if found:
+            raise InvariantBroken(found)
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _start(self, org: int, amount: int) -> str:
+        answer = WalletApi(self.stack.web_url, self.orgs[org].token, http=self.http).start_top_up(
+            amount
+        )
+        session_id = answer.body.get("session_id")
+        if answer.status_code not in (200, 201) or not isinstance(session_id, str):
+            raise InvariantBroken(
+                [Violation("customer answers", "top-up", f"{answer.status_code} {answer.body}")]
+            )
+        self.model[session_id] = TopUp(session_id, org, amount)
+        return session_id
+
+    def _open(self) -> TopUp | None:
+        return next((t for t in self.model.values() if t.state == "open"), None)
+
+    def _pay_oldest(self, how: str) -> None:
+        topup = self._open()
+        assert topup is not None
+        self._pay(topup.session_id, how)
+
+    def _pay(self, session_id: str, how: str) -> None:
+        topup = self.model[session_id]
+        if topup.state != "open":
+            return
+        payment: dict[str, Any] = {"wait_for_webhook": False}
+        if how in CARDS:
+            payment["card"] = CARDS[how]
+        else:
+            payment.update(method="bacs_debit", account_number=BANK_ACCOUNTS[how])
+        with FakeStripeControl(self.stack.fake_url) as control:  # one per thread
+            result = control.pay(session_id, **payment)
+        topup.state = {"succeeded": "paid", "processing": "processing"}.get(
+            result.status, "declined"
+        )
+
+    def _land(self, session_id: str) -> None:
+        answer = WalletApi(
+            self.stack.web_url, self.orgs[self.model[session_id].org].token, http=self.http
+        ).check_top_up(session_id)
+        if answer.status_code != 200:
+            raise InvariantBroken(
+                [Violation("customer answers", session_id, f"landing: {answer.status_code}")]
+            )
+
+
+PAYING = (COMPLETED, "checkout.session.async_payment_succeeded")
+
+
+def machine_for(stack: WalletStack) -> type[WalletMachine]:
+    """The machine class bound to a running stack (Hypothesis makes one instance per run)."""
+    return type("WalletMachine", (WalletMachine,), {"stack": stack})
+
+
+def run_machine(stack: WalletStack, budget: settings) -> None:
+    """Run the machine on ``stack`` within ``budget``; ``InvariantBroken`` names what broke."""
+    run_state_machine_as_test(machine_for(stack), settings=budget)  # type: ignore[no-untyped-call]
