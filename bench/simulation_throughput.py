@@ -19,12 +19,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
-from harness.simulation.command import simulation_stack
+from harness.postgres import postgres_server
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
 from harness.simulation.simulate import Options, simulate
 from harness.stack import WalletStack
+from harness.stack_pool import StackPool
 
 TARGET = 300.0
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -83,7 +85,12 @@ def main() -> None:
         concurrency=args.concurrency,
         worker_restarts=0,  # a restarted worker's CPU time would leave the count with it
     )
-    with simulation_stack(None, ()) as (stack, server):
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        postgres_server(None) as server,
+        StackPool(server, Path(logs)) as pool,
+    ):
+        stack = pool.get(())
         before = cpu_by_process(stack)
         outcome = simulate(stack, options)
         after = cpu_by_process(stack)

@@ -3,7 +3,10 @@
 ``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on the whole stack
 (a throwaway PostgreSQL unless told which server to use). Arguments it does not know go to pytest
 as they are. ``wallet-harness matrix`` checks that every defect is caught
-(``features/defect_matrix.toml``).
+(``features/defect_matrix.toml``). ``serve`` keeps the whole stack up to use by hand, ``fault``
+and ``clock`` drive its fake_stripe, ``reproduce`` runs the bug report's £50 top-up once in
+a browser and explains it stage by stage, and ``simulate`` plays thousands of top-ups under
+random webhook faults and checks the money.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+
+from harness import clock_command, fault_command, reproduce_command, serve_command
+from harness.simulation import command as simulation_command
 
 SCENARIOS_MODULE = Path("steps") / "test_scenarios.py"
 
@@ -52,7 +58,7 @@ def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path)
     return arguments + list(extra)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wallet-harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
@@ -83,7 +89,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     matrix.add_argument("--defect", action="append", metavar="NAME", help="only these defects")
     matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
+    # each of these sets its own ``handler``
+    serve_command.add_parser(commands)
+    fault_command.add_parser(commands)
+    clock_command.add_parser(commands)
+    reproduce_command.add_parser(commands)
+    simulation_command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if args.command not in ("run", "matrix"):  # only those pass arguments on to pytest
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return int(args.handler(args))
     try:
         root = find_project_root()
     except ProjectNotFound as exc:

@@ -8,22 +8,18 @@ the smallest failing top-up histories found.
 from __future__ import annotations
 
 import argparse
-import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.simulation.plan import DEFAULT_MIX, PlanError, parse_mix
+from harness.console import make_console, plain
+from harness.serve_command import defect_name
+from harness.serve_state import default_state_file
+from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
 from harness.stack import WalletStack
-
-if TYPE_CHECKING:
-    from harness.postgres import PostgresServer
+from harness.standalone_stack import START_ERRORS, standalone_stack
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +41,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--landing", type=float, default=0.5, help="share of payers who land back (default 0.5)"
     )
-    parser.add_argument("--defect", action="append", metavar="NAME", help="run the app with it")
+    parser.add_argument(
+        "--defect", action="append", type=defect_name, metavar="NAME", help="run the app with it"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="top-ups at once (default 8)")
     parser.add_argument(
         "--worker-restarts", type=int, default=3, help="worker restarts during the run (default 3)"
@@ -56,6 +54,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--no-shrink", action="store_true", help="on a violation, do not look for a smaller case"
     )
+    parser.set_defaults(handler=run_simulate)
 
 
 def options_from(args: argparse.Namespace) -> Options:
@@ -93,98 +92,93 @@ def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> s
     return " ".join(parts)
 
 
-@contextmanager
-def simulation_stack(
-    db_url: str | None, defects: tuple[str, ...]
-) -> Iterator[tuple[WalletStack, PostgresServer]]:
-    """A stack with ``defects`` on a new database of the server at ``db_url`` (default: a
-    throwaway server), and that server."""
-    from harness.postgres import postgres_server
-    from harness.stack_pool import StackPool
-
-    with (
-        tempfile.TemporaryDirectory(prefix="wallet-sim-") as logs,
-        postgres_server(db_url) as server,
-        StackPool(server, Path(logs)) as pool,
-    ):
-        yield pool.get(defects), server
-
-
 def run_simulate(args: argparse.Namespace) -> int:
-    console = Console(highlight=False)
+    console = make_console()
     try:
         options = options_from(args)
     except PlanError as error:
-        console.print(f"wallet-harness simulate: {error}", style="red")
+        plain(console, f"wallet-harness simulate: {error}", style="red")
         return 2
     defects = tuple(sorted(args.defect or ()))
     histories = plan_for(options)
-    console.print(
+    plain(
+        console,
         f"simulation: seed {options.seed}, {len(histories)} top-ups for {options.orgs} orgs,"
         f" {options.concurrency} at a time; faults {args.faults}"
-        + (f"; defects {', '.join(defects)}" if defects else "")
+        + (f"; defects {', '.join(defects)}" if defects else ""),
     )
-    with simulation_stack(args.db_url, defects) as (stack, _):
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=not console.is_terminal,
-        ) as progress:
-            task = progress.add_task("playing the top-ups", total=len(histories))
-            outcome = simulate(
-                stack,
-                options,
-                histories,
-                on_done=lambda played: progress.advance(task),
-                on_phase=lambda name: progress.update(task, description=name),
-            )
-        from harness.simulation.summary import print_summary
+    log_dir = default_state_file().parent / "simulate" / ("-".join(defects) or "healthy")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    try:
+        with standalone_stack(args.db_url, defects, log_dir) as stack:
+            return _simulate_on(console, args, stack, options, histories)
+    except START_ERRORS as error:
+        plain(console, f"wallet-harness simulate: the stack did not start: {error}", style="red")
+        return 2
 
-        print_summary(console, outcome)
-        if args.report:
-            from harness.simulation.report import write_report
 
-            write_report(Path(args.report), outcome, replay_command(args))
-            console.print(f"report: {args.report}")
-        if not outcome.failed:
-            return 0
-        print_failure(console, args, stack, outcome)
+def _simulate_on(
+    console: Console,
+    args: argparse.Namespace,
+    stack: WalletStack,
+    options: Options,
+    histories: list[History],
+) -> int:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("playing the top-ups", total=len(histories))
+        outcome = simulate(
+            stack,
+            options,
+            histories,
+            on_done=lambda played: progress.advance(task),
+            on_phase=lambda name: progress.update(task, description=name),
+        )
+    from harness.simulation.summary import print_summary
+
+    print_summary(console, outcome)
+    if args.report:
+        from harness.simulation.report import write_report
+
+        write_report(Path(args.report), outcome, replay_command(args))
+        plain(console, f"report: {args.report}")
+    if not outcome.failed:
+        return 0
+    print_failure(console, args, stack, outcome)
+    plain(console, f"the stack's logs: {stack.config.log_dir}")
     return 1
 
 
 def print_failure(
     console: Console, args: argparse.Namespace, stack: WalletStack, outcome: Outcome
 ) -> None:
-    console.print(
-        f"\nFAILED: {len(outcome.violations)} violation(s); seed {args.seed}", style="bold red"
+    plain(
+        console,
+        f"\nFAILED: {len(outcome.violations)} violation(s); seed {args.seed}",
+        style="bold red",
     )
-    console.print(f"replay: {replay_command(args)}")
+    plain(console, f"replay: {replay_command(args)}")
     failing = outcome.failing_histories()
     if args.no_shrink or not failing:
         return
     from harness.simulation.shrink import shrink
 
-    console.print(f"shrinking {len(failing)} failing histories ...")
+    plain(console, f"shrinking {len(failing)} failing histories ...")
     smallest = shrink(stack, outcome.options, failing, outcome.violations)
     if not smallest.violations:
-        console.print(f"no smaller case fails the same way ({smallest.tries} replays)")
+        plain(console, f"no smaller case fails the same way ({smallest.tries} replays)")
         return
-    console.print(f"smallest failing top-up histories ({smallest.tries} replays):", style="bold")
+    plain(console, f"smallest failing top-up histories ({smallest.tries} replays):", style="bold")
     for history in smallest.histories:
-        console.print(f"  {history}")
+        plain(console, f"  {history}")
     for violation in smallest.violations[:10]:
-        console.print(f"  -> {violation}")
-    console.print(f"replay them: {replay_command(args, [h.index for h in smallest.histories])}")
-
-
-def main(argv: list[str] | None = None) -> int:  # for `python -m harness.simulation.command`
-    parser = argparse.ArgumentParser(prog="wallet-harness")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    return run_simulate(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        plain(console, f"  -> {violation}")
+    plain(console, f"replay them: {replay_command(args, [h.index for h in smallest.histories])}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from harness.console import plain
 from harness.simulation.invariants import INVARIANTS
 from harness.simulation.simulate import Outcome, counts
 
@@ -13,9 +14,10 @@ from harness.simulation.simulate import Outcome, counts
 def print_summary(console: Console, outcome: Outcome) -> None:
     figures = counts(outcome)
     total = sum(outcome.timings.values())
-    console.print(
+    plain(
+        console,
         f"{len(outcome.played)} top-ups in {total:.1f} s: {outcome.throughput:.0f} top-ups/s end"
-        " to end (" + ", ".join(f"{name} {s:.1f} s" for name, s in outcome.timings.items()) + ")"
+        " to end (" + ", ".join(f"{name} {s:.1f} s" for name, s in outcome.timings.items()) + ")",
     )
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -30,19 +32,21 @@ def print_summary(console: Console, outcome: Outcome) -> None:
     table.add_row("worker", f"restarted {outcome.worker_restarts} time(s) during the run")
     console.print(table)
     if not outcome.violations:
-        console.print(
-            f"ok: all {len(INVARIANTS)} invariants hold ({'; '.join(INVARIANTS)})", style="green"
+        plain(
+            console,
+            f"ok: all {len(INVARIANTS)} invariants hold ({'; '.join(INVARIANTS)})",
+            style="green",
         )
         return
     by_invariant: dict[str, int] = {}
     for violation in outcome.violations:
         by_invariant[violation.invariant] = by_invariant.get(violation.invariant, 0) + 1
     for name, number in by_invariant.items():
-        console.print(f"VIOLATED: {name} ({number}x): {INVARIANTS.get(name, '')}", style="red")
+        plain(console, f"VIOLATED: {name} ({number}x): {INVARIANTS.get(name, '')}", style="red")
     for violation in outcome.violations[:10]:
-        console.print(f"  {violation}")
+        plain(console, f"  {violation}")
     if len(outcome.violations) > 10:
-        console.print(f"  ... and {len(outcome.violations) - 10} more")
+        plain(console, f"  ... and {len(outcome.violations) - 10} more")
 
 
 def _line(values: dict[str, int]) -> str:

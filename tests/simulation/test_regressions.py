@@ -24,17 +24,19 @@ def test_a_paid_top_up_landed_on_twice_while_its_webhook_is_duplicated_credits_o
     state = machine_for(wallet_stacks.get(()))()
     session = state.create(org=0, amount=500)
     state.fault_its_webhook(fault="duplicate x3 at once")
-    state.pay_by_card()
-    state.land_on_the_success_page(topup=session)
+    state.pay_by_card(lands=True)
     state.land_on_the_success_page(topup=session)
     state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
     state.teardown()
 
 
 def test_an_unpaid_bank_debit_is_not_credited_until_it_settles(wallet_stacks: StackPool) -> None:
-    """Shrunk from credits-unpaid-sessions and ignores-async-success."""
+    """Shrunk from credits-unpaid-sessions (also: landing on an unpaid session) and
+    ignores-async-success."""
     state = machine_for(wallet_stacks.get(()))()
     session = state.create(org=1, amount=2500)
+    state.land_on_the_success_page(topup=session)
+    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
     state.pay_by_bank_debit(settles=True)
     state.land_on_the_success_page(topup=session)
     state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()

@@ -8,8 +8,9 @@ import re
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.errors import FlakyFailure
 
-from harness.simulation.stateful import InvariantBroken, run_machine
+from harness.simulation.stateful import InvariantBroken, broken_invariants, run_machine
 from harness.stack_pool import StackPool
 
 BUDGET = settings(
@@ -39,18 +40,22 @@ def test_the_healthy_app_keeps_every_invariant(wallet_stacks: StackPool) -> None
 def test_each_defect_breaks_the_invariant_that_names_it(
     wallet_stacks: StackPool, defect: str
 ) -> None:
-    with pytest.raises(InvariantBroken) as caught:
+    # a race (two credits at once) may not repeat on Hypothesis' final replay: then it reports
+    # the failure as flaky, with the broken invariant inside
+    with pytest.raises((InvariantBroken, FlakyFailure)) as caught:
         run_machine(wallet_stacks.get((defect,)), FIND_ONLY)
 
-    assert CAUGHT_BY[defect] in {v.invariant for v in caught.value.violations}
+    assert CAUGHT_BY[defect] in broken_invariants(caught.value)
 
 
 def test_a_failure_shrinks_to_the_steps_that_matter(wallet_stacks: StackPool) -> None:
-    """With shrinking on, crediting an unpaid bank debit comes down to: open a top-up, pay it
-    by bank debit (a short schedule keeps the shrinking quick)."""
+    """With shrinking on, crediting an unpaid session comes down to two steps: open a top-up,
+    then pay it by bank debit or land on its success page unpaid (a short schedule keeps the
+    shrinking quick)."""
     with pytest.raises(InvariantBroken) as caught:
         run_machine(
-            wallet_stacks.get(("credits-unpaid-sessions",)), settings(BUDGET, stateful_step_count=3)
+            wallet_stacks.get(("credits-unpaid-sessions",)),
+            settings(BUDGET, stateful_step_count=4, max_examples=30),
         )
 
     notes = "\n".join(getattr(caught.value, "__notes__", []))
@@ -59,4 +64,7 @@ def test_a_failure_shrinks_to_the_steps_that_matter(wallet_stacks: StackPool) ->
         for step in re.findall(r"^state\.(\w+)\(", notes, flags=re.MULTILINE)
         if step not in ("nothing_credited_twice_or_unpaid_and_the_ledger_sound", "teardown")
     ]
-    assert steps == ["pay_by_bank_debit"] or steps == ["create", "pay_by_bank_debit"], notes
+    assert steps[0] == "create", notes
+    assert len(steps) == 2, notes
+    assert steps[1] in ("pay_by_bank_debit", "land_on_the_success_page"), notes
+    assert broken_invariants(caught.value) == {"unpaid never credited"}
