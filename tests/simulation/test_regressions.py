@@ -13,7 +13,7 @@ def test_two_top_ups_of_one_organisation_paid_at_once_are_both_credited(
     """Shrunk from ledger-row-missing and lost-update: two webhooks for one wallet at once."""
     state = machine_for(wallet_stacks.get(()))()
     state.two_top_ups_paid_at_once(amount=500, org=0)
-    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
+    state.nothing_lost_doubled_or_unpaid_and_the_ledger_sound()
     state.teardown()
 
 
@@ -26,7 +26,7 @@ def test_a_paid_top_up_landed_on_twice_while_its_webhook_is_duplicated_credits_o
     state.fault_its_webhook(fault="duplicate x3 at once")
     state.pay_by_card(lands=True)
     state.land_on_the_success_page(topup=session)
-    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
+    state.nothing_lost_doubled_or_unpaid_and_the_ledger_sound()
     state.teardown()
 
 
@@ -36,10 +36,10 @@ def test_an_unpaid_bank_debit_is_not_credited_until_it_settles(wallet_stacks: St
     state = machine_for(wallet_stacks.get(()))()
     session = state.create(org=1, amount=2500)
     state.land_on_the_success_page(topup=session)
-    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
+    state.nothing_lost_doubled_or_unpaid_and_the_ledger_sound()
     state.pay_by_bank_debit(settles=True)
     state.land_on_the_success_page(topup=session)
-    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
+    state.nothing_lost_doubled_or_unpaid_and_the_ledger_sound()
     state.advance_the_clock(hours=24)
-    state.nothing_credited_twice_or_unpaid_and_the_ledger_sound()
+    state.nothing_lost_doubled_or_unpaid_and_the_ledger_sound()
     state.teardown()
