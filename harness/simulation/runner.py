@@ -39,16 +39,6 @@ class Played:
     problems: list[str] = field(default_factory=list)  # answers a customer should not get
 
 
-@dataclass
-class RunTimes:
-    started: float
-    finished: float
-
-    @property
-    def seconds(self) -> float:
-        return self.finished - self.started
-
-
 class Runner:
     def __init__(
         self,
@@ -68,11 +58,10 @@ class Runner:
         self._lock = threading.Lock()
         self._restarting = threading.Lock()  # one restart at a time: the next waits its turn
 
-    def run(self, histories: Sequence[History]) -> tuple[list[Played], RunTimes]:
+    def run(self, histories: Sequence[History]) -> list[Played]:
         played = [Played(history) for history in histories]
         queue = iter(played)
         errors: list[BaseException] = []
-        started = time.perf_counter()
 
         def work() -> None:
             with (
@@ -99,7 +88,7 @@ class Runner:
             thread.join()
         if errors:
             raise errors[0]
-        return played, RunTimes(started, time.perf_counter())
+        return played
 
     @staticmethod
     def _guard(work: Callable[[], None], errors: list[BaseException]) -> Callable[[], None]:

@@ -120,7 +120,7 @@ def simulate(
         restart_before=worker_restarts(options.topups, options.worker_restarts),
         on_done=on_done,
     )
-    played, _ = runner.run(histories)
+    played = runner.run(histories)
     lap("play")
 
     phase("running the clock through every retry")
