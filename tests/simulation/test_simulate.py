@@ -1,7 +1,8 @@
 """The simulation on the real stack, both ways: hundreds of top-ups under about 30% webhook
 faults keep every invariant on the healthy app (CI also runs ``wallet-harness simulate`` with
 a thousand, ``tox -e simulation``); each of the five defects breaks the invariant
-that names it; a failure shrinks to one plain history; the same seed replays the same run."""
+that names it; a failure shrinks to one plain history; the same seed replays the same run
+(the same histories, faults, deliveries and outcomes)."""
 
 from __future__ import annotations
 
@@ -74,9 +75,13 @@ def test_the_same_seed_replays_the_same_run(wallet_stacks: StackPool, tmp_path: 
     first, again = run(wallet_stacks, topups=80), run(wallet_stacks, topups=80)
 
     assert [p.history for p in first.played] == [p.history for p in again.played]
-    assert counts(first) == counts(again)
     assert first.injected == again.injected
-    assert sorted(first.paths.values()) == sorted(again.paths.values())
+    first_counts, again_counts = counts(first), counts(again)
+    for figure in ("outcomes", "deliveries", "faulted top-ups"):
+        assert first_counts[figure] == again_counts[figure], figure
+    # which path credits a landed top-up first (the landing check or the webhook) is a race
+    # between real processes; how many top-ups were credited is not
+    assert len(first.paths) == len(again.paths)
 
     report = tmp_path / "simulation.html"
     write_report(report, first, "wallet-harness simulate --seed 11")
