@@ -36,9 +36,10 @@ CARDS = {"card": "4242424242424242", "declined": "4000000000000002"}
 BANK_ACCOUNTS = {"bank_debit_settles": "00012345", "bank_debit_fails": "90012345"}
 AMOUNTS_PENCE = (500, 1000, 1250, 2000, 2500, 5000, 10000, 25000, 100000)
 
+# about 30% of top-ups get at least one fault (32% of those with a webhook to fault)
 FAULT_KINDS = ("drop", "duplicate", "delay", "fail", "reorder", "reissue", "bad_signature")
 DEFAULT_MIX = (
-    "drop=0.05,duplicate=0.08,delay=0.05,fail=0.07,reorder=0.03,reissue=0.02,bad_signature=0.03"
+    "drop=0.05,duplicate=0.08,delay=0.06,fail=0.08,reorder=0.04,reissue=0.03,bad_signature=0.04"
 )
 
 
