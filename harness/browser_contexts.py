@@ -49,26 +49,6 @@ class LazyContexts:
         self._source.give_back(context, origins)
 
 
-class PerTestContexts:
-    """pytest-playwright's ``new_context``: a new context each time, closed by its fixture."""
-
-    def __init__(
-        self,
-        new_context: Callable[[], BrowserContext],
-        prepare: Callable[[BrowserContext], None],
-    ) -> None:
-        self._new_context = new_context
-        self._prepare = prepare
-
-    def take(self) -> BrowserContext:
-        context = self._new_context()
-        self._prepare(context)
-        return context
-
-    def give_back(self, context: BrowserContext, origins: Iterable[str]) -> None:
-        """Nothing to do: pytest-playwright closes it (and keeps its artifacts) at teardown."""
-
-
 class ContextPool:
     """Contexts made once and reused: ``take`` one for a customer, ``give_back`` it cleaned."""
 
@@ -106,6 +86,14 @@ class ContextPool:
             _close_quietly(context)
         self._all.clear()
         self._idle.clear()
+
+
+class PerTestContexts(ContextPool):
+    """pytest-playwright's ``new_context``: a new context each time (none is given back to be
+    reused), closed by pytest-playwright's fixture, which keeps its artifacts."""
+
+    def give_back(self, context: BrowserContext, origins: Iterable[str]) -> None:
+        """Nothing to do: pytest-playwright closes it at teardown."""
 
 
 def clean(context: BrowserContext, origins: Iterable[str]) -> None:
