@@ -22,6 +22,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.usefixtures("control")  # the session's fake reset: no fault or clock of a test before
 def test_the_node_sdk_creates_reads_and_verifies_a_paid_session(
     fake_server: FakeStripeServer,
 ) -> None:
