@@ -32,6 +32,8 @@ from starlette.routing import Route
 
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import base_url_of, bind
+from harness.polling import poll_until
+from harness.ports import free_port
 
 answered: dict[str, float] = {}
 SECRET: dict[str, str] = {}
@@ -50,28 +52,28 @@ def start_receiver() -> str:
     app = Starlette(routes=[Route("/hook", webhook, methods=["POST"])])
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False))
     threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
+    if not poll_until(lambda: server.started, timeout=10, interval=0.01):
+        raise SystemExit("the webhook receiver did not start")
     return base_url_of(sock) + "/hook"
 
 
 def start_fake() -> tuple[subprocess.Popen[bytes], str]:
-    sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    sock.close()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "fake_stripe", "--port", str(port), "--log-level", "WARNING"]
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def answers() -> bool:
         try:
-            httpx.get(base_url + "/_control/health", timeout=1).raise_for_status()
-            return process, base_url
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("fake_stripe did not start")
+            return httpx.get(base_url + "/_control/health", timeout=1).is_success
+        except httpx.TransportError:
+            return False
+
+    if not poll_until(answers, timeout=20):
+        process.kill()
+        raise SystemExit("fake_stripe did not start")
+    return process, base_url
 
 
 def session_params(amount: int) -> dict[str, object]:

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import psycopg
 
-from harness.cluster_registry import default_tmp_root, registry_dir, sweep_stale_clusters
-from harness.local_cluster import find_postgres_bindir, local_cluster
-from harness.postgres import PostgresServer
+from harness.postgres.cluster_registry import default_tmp_root, registry_dir, sweep_stale_clusters
+from harness.postgres.local_cluster import find_postgres_bindir, local_cluster
+from harness.postgres.server import PostgresServer
 
 
 def cold_start(bindir: Path, tmp_root: Path, use_cache: bool) -> tuple[float, float, str]:

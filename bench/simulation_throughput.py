@@ -22,11 +22,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness.postgres import postgres_server
+from harness.postgres.server import postgres_server
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
 from harness.simulation.simulate import Options, simulate
-from harness.stack import WalletStack
-from harness.stack_pool import StackPool
+from harness.stack.pool import StackPool
+from harness.stack.wallet_stack import WalletStack
 
 TARGET = 300.0
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import httpx
 
-from harness.postgres import fresh_database, postgres_server
-from harness.schema_template import schema_template
+from harness.postgres.server import fresh_database, postgres_server
+from harness.stack.schema import schema_template
 
 # the stack start-up the tests use (tests/reference_app/stack.py) lives beside the tests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness import app_records
-from harness.browser_contexts import ContextSource
-from harness.demo_accounts import account
+from harness.browser.contexts import ContextSource
 from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
-from harness.stack import WalletStack
+from harness.records import app_tables
+from harness.stack.demo_accounts import account
+from harness.stack.wallet_stack import WalletStack
 
 QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
 
@@ -99,7 +99,7 @@ class Scenario:
 
         def empty() -> bool:
             with self.stack.connect() as conn:
-                return app_records.unfinished_job_count(conn) == 0
+                return app_tables.unfinished_job_count(conn) == 0
 
         if not poll_until(empty, timeout=timeout):
             raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")

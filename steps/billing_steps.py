@@ -7,8 +7,8 @@ from pytest_bdd import parsers, then, when
 
 from harness.drivers.billing import BillingGates, GateAnswer
 from harness.drivers.records import Records
-from harness.ledger_chain import describe
 from harness.money import format_money
+from harness.records.ledger_chain import describe
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 

@@ -7,9 +7,9 @@ from pytest_bdd import given, then, when
 
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
-from harness.ledger_chain import chain_breaks, describe
 from harness.money import format_money
 from harness.pages.checkout_page import by_card
+from harness.records.ledger_chain import chain_breaks, describe
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 from steps.topup_steps import CARD

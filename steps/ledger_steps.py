@@ -6,7 +6,7 @@ import subprocess
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.ledger_driver import LedgerDriver, Outcome
+from harness.drivers.ledger import LedgerDriver, Outcome
 from harness.money import format_money
 from steps.sentences import MONEY
 from steps.sentences import sentence as _money

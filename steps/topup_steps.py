@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from harness.demo_accounts import account
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.money import format_money
 from harness.pages.checkout_page import by_card
 from harness.scenario import Scenario
+from harness.stack.demo_accounts import account
 from steps.sentences import MONEY, sentence
 
 CARD = r"(?P<card>\d{4}(?: ?\d{4}){3})"

@@ -1,6 +1,6 @@
 """Shared fixtures of the unit and integration tests.
 
-The databases come from the harness plugin (harness/pytest_plugin.py): ``wallet_db_url`` is
+The databases come from the harness plugin (harness/plugin/entry.py): ``wallet_db_url`` is
 empty, ``wallet_ledger_db_url`` holds the schema and the seed organisations.
 """
 

@@ -7,8 +7,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.ledger_invariants import check_ledger
-from harness.ledger_queries import balance_pence, ledger_row_count, ledger_rows
+from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows
+from harness.records.ledger_invariants import check_ledger
 from reference_app.billing import authorise_call, provision_phone_number, send_sms
 from reference_app.ledger import InsufficientFunds, InvalidLedgerRequest, add_wallet_credits
 from reference_app.settings import BillingPrices

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import ProjectNotFound, find_project_root
 from harness.money import format_money, parse_money
+from harness.project import ProjectNotFound, find_project_root
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_the_project_is_found_from_inside_it_and_from_the_install(tmp_path: Path
 def test_a_checkout_without_features_is_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("harness.cli.__file__", str(tmp_path / "harness" / "cli.py"))
+    monkeypatch.setattr("harness.project.__file__", str(tmp_path / "harness" / "project.py"))
     with pytest.raises(ProjectNotFound, match="run wallet-harness from the project checkout"):
         find_project_root(tmp_path)
 

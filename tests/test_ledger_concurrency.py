@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import psycopg
 import pytest
 
-from harness.ledger_driver import race as ledger_race
-from harness.ledger_invariants import check_ledger
-from harness.ledger_queries import balance_pence, ledger_rows, topup_rows
+from harness.drivers.ledger import race as ledger_race
+from harness.records.ledger import balance_pence, ledger_rows, topup_rows
+from harness.records.ledger_invariants import check_ledger
 from reference_app.ledger import (
     CheckoutSessionConflict,
     CreditResult,
@@ -27,7 +27,7 @@ RACERS = 50
 
 
 def race(database_url: str, calls: list[Callable[[Conn], T]]) -> list[T | Exception]:
-    """harness.ledger_driver.race, with each caller's exception kept as its result."""
+    """harness.drivers.ledger.race, with each caller's exception kept as its result."""
 
     def keeping_errors(call: Callable[[Conn], T]) -> Callable[[Conn], T | Exception]:
         def run(conn: Conn) -> T | Exception:

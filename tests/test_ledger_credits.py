@@ -9,8 +9,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.ledger_invariants import check_ledger
-from harness.ledger_queries import balance_pence, ledger_row_count, ledger_rows, topup_rows
+from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows, topup_rows
+from harness.records.ledger_invariants import check_ledger
 from reference_app.ledger import (
     CheckoutSessionConflict,
     InsufficientFunds,

@@ -7,8 +7,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.ledger_invariants import LedgerInvariantError, assert_ledger_sound, check_ledger
-from harness.ledger_queries import balance_pence, ledger_row_count
+from harness.records.ledger import balance_pence, ledger_row_count
+from harness.records.ledger_invariants import (
+    LedgerInvariantError,
+    assert_ledger_sound,
+    check_ledger,
+)
 from reference_app.ledger import add_wallet_credits, deduct_wallet_credits
 from tests.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 

@@ -25,15 +25,20 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness import local_cluster as local_cluster_module
-from harness.cluster_registry import (
+from harness.polling import poll_until
+from harness.postgres import local_cluster as local_cluster_module
+from harness.postgres.cluster_registry import (
     live_clusters_of_this_process,
     registry_dir,
     sweep_stale_clusters,
 )
-from harness.local_cluster import MAX_CONNECTIONS, LocalCluster, find_postgres_bindir, local_cluster
-from harness.polling import poll_until
-from harness.postgres import PostgresServer
+from harness.postgres.local_cluster import (
+    MAX_CONNECTIONS,
+    LocalCluster,
+    find_postgres_bindir,
+    local_cluster,
+)
+from harness.postgres.server import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -195,16 +200,16 @@ def test_port_taken_between_probe_and_start_is_retried(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A parallel run may grab our probed port before the server binds it."""
-    caplog.set_level(logging.INFO, logger="harness.local_cluster")
+    caplog.set_level(logging.INFO, logger="harness.postgres.local_cluster")
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         taken: int = squatter.getsockname()[1]
         probe_results = iter([taken])
-        real_probe = local_cluster_module._free_loopback_port
+        real_probe = local_cluster_module.free_port
         monkeypatch.setattr(
             local_cluster_module,
-            "_free_loopback_port",
+            "free_port",
             lambda: next(probe_results, 0) or real_probe(),
         )
 
@@ -222,7 +227,7 @@ def test_port_taken_between_probe_and_start_is_retried(
 CHILD_WITH_LOCAL_CLUSTER = textwrap.dedent(
     """
     import json, sys
-    from harness.local_cluster import local_cluster
+    from harness.postgres.local_cluster import local_cluster
 
     with local_cluster() as cluster:
         report = {"base_dir": str(cluster.base_dir), "pid": cluster.postmaster_pid}
@@ -234,8 +239,8 @@ CHILD_WITH_LOCAL_CLUSTER = textwrap.dedent(
 CHILD_WITH_PUBLIC_API = textwrap.dedent(
     """
     import json, sys
-    from harness.cluster_registry import live_clusters_of_this_process
-    from harness.postgres import provision_database
+    from harness.postgres.cluster_registry import live_clusters_of_this_process
+    from harness.postgres.server import provision_database
 
     with provision_database() as url:
         [record] = live_clusters_of_this_process()
@@ -365,7 +370,7 @@ def test_sweep_signals_the_postmaster_itself_when_pg_ctl_is_unusable(
     record = json.loads(record_file.read_text())
     record["bindir"] = "/nonexistent/bin"  # e.g. the server package was removed meanwhile
     record_file.write_text(json.dumps(record))
-    caplog.set_level(logging.WARNING, logger="harness.local_cluster")
+    caplog.set_level(logging.WARNING, logger="harness.postgres.local_cluster")
 
     swept = sweep_stale_clusters(registry_dir(private_tmp))
 

@@ -20,9 +20,9 @@ from typing import Any, ClassVar
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from harness.docker_probe import docker_engine_reachable, find_docker_engine
-from harness.local_cluster import MAX_CONNECTIONS, find_postgres_bindir
-from harness.postgres import (
+from harness.postgres.docker_probe import docker_engine_reachable, find_docker_engine
+from harness.postgres.local_cluster import MAX_CONNECTIONS, find_postgres_bindir
+from harness.postgres.server import (
     DATABASE_URL_ENV,
     DockerProvider,
     LocalBinariesProvider,
@@ -133,8 +133,8 @@ def test_choice_and_reason_are_logged(
         def start(self) -> Iterator[PostgresServer]:
             raise RuntimeError("not starting anything in a unit test")
 
-    monkeypatch.setattr("harness.postgres.select_provider", lambda url: Chosen())
-    caplog.set_level(logging.INFO, logger="harness.postgres")
+    monkeypatch.setattr("harness.postgres.server.select_provider", lambda url: Chosen())
+    caplog.set_level(logging.INFO, logger="harness.postgres.server")
 
     with pytest.raises(RuntimeError, match="not starting"), postgres_server(EXPLICIT):
         pass
@@ -375,8 +375,12 @@ def test_redact_url_hides_passwords() -> None:
 @pytest.mark.parametrize(
     ("module", "must_not_load"),
     [
-        ("harness.pytest_plugin", ["psycopg", "testcontainers", "harness.postgres"]),
-        ("harness.postgres", ["testcontainers", "docker"]),
+        (  # the plugin's entry and what it registers in every pytest run
+            "harness.plugin.entry, harness.plugin.fixtures, harness.plugin.driver_fixtures,"
+            " harness.plugin.scenario_hooks, harness.plugin.summary",
+            ["psycopg", "testcontainers", "harness.postgres.server", "harness.stack.wallet_stack"],
+        ),
+        ("harness.postgres.server", ["testcontainers", "docker"]),
     ],
 )
 def test_imports_stay_cheap(module: str, must_not_load: list[str]) -> None:

@@ -18,8 +18,8 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from harness.local_cluster import LocalCluster, find_postgres_bindir, local_cluster
-from harness.postgres import (
+from harness.postgres.local_cluster import LocalCluster, find_postgres_bindir, local_cluster
+from harness.postgres.server import (
     DATABASE_URL_ENV,
     ServerUrlProvider,
     ServerUrlUnreachable,
@@ -65,7 +65,7 @@ def still_running(cluster: LocalCluster) -> bool:
 def test_explicit_url_creates_and_drops_its_own_databases(
     foreign_server: LocalCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="harness.postgres")
+    caplog.set_level(logging.INFO, logger="harness.postgres.server")
     before = database_names(foreign_server.admin_url)
 
     with postgres_server(foreign_server.admin_url) as server:

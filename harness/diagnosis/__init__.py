@@ -1,10 +1,12 @@
 """Where the flow broke, stage by stage: ``diagnose(scenario)`` gathers the runtime evidence
 of each top-up the scenario started (``evidence``), judges it stage by stage (``stages``) and
 renders the flow traces (``render``). A failed scenario's report starts with it
-(``harness.scenario_hooks``); ``Then the diagnosis names the "<stage>" stage`` asserts on it.
+(``harness.plugin.scenario_hooks``); ``Then the diagnosis names the "<stage>" stage`` asserts
+on it.
 
 Only runtime evidence counts: Stripe's records and the fake's delivery log, the app's answers,
-logs and database, and the page; never how the app or the fake were configured.
+logs and database, and the page; never how the app or the fake were configured. It may import
+the scenario and everything below it.
 """
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from harness import app_records, ledger_queries
-from harness.app_records import InboxEvent, Job, Rejection, TopupRecord
-from harness.ledger_invariants import check_ledger
-from harness.ledger_queries import LedgerRow
+from harness.records import app_tables, ledger
+from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
+from harness.records.ledger import LedgerRow
+from harness.records.ledger_invariants import check_ledger
 
 if TYPE_CHECKING:
     import psycopg
@@ -326,22 +326,20 @@ def _database_evidence(
     read = _Reader(gone)
     try:
         with _connection(scenario) as conn:
-            found["topup"] = read("topups", lambda: app_records.topup(conn, session_id))
-            inbox = read("inbox", lambda: tuple(app_records.inbox_events(conn, session_id)), ())
+            found["topup"] = read("topups", lambda: app_tables.topup(conn, session_id))
+            inbox = read("inbox", lambda: tuple(app_tables.inbox_events(conn, session_id)), ())
             found["inbox"] = inbox
             ids = sorted(set(event_ids) | {event.event_id for event in inbox})
-            found["jobs"] = read("jobs", lambda: tuple(app_records.jobs_for_events(conn, ids)), ())
+            found["jobs"] = read("jobs", lambda: tuple(app_tables.jobs_for_events(conn, ids)), ())
             found["rejections"] = read(
-                "rejections", lambda: tuple(app_records.rejected_deliveries(conn)), ()
+                "rejections", lambda: tuple(app_tables.rejected_deliveries(conn)), ()
             )
             found["ledger_rows"] = read(
-                "ledger", lambda: tuple(ledger_queries.topup_rows(conn, session_id)), ()
+                "ledger", lambda: tuple(ledger.topup_rows(conn, session_id)), ()
             )
             owner = org_id or (found["topup"].org_id if found["topup"] else None)
             if owner is not None:
-                found["balance"] = read(
-                    "balance", lambda: ledger_queries.balance_pence(conn, owner), None
-                )
+                found["balance"] = read("balance", lambda: ledger.balance_pence(conn, owner), None)
             found["violations"] = read(
                 "ledger invariants",
                 lambda: tuple(
@@ -350,7 +348,7 @@ def _database_evidence(
                 (),
             )
             found["heartbeat_age"] = read(
-                "heartbeat", lambda: app_records.last_heartbeat_age(conn), None
+                "heartbeat", lambda: app_tables.last_heartbeat_age(conn), None
             )
     except Exception as error:
         gone["database"] = _why(error)
@@ -383,7 +381,7 @@ def _page_view(scenario: Scenario, customer: Customer | None) -> PageView | None
     org_id = customer.account.org_id
     try:
         with _connection(scenario) as conn:
-            db_balance: int | None = ledger_queries.balance_pence(conn, org_id)
+            db_balance: int | None = ledger.balance_pence(conn, org_id)
     except Exception:
         db_balance = None
     on_dashboard = url.startswith(dashboard.url)

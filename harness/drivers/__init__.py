@@ -7,4 +7,9 @@
 ``hosted_checkout``: paying a Checkout Session without a browser (the fake's control API).
 ``worker``: the app's queue worker stopped and started, and what waits in its queue.
 ``ops_view``: what an admin sees on the app's webhook metrics (logged in through the form).
+``records``: what the app and Stripe recorded about a scenario's top-ups, for "then" steps.
+``stripe_account``: the Stripe account the app shares, where other systems create sessions.
+``ledger``: the ledger's SQL functions and the terminal credit, as the app's own paths use them.
+
+Drivers may import ``pages``, ``records``, ``stack``, ``browser`` and the leaves.
 """

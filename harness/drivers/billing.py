@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from harness.demo_accounts import account
+from harness.stack.demo_accounts import account
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
-from harness.browser_contexts import blank_tab
-from harness.demo_accounts import account
+from harness.browser.contexts import blank_tab
 from harness.money import format_money
 from harness.pages.checkout_page import CheckoutPage, PayAction
 from harness.pages.dashboard_page import DashboardPage
 from harness.pages.login_page import LoginPage
+from harness.stack.demo_accounts import account
 
 LAND, CLOSE_TAB, STAY = "land", "close the tab", "stay on Checkout"  # after paying
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from harness.demo_accounts import account
+from harness.stack.demo_accounts import account
 
 ADMIN = "admin@demo.com"
 HOME = "/dashboard/wallet"

@@ -3,11 +3,11 @@ top-up records (read-only SQL), and the truth kept at Stripe (the fake's API and
 
 from __future__ import annotations
 
-from harness import app_records, ledger_queries
-from harness.app_records import InboxEvent, TopupRecord
-from harness.demo_accounts import account
-from harness.ledger_queries import LedgerRow
-from harness.stack import WalletStack
+from harness.records import app_tables, ledger
+from harness.records.app_tables import InboxEvent, TopupRecord
+from harness.records.ledger import LedgerRow
+from harness.stack.demo_accounts import account
+from harness.stack.wallet_stack import WalletStack
 
 COMPLETED = "checkout.session.completed"
 
@@ -20,27 +20,27 @@ class Records:
 
     def balance_pence(self, email: str) -> int:
         with self.stack.connect() as conn:
-            return ledger_queries.balance_pence(conn, account(email).org_id)
+            return ledger.balance_pence(conn, account(email).org_id)
 
     def ledger(self, email: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:
-            return ledger_queries.ledger_rows(conn, account(email).org_id)
+            return ledger.ledger_rows(conn, account(email).org_id)
 
     def topup_rows(self, session_id: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:
-            return ledger_queries.topup_rows(conn, session_id)
+            return ledger.topup_rows(conn, session_id)
 
     def topup(self, session_id: str) -> TopupRecord | None:
         with self.stack.connect() as conn:
-            return app_records.topup(conn, session_id)
+            return app_tables.topup(conn, session_id)
 
     def inbox(self, session_id: str) -> list[InboxEvent]:
         with self.stack.connect() as conn:
-            return app_records.inbox_events(conn, session_id)
+            return app_tables.inbox_events(conn, session_id)
 
     def rejections(self) -> list[str]:
         with self.stack.connect() as conn:
-            return app_records.rejections(conn)
+            return app_tables.rejections(conn)
 
     # -- Stripe (the fake) ---------------------------------------------------------------------
 

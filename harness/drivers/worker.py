@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness import app_records
-from harness.stack import WalletStack
+from harness.records import app_tables
+from harness.stack.wallet_stack import WalletStack
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ class Worker:
     def events_for(self, session_id: str) -> list[QueuedEvent]:
         """The events the app stored for the session, oldest first, with their jobs."""
         with self.stack.connect() as conn:
-            events = app_records.inbox_events(conn, session_id)
-            jobs = app_records.jobs_for_events(conn, [event.event_id for event in events])
+            events = app_tables.inbox_events(conn, session_id)
+            jobs = app_tables.jobs_for_events(conn, [event.event_id for event in events])
         return [
             QueuedEvent(
                 event.event_id,

@@ -17,10 +17,10 @@ from typing import Any
 
 import psycopg
 
-from harness import app_records, ledger_queries
-from harness.flow_invariants import StripeSession
-from harness.ledger_invariants import check_ledger
 from harness.money import format_money
+from harness.records import app_tables, ledger
+from harness.records.flow import StripeSession
+from harness.records.ledger_invariants import check_ledger
 
 INVARIANTS = {
     "acknowledged means credited": "a paid session whose paying webhook the app answered 2xx is"
@@ -50,7 +50,7 @@ def acknowledged_but_uncredited(
     conn: psycopg.Connection[Any], acknowledged: Iterable[str]
 ) -> list[Violation]:
     """``acknowledged``: paid sessions whose paying webhook got a 2xx from the app."""
-    credited = ledger_queries.topup_credits_by_session(conn)
+    credited = ledger.topup_credits_by_session(conn)
     return [
         Violation(
             "acknowledged means credited",
@@ -65,7 +65,7 @@ def acknowledged_but_uncredited(
 def money_violations(
     conn: psycopg.Connection[Any], truth: Mapping[str, StripeSession]
 ) -> list[Violation]:
-    credited = ledger_queries.topup_credits_by_session(conn)
+    credited = ledger.topup_credits_by_session(conn)
     violations: list[Violation] = []
     for session in truth.values():
         credit = credited.get(session.id)
@@ -113,7 +113,7 @@ def money_violations(
 
 
 def pipeline_violations(conn: psycopg.Connection[Any]) -> list[Violation]:
-    counts = app_records.status_counts(conn)
+    counts = app_tables.status_counts(conn)
     violations = []
     waiting = {
         "inbox events queued": counts["inbox"].get("queued", 0),
@@ -123,7 +123,7 @@ def pipeline_violations(conn: psycopg.Connection[Any]) -> list[Violation]:
     for what, count in waiting.items():
         if count:
             violations.append(Violation("pipeline drained", "pipeline", f"{count} {what}"))
-    for event in app_records.failed_inbox_events(conn):
+    for event in app_tables.failed_inbox_events(conn):
         violations.append(
             Violation(
                 "pipeline drained",

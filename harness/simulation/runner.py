@@ -21,7 +21,7 @@ from fake_stripe.client import FakeStripeControl
 from harness.drivers.wallet_api import WalletApi
 from harness.simulation.orgs import SimOrg
 from harness.simulation.plan import BANK_ACCOUNTS, CARDS, History
-from harness.stack import WalletStack
+from harness.stack.wallet_stack import WalletStack
 
 EXPECTED_PAYMENT = {
     "card": "succeeded",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from harness.simulation.invariants import Violation
 from harness.simulation.plan import History
 from harness.simulation.simulate import Options, simulate
-from harness.stack import WalletStack
+from harness.stack.wallet_stack import WalletStack
 
 MAX_TRIES = 24
 MAX_TOGETHER = 16  # failing histories replayed at once when none fails alone

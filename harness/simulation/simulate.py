@@ -9,15 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fake_stripe.client import DeliveryAttempt, FakeStripeControl
-from harness import app_records
-from harness.flow_invariants import StripeSession, stripe_sessions
+from harness.records import app_tables
+from harness.records.flow import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
 from harness.simulation.orgs import create_orgs, simulation_orgs
 from harness.simulation.plan import History, make_plan, worker_restarts
 from harness.simulation.runner import Played, Runner
-from harness.stack import WalletStack
+from harness.stack.wallet_stack import WalletStack
 
 RETRY_HORIZON_DAYS = 4  # Stripe retries for three days; the longest delay and expiry fit in four
 QUIET_TIMEOUT = 120.0
@@ -148,7 +148,7 @@ def simulate(
     with stack.connect() as conn:
         violations += invariants.money_violations(conn, truth)
         violations += invariants.pipeline_violations(conn)
-        paths = app_records.fulfilment_paths(conn)
+        paths = app_tables.fulfilment_paths(conn)
     violations += [
         Violation("customer answers", p.session_id or f"top-up #{p.history.index}", problem)
         for p in played

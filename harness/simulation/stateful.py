@@ -31,13 +31,13 @@ from hypothesis.stateful import (
 
 from fake_stripe.client import FakeStripeControl
 from harness.drivers.wallet_api import WalletApi
-from harness.flow_invariants import StripeSession, stripe_sessions
+from harness.records.flow import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
 from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
 from harness.simulation.plan import AMOUNTS_PENCE, BANK_ACCOUNTS, CARDS
-from harness.stack import WalletStack
+from harness.stack.wallet_stack import WalletStack
 
 COMPLETED = "checkout.session.completed"
 ORGS = 2

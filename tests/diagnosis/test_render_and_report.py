@@ -15,7 +15,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from harness.diagnosis import Diagnosis, diagnose, judge
 from harness.diagnosis.failure_report import DiagnosedFailure, rerun_command
-from harness.processes import free_port
+from harness.ports import free_port
 from tests.diagnosis.topup_evidence import attempt, credited_by_webhook, topup
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ def test_gathering_from_services_that_are_gone_reports_them_unavailable(tmp_path
 def test_importing_the_plugin_stays_cheap() -> None:
     """The hooks load in every pytest run: the diagnosis is imported only when one fails."""
     code = (
-        "import sys, harness.scenario_hooks; "
+        "import sys, harness.plugin.scenario_hooks; "
         "print(any(name.startswith('harness.diagnosis') for name in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from harness.app_records import InboxEvent, Job, Rejection, TopupRecord
 from harness.diagnosis.evidence import (
     Attempt,
     Endpoint,
@@ -17,7 +16,8 @@ from harness.diagnosis.evidence import (
     StripeSession,
     TopupEvidence,
 )
-from harness.ledger_queries import LedgerRow
+from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
+from harness.records.ledger import LedgerRow
 
 SESSION = "cs_test_a1"
 EVENT = "evt_completed_1"

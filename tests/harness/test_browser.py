@@ -9,8 +9,8 @@ from typing import cast
 import pytest
 from playwright.sync_api import Playwright
 
-from harness import browser
-from harness.browser import BrowserMissing, choose_executable, chromium_args
+from harness.browser import chromium
+from harness.browser.chromium import BrowserMissing, choose_executable, chromium_args
 
 
 class _Chromium:
@@ -44,7 +44,7 @@ def not_executable(path: Path) -> Path:
 @pytest.fixture
 def no_system_chromium(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[str, ...]:
     paths = (str(tmp_path / "usr-bin-chromium"), str(not_executable(tmp_path / "chrome-text")))
-    monkeypatch.setattr(browser, "SYSTEM_CHROMIUMS", paths)
+    monkeypatch.setattr(chromium, "SYSTEM_CHROMIUMS", paths)
     return paths
 
 
@@ -73,7 +73,7 @@ def test_the_bundled_chromium_is_playwrights_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     system = executable(tmp_path / "system-chromium")
-    monkeypatch.setattr(browser, "SYSTEM_CHROMIUMS", (str(system),))
+    monkeypatch.setattr(chromium, "SYSTEM_CHROMIUMS", (str(system),))
 
     assert choose_executable(stand_in(executable(tmp_path / "bundled-chrome"))) is None
 
@@ -85,7 +85,7 @@ def test_without_the_bundled_one_the_first_system_executable_is_used(
     first = executable(tmp_path / "chromium-browser")
     second = executable(tmp_path / "google-chrome")
     monkeypatch.setattr(
-        browser,
+        chromium,
         "SYSTEM_CHROMIUMS",
         (
             str(tmp_path / "chromium"),  # not there

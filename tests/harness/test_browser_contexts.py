@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from harness.browser_contexts import BLANK, ContextPool, PerTestContexts, blank_tab
+from harness.browser.contexts import BLANK, ContextPool, PerTestContexts, blank_tab
 
 
 class _Page(BaseHTTPRequestHandler):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import main, pytest_arguments
-from harness.defect_matrix import known_defects
+from harness.cli.main import main, pytest_arguments
+from harness.defect_matrix.table import known_defects
 
 
 def run_options(**given: object) -> argparse.Namespace:
@@ -56,14 +56,26 @@ def test_the_command_line_reaches_pytest_with_the_options(
     project = project_tree(tmp_path)
     monkeypatch.chdir(project)
 
-    code = main(["run", "--headed", "--defect", "X", "--defect", "Y", "-k", "report"])
+    code = main(["run", "--headed", "--defect", "seed-bug", "--defect", "lost-update", "-k", "x"])
 
     assert code == 0
     (arguments,) = received
-    assert arguments[arguments.index("--app-defects") + 1] == "X,Y"
+    assert arguments[arguments.index("--app-defects") + 1] == "seed-bug,lost-update"
     assert "--headed" in arguments
-    assert arguments[-2:] == ["-k", "report"]
+    assert arguments[-2:] == ["-k", "x"]
     assert arguments[arguments.index("--rootdir") + 1] == str(project)
+
+
+@pytest.mark.parametrize("command", ["run", "matrix", "serve", "reproduce", "simulate"])
+def test_a_defect_the_app_does_not_have_is_refused_before_anything_starts(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    defect = ["no-such"] if command == "reproduce" else ["--defect", "no-such"]
+    with pytest.raises(SystemExit) as refused:
+        main([command, *defect])
+
+    assert refused.value.code == 2
+    assert "no defect 'no-such'; known: stale-webhook-url" in capsys.readouterr().err
 
 
 def project_tree(root: Path, table: str | None = None) -> Path:
@@ -118,14 +130,3 @@ def test_matrix_with_a_broken_table_exits_2_with_the_reason(
     assert err.startswith("wallet-harness matrix: ")
     assert reason in err
     assert "defect_matrix.toml" in err
-
-
-def test_matrix_for_a_defect_the_table_lacks_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, err = matrix(
-        project_tree(tmp_path, full_table()), monkeypatch, capsys, "--defect", "no-such"
-    )
-
-    assert code == 2
-    assert "no entry for no-such" in err

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import build_parser, main
+from harness.cli.fault import InvalidInput, rule_from
+from harness.cli.main import build_parser, main
+from harness.cli.serve_state import ServeState, write_state
 from harness.durations import describe_seconds, parse_seconds
-from harness.fault_command import InvalidInput, rule_from
-from harness.processes import free_port
-from harness.serve_state import ServeState, write_state
+from harness.ports import free_port
 
 COMPLETED = "checkout.session.completed"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.defect_matrix import (
+from harness.defect_matrix.runner import Verdict, read_junit, write_junit
+from harness.defect_matrix.table import (
     Catch,
     MatrixError,
     Result,
@@ -16,7 +17,6 @@ from harness.defect_matrix import (
     known_defects,
     load,
 )
-from harness.matrix_runner import Verdict, read_junit, write_junit
 
 MESSAGE = "the wallet was not credited: balance £0.00, expected £50.00"
 

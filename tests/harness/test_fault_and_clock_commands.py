@@ -13,9 +13,10 @@ import pytest
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from harness.cli import main
-from harness.processes import ServiceProcess, free_port
-from harness.serve_state import ServeState, write_state
+from harness.cli.main import main
+from harness.cli.serve_state import ServeState, write_state
+from harness.ports import free_port
+from harness.stack.services import ServiceProcess
 
 COMPLETED = "checkout.session.completed"
 

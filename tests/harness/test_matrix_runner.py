@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.defect_matrix import Catch, Result
-from harness.matrix_runner import HEALTHY, Verdict, run_matrix, run_scenarios
+from harness.defect_matrix.runner import HEALTHY, Verdict, run_matrix, run_scenarios
+from harness.defect_matrix.table import Catch, Result
 
 pytestmark = pytest.mark.slow  # one pytest process per run
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from harness.polling import poll_until
-from harness.processes import ServiceFailed, ServiceProcess, free_port, log_tail
+from harness.ports import free_port
+from harness.stack.services import ServiceFailed, ServiceProcess, log_tail
 
 SERVICE = textwrap.dedent(
     """

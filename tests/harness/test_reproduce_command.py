@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser_contexts import ContextSource
+from harness.browser.contexts import ContextSource
+from harness.cli.reproduction import REPORT_SCENARIO, checklist_lines, reproduce_topup
 from harness.console import make_console
 from harness.diagnosis import STAGE_KEYS
-from harness.postgres import PostgresServer
+from harness.postgres.server import PostgresServer
 from harness.scenario import Scenario
-from harness.stack_pool import StackPool
-from harness.topup_reproduction import REPORT_SCENARIO, checklist_lines, reproduce_topup
+from harness.stack.pool import StackPool
 
 pytestmark = pytest.mark.slow
 

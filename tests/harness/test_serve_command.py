@@ -16,9 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.cli import main
+from harness.cli.main import main
+from harness.cli.serve_state import ServeState, write_state
 from harness.polling import poll_until
-from harness.serve_state import ServeState, write_state
 
 pytestmark = pytest.mark.slow
 

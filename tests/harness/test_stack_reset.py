@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from harness import stack_reset
 from harness.polling import poll_until
-from harness.stack_reset import KEPT_TABLES, ResetFailed, SeedSnapshot, empty_and_reseed
+from harness.stack import reset as stack_reset
+from harness.stack.reset import KEPT_TABLES, ResetFailed, SeedSnapshot, empty_and_reseed
 from tests.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.slow  # a real PostgreSQL

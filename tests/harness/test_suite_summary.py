@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.suite_summary import percentile
+from harness.plugin.summary import percentile
 
 
 def test_one_value_is_every_percentile() -> None:

@@ -24,7 +24,7 @@ from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
 from harness.polling import poll_until
-from harness.processes import free_port
+from harness.ports import free_port
 
 READY_TIMEOUT = 30.0
 DEMO_TOKEN = "wallet_demo_token_test"

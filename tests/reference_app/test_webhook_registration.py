@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
-from harness.processes import free_port
+from harness.ports import free_port
 from tests.reference_app.stack import app_stack, wait_for_topup
 
 

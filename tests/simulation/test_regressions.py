@@ -4,7 +4,7 @@ each replays the shrunk steps through the same machine, with its invariants."""
 from __future__ import annotations
 
 from harness.simulation.stateful import machine_for
-from harness.stack_pool import StackPool
+from harness.stack.pool import StackPool
 
 
 def test_two_top_ups_of_one_organisation_paid_at_once_are_both_credited(

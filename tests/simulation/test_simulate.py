@@ -16,7 +16,7 @@ from harness.simulation.plan import DEFAULT_MIX, parse_mix
 from harness.simulation.report import write_report
 from harness.simulation.shrink import shrink
 from harness.simulation.simulate import Options, Outcome, counts, simulate
-from harness.stack_pool import StackPool
+from harness.stack.pool import StackPool
 
 MIX = parse_mix(DEFAULT_MIX)
 CAUGHT_BY = {

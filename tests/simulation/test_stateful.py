@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis.errors import FlakyFailure
 
 from harness.simulation.stateful import InvariantBroken, broken_invariants, run_machine
-from harness.stack_pool import StackPool
+from harness.stack.pool import StackPool
 
 BUDGET = settings(
     max_examples=15,

@@ -1,0 +1,89 @@
+"""``wallet-harness``: the project's command line.
+
+``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on the whole stack
+(a throwaway PostgreSQL unless told which server to use). Arguments it does not know go to pytest
+as they are. ``wallet-harness matrix`` checks that every defect is caught
+(``features/defect_matrix.toml``). ``serve`` keeps the whole stack up to use by hand, ``fault``
+and ``clock`` drive its fake_stripe, ``reproduce`` runs the bug report's £50 top-up once in
+a browser and explains it stage by stage, and ``simulate`` plays thousands of top-ups under
+random webhook faults and checks the money.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from harness.cli import clock, fault, reproduce, serve, simulate
+from harness.cli.options import add_db_url_option, add_defect_option
+from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
+
+
+def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path) -> list[str]:
+    arguments = [str(SCENARIOS_MODULE), "--rootdir", str(root)]
+    if not any(arg.startswith(("-q", "--quiet", "-v", "--verbose")) for arg in extra):
+        arguments += ["--gherkin-terminal-reporter", "-v"]  # features and scenarios by name
+    if args.tags:
+        arguments += ["-m", args.tags]
+    if args.db_url:
+        arguments += ["--wallet-db-url", args.db_url]
+    if args.headed:
+        arguments += ["--headed"]
+    if args.defect:
+        arguments += ["--app-defects", ",".join(args.defect)]
+    return arguments + list(extra)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wallet-harness", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="run the scenarios under features/ (other arguments go to pytest)",
+        description="Run the scenarios under features/. Arguments not listed here go to pytest.",
+    )
+    run.add_argument("--tags", metavar="EXPR", help='tag expression, e.g. "ledger and not slow"')
+    add_db_url_option(run)
+    run.add_argument("--headed", action="store_true", help="show the browser while it works")
+    add_defect_option(run, "run against the app with this defect")
+    matrix = commands.add_parser(
+        "matrix",
+        help="check that each defect is caught by the scenarios the defect matrix names",
+        description="Run features/defect_matrix.toml: its scenarios pass on the healthy app and"
+        " fail, with the stated assertion and diagnosis stage, against each defect.",
+    )
+    matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    add_defect_option(matrix, "check only this defect")
+    matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
+    # each of these sets its own ``handler``
+    serve.add_parser(commands)
+    fault.add_parser(commands)
+    clock.add_parser(commands)
+    reproduce.add_parser(commands)
+    simulate.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command not in ("run", "matrix"):  # only those pass arguments on to pytest
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return int(args.handler(args))
+    try:
+        root = find_project_root()
+    except ProjectNotFound as exc:
+        print(f"wallet-harness: {exc}", file=sys.stderr)
+        return 2
+    os.chdir(root)  # pytest reports paths relative to here; the features live here
+    if args.command == "matrix":
+        from harness.cli.matrix import run_matrix_command
+
+        return run_matrix_command(root, args.jobs, args.defect, args.junitxml, extra)
+    return int(pytest.main(pytest_arguments(args, extra, root)))

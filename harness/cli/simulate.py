@@ -1,0 +1,179 @@
+"""``wallet-harness simulate``: many top-ups under random webhook faults, the money checked.
+
+Brings up its own stack (a throwaway PostgreSQL unless ``--db-url``), plays the seeded plan,
+prints the figures, and on a violation exits 1 with the seed, the command that replays it and
+the smallest failing top-up histories found.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from harness.cli.options import add_db_url_option, add_defect_option
+from harness.console import make_console, plain
+from harness.project import artifacts_dir
+from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
+from harness.simulation.simulate import Options, Outcome, plan_for, simulate
+from harness.stack.standalone import START_ERRORS, standalone_stack
+from harness.stack.wallet_stack import WalletStack
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "simulate",
+        help="many top-ups through the real API under random webhook faults; the money checked",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--seed", type=int, default=1, help="decides every history (default 1)")
+    parser.add_argument("--orgs", type=int, default=20, help="organisations (default 20)")
+    parser.add_argument("--topups", type=int, default=1000, help="top-ups (default 1000)")
+    parser.add_argument(
+        "--faults",
+        default=DEFAULT_MIX,
+        metavar="MIX",
+        help=f"chance of each fault on a top-up's webhook (default {DEFAULT_MIX})",
+    )
+    parser.add_argument(
+        "--landing", type=float, default=0.5, help="share of payers who land back (default 0.5)"
+    )
+    add_defect_option(parser, "run the app with this defect")
+    parser.add_argument("--concurrency", type=int, default=8, help="top-ups at once (default 8)")
+    parser.add_argument(
+        "--worker-restarts", type=int, default=3, help="worker restarts during the run (default 3)"
+    )
+    parser.add_argument("--only", metavar="N,N", help="replay only these top-ups of the plan")
+    parser.add_argument("--report", metavar="PATH", help="write an HTML report here")
+    add_db_url_option(parser)
+    parser.add_argument(
+        "--no-shrink", action="store_true", help="on a violation, do not look for a smaller case"
+    )
+    parser.set_defaults(handler=run_simulate)
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    only = None
+    if args.only:
+        try:
+            only = frozenset(int(part) for part in args.only.split(",") if part.strip())
+        except ValueError:
+            raise PlanError(f"--only takes top-up numbers like 3,17: got {args.only!r}") from None
+    if args.topups < 1 or args.orgs < 1 or args.concurrency < 1:
+        raise PlanError("--topups, --orgs and --concurrency must be at least 1")
+    if not 0 <= args.landing <= 1:
+        raise PlanError("--landing is a share between 0 and 1")
+    return Options(
+        seed=args.seed,
+        orgs=args.orgs,
+        topups=args.topups,
+        mix=parse_mix(args.faults),
+        landing=args.landing,
+        concurrency=args.concurrency,
+        worker_restarts=max(0, args.worker_restarts),
+        only=only,
+    )
+
+
+def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> str:
+    parts = [
+        "wallet-harness simulate",
+        f"--seed {args.seed} --orgs {args.orgs} --topups {args.topups}",
+        f"--faults {args.faults} --landing {args.landing}",
+    ]
+    parts += [f"--defect {name}" for name in args.defect or ()]
+    if only:
+        parts.append(f"--only {','.join(str(i) for i in only)}")
+    return " ".join(parts)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    console = make_console()
+    try:
+        options = options_from(args)
+    except PlanError as error:
+        plain(console, f"wallet-harness simulate: {error}", style="red")
+        return 2
+    defects = tuple(sorted(args.defect or ()))
+    histories = plan_for(options)
+    plain(
+        console,
+        f"simulation: seed {options.seed}, {len(histories)} top-ups for {options.orgs} orgs,"
+        f" {options.concurrency} at a time; faults {args.faults}"
+        + (f"; defects {', '.join(defects)}" if defects else ""),
+    )
+    log_dir = artifacts_dir() / "simulate" / ("-".join(defects) or "healthy")
+    try:
+        with standalone_stack(args.db_url, defects, log_dir) as stack:
+            return _simulate_on(console, args, stack, options, histories)
+    except START_ERRORS as error:
+        plain(console, f"wallet-harness simulate: the stack did not start: {error}", style="red")
+        return 2
+
+
+def _simulate_on(
+    console: Console,
+    args: argparse.Namespace,
+    stack: WalletStack,
+    options: Options,
+    histories: list[History],
+) -> int:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("playing the top-ups", total=len(histories))
+        outcome = simulate(
+            stack,
+            options,
+            histories,
+            on_done=lambda played: progress.advance(task),
+            on_phase=lambda name: progress.update(task, description=name),
+        )
+    from harness.simulation.summary import print_summary
+
+    print_summary(console, outcome)
+    if args.report:
+        from harness.simulation.report import write_report
+
+        write_report(Path(args.report), outcome, replay_command(args))
+        plain(console, f"report: {args.report}")
+    if not outcome.failed:
+        return 0
+    print_failure(console, args, stack, outcome)
+    plain(console, f"the stack's logs: {stack.config.log_dir}")
+    return 1
+
+
+def print_failure(
+    console: Console, args: argparse.Namespace, stack: WalletStack, outcome: Outcome
+) -> None:
+    plain(
+        console,
+        f"\nFAILED: {len(outcome.violations)} violation(s); seed {args.seed}",
+        style="bold red",
+    )
+    plain(console, f"replay: {replay_command(args)}")
+    failing = outcome.failing_histories()
+    if args.no_shrink or not failing:
+        return
+    from harness.simulation.shrink import shrink
+
+    plain(console, f"shrinking {len(failing)} failing histories ...")
+    smallest = shrink(stack, outcome.options, failing, outcome.violations)
+    if not smallest.violations:
+        plain(console, f"no smaller case fails the same way ({smallest.tries} replays)")
+        return
+    plain(console, f"smallest failing top-up histories ({smallest.tries} replays):", style="bold")
+    for history in smallest.histories:
+        plain(console, f"  {history}")
+    for violation in smallest.violations[:10]:
+        plain(console, f"  -> {violation}")
+    plain(console, f"replay them: {replay_command(args, [h.index for h in smallest.histories])}")

@@ -1,0 +1,102 @@
+"""The defect matrix: which scenarios must fail against which defect, and how.
+
+``features/defect_matrix.toml`` maps every defect in the app's catalogue (and the bug report's
+``seed-bug`` preset) to the scenarios that must catch it. Each entry names the scenario (its
+pytest-bdd test name), a fragment of the assertion message it must fail with, and the stage the
+diagnosis must name. ``harness.defect_matrix.runner`` runs it; this module reads the table and
+judges one scenario's result.
+
+A catch is a failed assertion with that message and that stage, nothing else: an error in
+set-up, a crash or a timeout is a red result, never a catch.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.project import SCENARIOS_MODULE
+from reference_app.defects import CATALOGUE, PRESETS
+
+TABLE = Path("features") / "defect_matrix.toml"
+KEYS = ("defect", "scenario", "fails_with", "stage")  # every [[catch]] entry names all four
+
+
+class MatrixError(ValueError):
+    """The table is malformed or leaves a defect uncovered."""
+
+
+@dataclass(frozen=True)
+class Catch:
+    defect: str
+    scenario: str  # pytest-bdd's test name, e.g. test_the_webhook_credits_the_reports_5000_topup
+    fails_with: str  # a fragment of the failed assertion's message
+    stage: str  # the stage the diagnosis must name first
+
+    @property
+    def node_id(self) -> str:
+        return f"{SCENARIOS_MODULE.as_posix()}::{self.scenario}"
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one scenario ended in one run (from the run's JUnit XML)."""
+
+    outcome: str  # passed | failed | error | skipped | missing
+    message: str  # the failed assertion's message (or the error's)
+    stage: str | None  # the diagnosis' first broken stage
+
+
+def known_defects() -> list[str]:
+    """Every name the app accepts: its catalogue, then its presets."""
+    return [defect.name for defect in CATALOGUE] + sorted(PRESETS)
+
+
+def load(path: Path) -> list[Catch]:
+    with path.open("rb") as table:
+        try:
+            data = tomllib.load(table)
+        except tomllib.TOMLDecodeError as error:
+            raise MatrixError(f"{path}: not valid TOML: {error}") from error
+    entries = data.get("catch")
+    if not isinstance(entries, list) or not entries:
+        raise MatrixError(f"{path}: no [[catch]] entries")
+    catches = []
+    known = set(known_defects())
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise MatrixError(f"{path}: entry {number} is not a table")
+        not_text = [key for key in KEYS if not isinstance(entry.get(key, ""), str)]
+        if not_text:
+            raise MatrixError(f"{path}: entry {number}: {', '.join(not_text)} is not a string")
+        missing = [key for key in KEYS if not entry.get(key)]
+        if missing:
+            raise MatrixError(f"{path}: entry {number} lacks {', '.join(missing)}")
+        if entry["defect"] not in known:
+            raise MatrixError(f"{path}: entry {number}: no defect {entry['defect']!r}")
+        catches.append(
+            Catch(entry["defect"], entry["scenario"], entry["fails_with"], entry["stage"])
+        )
+    uncovered = [name for name in known_defects() if name not in {c.defect for c in catches}]
+    if uncovered:
+        raise MatrixError(f"{path}: no scenario catches {', '.join(uncovered)}")
+    return catches
+
+
+def judge_catch(catch: Catch, result: Result) -> str | None:
+    """None when ``result`` is the catch the table promises; otherwise what went wrong."""
+    if result.outcome != "failed":
+        return f"expected a failed assertion, got {result.outcome}: {result.message[:300]}"
+    if catch.fails_with not in result.message:
+        return f"failed, but not with {catch.fails_with!r}: {result.message[:300]}"
+    if result.stage != catch.stage:
+        return f"the diagnosis named {result.stage!r}, not {catch.stage!r}"
+    return None
+
+
+def judge_healthy(result: Result) -> str | None:
+    """Without the defect the same scenario must pass."""
+    if result.outcome != "passed":
+        return f"fails without any defect ({result.outcome}): {result.message[:300]}"
+    return None

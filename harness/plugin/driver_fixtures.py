@@ -1,0 +1,84 @@
+"""The drivers a scenario's steps are handed, each on the scenario's stack (or, for ``ledger``,
+on a database of its own). Registered by ``harness.plugin.entry``, so any suite that installs
+the harness can write steps against them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.drivers.billing import BillingGates
+    from harness.drivers.hosted_checkout import HostedCheckout
+    from harness.drivers.ledger import LedgerDriver
+    from harness.drivers.ops_view import OpsView
+    from harness.drivers.records import Records
+    from harness.drivers.stripe_account import StripeAccount
+    from harness.drivers.webhook_faults import WebhookFaults
+    from harness.drivers.worker import Worker
+    from harness.scenario import Scenario
+
+
+@pytest.fixture
+def ledger(wallet_ledger_db_url: str) -> Iterator[LedgerDriver]:
+    """The wallet's SQL functions and terminal credit, on a migrated, seeded database."""
+    from harness.drivers.ledger import LedgerDriver
+
+    driver = LedgerDriver(wallet_ledger_db_url)
+    yield driver
+    driver.close()
+
+
+@pytest.fixture
+def records(wallet_scenario: Scenario) -> Records:
+    from harness.drivers.records import Records
+
+    return Records(wallet_scenario.stack)
+
+
+@pytest.fixture
+def worker(wallet_scenario: Scenario) -> Worker:
+    from harness.drivers.worker import Worker
+
+    return Worker(wallet_scenario.stack)
+
+
+@pytest.fixture
+def stripe_account(wallet_scenario: Scenario) -> StripeAccount:
+    from harness.drivers.stripe_account import StripeAccount
+
+    return StripeAccount(wallet_scenario.stack.stripe)
+
+
+@pytest.fixture
+def hosted_checkout(wallet_scenario: Scenario) -> HostedCheckout:
+    from harness.drivers.hosted_checkout import HostedCheckout
+
+    return HostedCheckout(wallet_scenario.stack.control)
+
+
+@pytest.fixture
+def billing_gates(wallet_scenario: Scenario) -> Iterator[BillingGates]:
+    from harness.drivers.billing import BillingGates
+
+    gates = BillingGates(wallet_scenario.stack.web_url)
+    yield gates
+    gates.close()
+
+
+@pytest.fixture
+def webhook_faults(wallet_scenario: Scenario) -> WebhookFaults:
+    from harness.drivers.webhook_faults import WebhookFaults
+
+    return WebhookFaults(wallet_scenario.stack.control)
+
+
+@pytest.fixture
+def ops_view(wallet_scenario: Scenario) -> Iterator[OpsView]:
+    from harness.drivers.ops_view import OpsView
+
+    view = OpsView(wallet_scenario.stack.web_url)
+    yield view
+    view.close()

@@ -1,0 +1,129 @@
+"""The plugin's fixtures: a PostgreSQL server, fresh databases, the running stack and each
+scenario's world on it. Registered by ``harness.plugin.entry``; the harness is imported inside
+the fixtures, so that a pytest run that uses none of them pays nothing for it.
+
+- ``wallet_postgres`` / ``wallet_db_url`` / ``wallet_ledger_db_url``: a server per session (one
+  per xdist worker) and fresh databases per test (``--wallet-db-url`` to use an existing server);
+- ``wallet_stack``: fake_stripe, the app's web process and worker on a migrated database, one per
+  session and set of defects (``--app-defects``); ``wallet_scenario`` resets it and hands a
+  scenario its world (``harness.scenario.Scenario``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from harness.plugin.keys import SCENARIO_KEY
+
+if TYPE_CHECKING:
+    from harness.postgres.server import PostgresServer
+    from harness.scenario import Scenario
+    from harness.stack.pool import StackPool
+    from harness.stack.wallet_stack import WalletStack
+
+
+@pytest.fixture(scope="session")
+def wallet_postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    """A running server for the session (one per xdist worker)."""
+    from harness.postgres.server import postgres_server
+
+    explicit_url: str | None = request.config.getoption("wallet_db_url")
+    with postgres_server(explicit_url) as server:
+        yield server
+
+
+@pytest.fixture
+def wallet_db_url(wallet_postgres: PostgresServer) -> Iterator[str]:
+    """URL of a fresh, empty database, dropped after the test."""
+    from harness.postgres.server import fresh_database
+
+    with fresh_database(wallet_postgres) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def wallet_schema_template(wallet_postgres: PostgresServer) -> Iterator[str]:
+    """Name of a database migrated and seeded by the app's own command, to copy from."""
+    from harness.stack.schema import schema_template
+
+    with schema_template(wallet_postgres) as name:
+        yield name
+
+
+@pytest.fixture
+def wallet_ledger_db_url(
+    wallet_postgres: PostgresServer, wallet_schema_template: str
+) -> Iterator[str]:
+    """URL of a fresh database holding the app's schema and seed organisations."""
+    from harness.postgres.server import fresh_database
+
+    with fresh_database(wallet_postgres, template=wallet_schema_template) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def wallet_stacks(
+    wallet_postgres: PostgresServer,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[StackPool]:
+    """The session's stacks, one per set of defects, each started when first needed."""
+    from harness.stack.pool import StackPool
+
+    config = request.config
+    if config.getoption("keep_stack_logs"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        log_root = config.rootpath / "artifacts" / "stack" / worker
+    else:
+        log_root = tmp_path_factory.mktemp("stack")
+    with StackPool(wallet_postgres, log_root) as pool:
+        yield pool
+
+
+@pytest.fixture
+def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> WalletStack:
+    """The running stack for this test: ``--app-defects``, plus ``seed-bug`` for a scenario
+    tagged ``@seed-bug`` (the bug report's app)."""
+    from harness.stack.pool import defects_for
+
+    names = defects_for(request.config.getoption("app_defects"), request.node)
+    return wallet_stacks.get(names)
+
+
+@pytest.fixture
+def wallet_scenario(
+    wallet_stack: WalletStack, request: pytest.FixtureRequest
+) -> Iterator[Scenario]:
+    """The stack reset to the seed, and this scenario's world on it."""
+    from harness.browser.contexts import LazyContexts
+    from harness.plugin.browser_fixtures import records_every_context
+    from harness.scenario import Scenario
+
+    reset_seconds = wallet_stack.reset()
+    request.node.user_properties.append(("wallet_scenario", wallet_stack.web_url))
+    request.node.user_properties.append(("reset_ms", round(reset_seconds * 1000, 1)))
+    # asked for only when a scenario opens a browser: API-only scenarios start no Chromium
+    contexts = LazyContexts(lambda: request.getfixturevalue("wallet_context_source"))
+    scenario = Scenario(wallet_stack, contexts)
+    config = request.config
+    scenario.trace_browsers = config.getoption("tracing", "off") == "off"
+    # on the pooled contexts the harness keeps a failure's screenshots itself
+    scenario.screenshot_failures = config.getoption(
+        "screenshot", "off"
+    ) == "only-on-failure" and not records_every_context(config)
+    request.node.stash[SCENARIO_KEY] = scenario
+    yield scenario
+    scenario.close()
+
+
+@pytest.fixture(autouse=True)
+def _stack_for_scenarios(request: pytest.FixtureRequest) -> None:
+    """A BDD scenario runs on the stack, reset in its set-up (so its own time is its steps'),
+    unless it is tagged ``@ledger``: those work on a database of their own, with no stack."""
+    is_scenario = "_pytest_bdd_example" in request.fixturenames
+    if is_scenario and request.node.get_closest_marker("ledger") is None:
+        request.getfixturevalue("wallet_scenario")

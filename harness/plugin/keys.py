@@ -1,0 +1,16 @@
+"""What the plugin's modules share about a test, kept on its item's stash (``item.stash``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.scenario import Scenario
+
+# the scenario's world, set by the ``wallet_scenario`` fixture, read by the hooks that check and
+# explain it
+SCENARIO_KEY: pytest.StashKey[Scenario] = pytest.StashKey()
+# set when one of the scenario's steps failed: its own message is the one to report
+STEP_FAILED_KEY: pytest.StashKey[bool] = pytest.StashKey()

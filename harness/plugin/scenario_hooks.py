@@ -1,0 +1,67 @@
+"""Hooks around each scenario: a time limit for those on the stack, the money checked after
+each (whatever its steps asserted), and, when one fails, the stage-by-stage diagnosis at the
+top of its report. Registered by ``harness.plugin.entry``."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from harness.plugin.keys import SCENARIO_KEY, STEP_FAILED_KEY
+
+STACK_FIXTURE = "wallet_scenario"
+LEDGER_FIXTURE = "ledger"  # the ledger features' driver, on a database of their own
+SEED_BUG_TAG = "seed-bug"  # scenarios that lose money on purpose: the bug report's app
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A scenario that hangs fails with a message instead of stalling CI (pytest-timeout)."""
+    limit = config.getoption("scenario_timeout")
+    for item in items:
+        uses_stack = STACK_FIXTURE in getattr(item, "fixturenames", ())
+        if uses_stack and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(limit))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed scenario's report starts with the flow trace of its top-ups, built while its page
+    is still open (the call phase's report is made before the fixtures are torn down)."""
+    report = yield
+    scenario = item.stash.get(SCENARIO_KEY, None)
+    if report.failed and scenario is not None:
+        from harness.diagnosis.failure_report import explain_failure
+
+        try:
+            explain_failure(item, report, scenario)
+        except Exception as error:  # the scenario's own failure must always reach the report
+            report.sections.append(("flow trace", f"the diagnosis failed: {error!r}"))
+    return report
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, **_: Any) -> None:
+    request.node.stash[STEP_FAILED_KEY] = True
+
+
+def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Whatever a scenario asserted, the money must still add up afterwards: the ledger for the
+    ledger features; the ledger against Stripe's record for the scenarios on the stack.
+
+    Skipped when a step already failed, so the step's own message stays the one reported, and
+    for ``@seed-bug`` scenarios, which reproduce money going missing on purpose.
+    """
+    if request.node.stash.get(STEP_FAILED_KEY, False):
+        return
+    if STACK_FIXTURE in request.fixturenames:
+        if request.node.get_closest_marker(SEED_BUG_TAG) is None:
+            from harness.checks.flow import assert_flow_sound
+
+            assert_flow_sound(request.getfixturevalue(STACK_FIXTURE))
+    elif LEDGER_FIXTURE in request.fixturenames:
+        from harness.records.ledger_invariants import assert_ledger_sound
+
+        assert_ledger_sound(request.getfixturevalue(LEDGER_FIXTURE).conn)

@@ -1,0 +1,74 @@
+"""The money against Stripe's record: Stripe's Checkout Sessions (which were paid, for how much,
+for which organisation) next to the ledger's top-up rows, and what does not add up.
+
+Read-only; ``harness.checks.flow`` runs it after every scenario, once the stack is quiet, and the
+simulation's invariants build on the same record of Stripe's sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from stripe import StripeClient
+
+from harness.money import format_money
+from harness.records import ledger
+from harness.records.ledger_invariants import check_ledger
+
+NEVER_CREDITED = "paid, never credited"  # how a lost payment's problem starts
+
+
+@dataclass(frozen=True)
+class StripeSession:
+    id: str
+    paid: bool
+    amount_pence: int
+    org_id: str | None
+
+
+def flow_problems(conn: psycopg.Connection[Any], sessions: list[StripeSession]) -> list[str]:
+    """The ledger invariants, then for each session: a paid one credited exactly once, for its
+    amount, to its organisation (a session that names none was not a wallet top-up); an unpaid
+    one never credited. Empty when the money adds up."""
+    problems = [str(violation) for violation in check_ledger(conn)]
+    for session in sessions:
+        rows = ledger.topup_rows(conn, session.id)
+        if not session.paid:
+            if rows:
+                problems.append(f"credited, never paid: {session.id} has {len(rows)} row(s)")
+            continue
+        if not rows and session.org_id is None:
+            continue  # not a wallet top-up: nothing the app could credit it to
+        if not rows:
+            problems.append(
+                f"{NEVER_CREDITED}: {session.id} ({format_money(session.amount_pence)})"
+            )
+            continue
+        row = rows[0]  # more than one is a ledger violation above
+        if row.amount_pence != session.amount_pence:
+            problems.append(
+                f"wrong amount: {session.id} paid {format_money(session.amount_pence)},"
+                f" credited {format_money(row.amount_pence)}"
+            )
+        if session.org_id is not None and row.org_id != session.org_id:
+            problems.append(
+                f"wrong organisation: {session.id} was for {session.org_id},"
+                f" credited to {row.org_id}"
+            )
+    return problems
+
+
+def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
+    """Every Checkout Session the fake holds, as Stripe's list API pages them."""
+    sessions = stripe.v1.checkout.sessions.list({"limit": 100})
+    return [
+        StripeSession(
+            id=session.id,
+            paid=session.payment_status in ("paid", "no_payment_required"),
+            amount_pence=int(session.amount_total or 0),
+            org_id=session.client_reference_id,
+        )
+        for session in sessions.auto_paging_iter()
+    ]

@@ -1,0 +1,48 @@
+"""The whole stack outside pytest, for ``wallet-harness serve`` and ``reproduce``: a PostgreSQL
+server (a throwaway one unless a URL is given), a database of its own migrated and seeded by the
+app's command, and ``WalletStack`` on it. Everything is stopped and dropped on the way out, also
+on Ctrl-C and SIGTERM (``postgres_server`` makes SIGTERM unwind: ``harness.postgres.termination``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from harness.postgres.pg_process import LocalClusterError
+from harness.postgres.server import NoPostgresAvailable, ServerUrlUnreachable, postgres_server
+from harness.stack.schema import SchemaSetupError, migrate_and_seed
+from harness.stack.services import ServiceFailed
+from harness.stack.wallet_stack import StackConfig, WalletStack
+
+# what can stop the stack from starting; the message of each says why
+START_ERRORS = (
+    NoPostgresAvailable,
+    ServerUrlUnreachable,
+    LocalClusterError,
+    SchemaSetupError,
+    ServiceFailed,
+    psycopg.Error,
+)
+
+
+@contextmanager
+def standalone_stack(
+    db_url: str | None, defects: tuple[str, ...], log_dir: Path
+) -> Iterator[WalletStack]:
+    """A running stack on a fresh database of its own, its processes' logs started afresh in
+    ``log_dir`` (the last run's removed, this run's kept); everything else gone afterwards."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    for old in log_dir.glob("*.log"):
+        old.unlink()
+    with postgres_server(db_url) as server:
+        url = server.create_database(prefix="wallet_serve")
+        try:
+            migrate_and_seed(url)
+            with WalletStack(StackConfig(url, log_dir, defects=defects)) as stack:
+                yield stack
+        finally:
+            server.drop_database(url)
