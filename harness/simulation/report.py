@@ -1,15 +1,19 @@
 """A simulation's HTML report: the settings and seed, the figures, the verdict, and a plot of
-deliveries and credits over simulated time (an SVG drawn here, no plotting library).
+deliveries and credits over simulated time (an SVG, no plotting library).
 
-Simulated time runs from the first top-up through the clock's jump over the retry schedule to
-the reconciliation, seconds to days, so the time axis is logarithmic.
+This module works out what to show, the plot's coordinates included; the markup is the Jinja2
+template ``templates/report.html``, which escapes every value it is given. Simulated time runs
+from the first top-up through the clock's jump over the retry schedule to the reconciliation,
+seconds to days, so the time axis is logarithmic.
 """
 
 from __future__ import annotations
 
-import html
 import math
+from dataclasses import dataclass
 from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from harness.simulation.invariants import INVARIANTS
 from harness.simulation.simulate import Outcome, counts
@@ -51,7 +55,32 @@ def timelines(outcome: Outcome) -> dict[str, list[float]]:
     return {"delivery attempts": attempts, "answered 2xx": answered, "credits": sorted(credits)}
 
 
-def plot_svg(lines: dict[str, list[float]]) -> str:
+@dataclass(frozen=True)
+class Tick:
+    label: str
+    x: float
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    colour: str
+    count: int
+    points: str  # the SVG polyline's "x,y x,y ..."
+
+
+@dataclass(frozen=True)
+class Plot:
+    width: int
+    height: int
+    margin: int
+    top: int  # the largest count, at the top of the y axis
+    ticks: list[Tick]
+    lines: list[Line]
+
+
+def plot(lines: dict[str, list[float]]) -> Plot:
+    """Each series as a cumulative count over log-scaled simulated time."""
     end = max([max(v) for v in lines.values() if v] + [10.0])
     top = max([len(v) for v in lines.values()] + [1])
 
@@ -63,89 +92,41 @@ def plot_svg(lines: dict[str, list[float]]) -> str:
     def y(count: int) -> float:
         return HEIGHT - MARGIN - (HEIGHT - 2 * MARGIN) * count / top
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"'
-        ' font-family="sans-serif" font-size="11">'
-    ]
-    parts.append(
-        f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}"'
-        f' y2="{HEIGHT - MARGIN}" stroke="#888"/>'
-    )
-    for label, seconds in TICKS.items():
-        if seconds <= end:
-            px = x(seconds)
-            parts.append(
-                f'<line x1="{px:.1f}" y1="{MARGIN}" x2="{px:.1f}" y2="{HEIGHT - MARGIN}"'
-                ' stroke="#eee"/>'
-            )
-            parts.append(
-                f'<text x="{px:.1f}" y="{HEIGHT - MARGIN + 15}" text-anchor="middle">{label}</text>'
-            )
-    parts.append(f'<text x="{MARGIN}" y="{MARGIN - 10}">cumulative count (max {top})</text>')
-    parts.append(
-        f'<text x="{WIDTH - MARGIN}" y="{HEIGHT - 12}" text-anchor="end">'
-        "simulated time since the first top-up (log scale)</text>"
-    )
-    for row, (name, times) in enumerate(lines.items()):
-        colour = SERIES[name]
+    ticks = [Tick(label, x(seconds)) for label, seconds in TICKS.items() if seconds <= end]
+    drawn = []
+    for name, times in lines.items():
         points = [f"{x(0):.1f},{y(0):.1f}"]
         points += [f"{x(t):.1f},{y(n):.1f}" for n, t in enumerate(times, start=1)]
-        parts.append(
-            f'<polyline fill="none" stroke="{colour}" stroke-width="2"'
-            f' points="{" ".join(points)}"/>'
-        )
-        parts.append(
-            f'<text x="{MARGIN + 10}" y="{MARGIN + 15 * (row + 1)}" fill="{colour}">'
-            f"{html.escape(name)}: {len(times)}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+        drawn.append(Line(name, SERIES[name], len(times), " ".join(points)))
+    return Plot(WIDTH, HEIGHT, MARGIN, top, ticks, drawn)
+
+
+_TEMPLATES = Environment(
+    loader=PackageLoader("harness.simulation", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_report(outcome: Outcome, replay: str) -> str:
+    figures = {**counts(outcome), "injected faults": outcome.injected}
+    return _TEMPLATES.get_template("report.html").render(
+        outcome=outcome,
+        options=outcome.options,
+        replay=replay,
+        figures={
+            name: ", ".join(f"{k} {v}" for k, v in sorted(values.items()) if v)
+            for name, values in figures.items()
+        },
+        timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in outcome.timings.items()),
+        violations=outcome.violations[:200],
+        failing_histories=outcome.failing_histories()[:50] if outcome.violations else [],
+        invariants=INVARIANTS,
+        plot=plot(timelines(outcome)),
+    )
 
 
 def write_report(path: Path, outcome: Outcome, replay: str) -> None:
-    options = outcome.options
-    figures = counts(outcome)
-    rows = "".join(
-        f"<tr><th>{html.escape(name)}</th><td>"
-        + html.escape(", ".join(f"{k} {v}" for k, v in sorted(values.items()) if v))
-        + "</td></tr>"
-        for name, values in [*figures.items(), ("injected faults", outcome.injected)]
-    )
-    timing = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in outcome.timings.items())
-    if outcome.violations:
-        verdict = (
-            f'<p class="bad">{len(outcome.violations)} violation(s)</p><ul>'
-            + "".join(f"<li>{html.escape(str(v))}</li>" for v in outcome.violations[:200])
-            + "</ul>"
-        )
-        verdict += (
-            "<h3>Failing top-up histories</h3><ul>"
-            + "".join(f"<li>{html.escape(str(h))}</li>" for h in outcome.failing_histories()[:50])
-            + "</ul>"
-        )
-    else:
-        verdict = '<p class="good">every invariant holds</p>'
-    invariants = "".join(
-        f"<li><b>{html.escape(name)}</b>: {html.escape(text)}</li>"
-        for name, text in INVARIANTS.items()
-    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Simulation, seed {options.seed}</title>
-<style>body{{font-family:sans-serif;max-width:960px;margin:2em auto}}th{{text-align:left;
-padding-right:1em}}.bad{{color:#b00;font-weight:bold}}.good{{color:#070;font-weight:bold}}
-code{{background:#f3f3f3;padding:2px 4px}}</style></head><body>
-<h1>Simulation: {len(outcome.played)} top-ups, seed {options.seed}</h1>
-<p>{options.orgs} organisations, {options.concurrency} at a time, landing share {options.landing},
-faults {html.escape(str(options.mix))}. Replay: <code>{html.escape(replay)}</code></p>
-<p>{outcome.throughput:.1f} top-ups/s end to end ({html.escape(timing)}); the worker was restarted
-{outcome.worker_restarts} time(s).</p>
-<h2>Verdict</h2>{verdict}
-<h2>Deliveries and credits over simulated time</h2>{plot_svg(timelines(outcome))}
-<h2>Figures</h2><table>{rows}</table>
-<h2>Invariants checked</h2><ul>{invariants}</ul>
-</body></html>
-""",
-        encoding="utf-8",
-    )
+    path.write_text(render_report(outcome, replay), encoding="utf-8")
