@@ -27,6 +27,14 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+def shown(path: Path) -> str:
+    """A path as a command prints it: relative to the current directory when it lies inside
+    it (``artifacts/serve-logs``), else absolute."""
+    resolved = path.resolve()
+    here = Path.cwd().resolve()
+    return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(resolved)
+
+
 def artifacts_dir() -> Path:
     """``artifacts/`` in the project checkout, else in the current directory."""
     try:

@@ -52,7 +52,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run_reproduce(args: argparse.Namespace) -> int:
     from harness.cli.reproduction import describe_defects
-    from harness.project import artifacts_dir
+    from harness.project import artifacts_dir, shown
     from harness.stack.standalone import START_ERRORS, standalone_stack
 
     console = make_console()
@@ -61,7 +61,10 @@ def run_reproduce(args: argparse.Namespace) -> int:
     plain(console, f"starting the stack ({describe_defects(defect)}) ...")
     try:
         with standalone_stack(args.db_url, (defect,) if defect else (), log_dir) as stack:
-            plain(console, f"the stack is up: {stack.web_url}/dashboard/wallet; logs in {log_dir}")
+            plain(
+                console,
+                f"the stack is up: {stack.web_url}/dashboard/wallet; logs in {shown(log_dir)}",
+            )
             return reproduce_in_browser(stack, console, defect, headed=args.headed)
     except START_ERRORS as error:
         fail(f"reproduce: the stack did not start: {error}")

@@ -29,6 +29,7 @@ from harness.cli.serve_state import (
     write_state,
 )
 from harness.console import fail, make_console, plain
+from harness.project import shown
 from harness.stack.demo_accounts import ACCOUNTS
 
 if TYPE_CHECKING:
@@ -133,8 +134,8 @@ def show_stack(console: Console, state: ServeState, state_file: Path) -> None:
     row("Database", state.database_url)
     row("Defects", ", ".join(state.defects) or "none")
     logs = [Path(path) for path in state.logs.values()]
-    row("Logs", f"{logs[0].parent}/   ({', '.join(path.name for path in logs)})")
-    row("State file", f"{state_file}   (fault and clock read it)")
+    row("Logs", f"{shown(logs[0].parent)}/   ({', '.join(path.name for path in logs)})")
+    row("State file", f"{shown(state_file)}   (fault and clock read it)")
     console.print()
     plain(console, "Try:")
     for example in EXAMPLES:

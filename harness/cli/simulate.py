@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from harness.cli.options import add_db_url_option, add_defect_option
 from harness.console import make_console, plain
-from harness.project import artifacts_dir
+from harness.project import artifacts_dir, shown
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
 from harness.stack.standalone import START_ERRORS, standalone_stack
@@ -148,7 +148,7 @@ def _simulate_on(
     if not outcome.failed:
         return 0
     print_failure(console, args, stack, outcome)
-    plain(console, f"the stack's logs: {stack.config.log_dir}")
+    plain(console, f"the stack's logs: {shown(stack.config.log_dir)}")
     return 1
 
 
