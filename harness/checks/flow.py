@@ -14,7 +14,8 @@ much, for which organisation), once the stack is quiet:
 
 from __future__ import annotations
 
-from harness.records.flow import NEVER_CREDITED, flow_problems, stripe_sessions
+from harness.records.flow import NEVER_CREDITED, flow_problems
+from harness.records.stripe import stripe_sessions
 from harness.scenario import Scenario
 
 

@@ -19,6 +19,7 @@ from harness.records import app_tables, ledger
 from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_invariants import check_ledger
+from harness.records.stripe import StripeSession, stripe_session
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,17 +39,6 @@ CHECKOUT_EVENTS = (
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
 )
-
-
-@dataclass(frozen=True)
-class StripeSession:
-    id: str
-    amount_total: int | None
-    currency: str | None
-    payment_status: str | None  # paid | unpaid | no_payment_required
-    status: str | None  # open | complete | expired
-    client_reference_id: str | None
-    payment_intent: str | None
 
 
 @dataclass(frozen=True)
@@ -166,14 +156,14 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
     read = _Reader(gone)
     stack = scenario.stack
     customer = _customer_of(scenario, session_id)
-    stripe_session = read("stripe session", lambda: _stripe_session(scenario, session_id), None)
+    session = read("stripe session", lambda: stripe_session(stack.stripe, session_id), None)
     events = read("stripe events", lambda: _stripe_events(scenario, session_id), ())
     deliveries = read("fake deliveries", lambda: stack.control.deliveries(object_id=session_id))
     attempts = tuple(_attempt(a) for a in deliveries.attempts) if deliveries else ()
     pending = tuple(_pending(p) for p in deliveries.pending) if deliveries else ()
     endpoints = read("webhook endpoints", lambda: _endpoints(scenario), ())
     event_ids = sorted({e.id for e in events} | {a.event_id for a in attempts})
-    org_id = (stripe_session.client_reference_id if stripe_session else None) or (
+    org_id = (session.client_reference_id if session else None) or (
         customer.account.org_id if customer else None
     )
     db = _database_evidence(scenario, session_id, event_ids, org_id, gone)
@@ -191,7 +181,7 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
         session_id=session_id,
         email=customer.email if customer else None,
         app_webhook_url=stack.web_url + WEBHOOK_PATH,
-        stripe_session=stripe_session,
+        stripe_session=session,
         events=events,
         attempts=attempts,
         pending=pending,
@@ -236,22 +226,6 @@ class _Reader:
 def _why(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
-
-
-def _stripe_session(scenario: Scenario, session_id: str) -> StripeSession:
-    session = scenario.stack.stripe.v1.checkout.sessions.retrieve(session_id).to_dict()
-    intent = session.get("payment_intent")
-    if isinstance(intent, dict):
-        intent = intent.get("id")
-    return StripeSession(
-        id=session_id,
-        amount_total=session.get("amount_total"),
-        currency=session.get("currency"),
-        payment_status=session.get("payment_status"),
-        status=session.get("status"),
-        client_reference_id=session.get("client_reference_id"),
-        payment_intent=intent,
-    )
 
 
 def _stripe_events(scenario: Scenario, session_id: str) -> tuple[StripeEvent, ...]:

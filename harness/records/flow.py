@@ -7,25 +7,16 @@ simulation's invariants build on the same record of Stripe's sessions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from stripe import StripeClient
 
 from harness.money import format_money
 from harness.records import ledger
 from harness.records.ledger_invariants import check_ledger
+from harness.records.stripe import StripeSession
 
 NEVER_CREDITED = "paid, never credited"  # how a lost payment's problem starts
-
-
-@dataclass(frozen=True)
-class StripeSession:
-    id: str
-    paid: bool
-    amount_pence: int
-    org_id: str | None
 
 
 def flow_problems(conn: psycopg.Connection[Any], sessions: list[StripeSession]) -> list[str]:
@@ -58,17 +49,3 @@ def flow_problems(conn: psycopg.Connection[Any], sessions: list[StripeSession]) 
                 f" credited to {row.org_id}"
             )
     return problems
-
-
-def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
-    """Every Checkout Session the fake holds, as Stripe's list API pages them."""
-    sessions = stripe.v1.checkout.sessions.list({"limit": 100})
-    return [
-        StripeSession(
-            id=session.id,
-            paid=session.payment_status in ("paid", "no_payment_required"),
-            amount_pence=int(session.amount_total or 0),
-            org_id=session.client_reference_id,
-        )
-        for session in sessions.auto_paging_iter()
-    ]

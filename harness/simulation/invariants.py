@@ -19,8 +19,8 @@ import psycopg
 
 from harness.money import format_money
 from harness.records import app_tables, ledger
-from harness.records.flow import StripeSession
 from harness.records.ledger_invariants import check_ledger
+from harness.records.stripe import StripeSession
 
 INVARIANTS = {
     "acknowledged means credited": "a paid session whose paying webhook the app answered 2xx is"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from fake_stripe.client import DeliveryAttempt, FakeStripeControl
 from harness.records import app_tables
-from harness.records.flow import StripeSession, stripe_sessions
+from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation

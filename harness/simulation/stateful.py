@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 
 from fake_stripe.client import FakeStripeControl
 from harness.drivers.wallet_api import WalletApi
-from harness.records.flow import StripeSession, stripe_sessions
+from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation

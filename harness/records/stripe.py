@@ -1,0 +1,60 @@
+"""Stripe's record of a Checkout Session, read through the official SDK from the fake's /v1
+API: the truth the ledger is checked against (which sessions were paid, for how much, for which
+organisation) and the first stages of the diagnosis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from stripe import StripeClient
+
+PAID_STATUSES = ("paid", "no_payment_required")
+
+
+@dataclass(frozen=True)
+class StripeSession:
+    id: str
+    amount_total: int | None
+    currency: str | None
+    payment_status: str | None  # paid | unpaid | no_payment_required
+    status: str | None  # open | complete | expired
+    client_reference_id: str | None  # the organisation, for a wallet top-up
+    payment_intent: str | None
+
+    @property
+    def paid(self) -> bool:
+        return self.payment_status in PAID_STATUSES
+
+    @property
+    def amount_pence(self) -> int:
+        return int(self.amount_total or 0)
+
+    @property
+    def org_id(self) -> str | None:
+        return self.client_reference_id
+
+
+def stripe_session(stripe: StripeClient, session_id: str) -> StripeSession:
+    return _session(stripe.v1.checkout.sessions.retrieve(session_id).to_dict())
+
+
+def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
+    """Every Checkout Session the account holds, as Stripe's list API pages them."""
+    listed = stripe.v1.checkout.sessions.list({"limit": 100})
+    return [_session(session.to_dict()) for session in listed.auto_paging_iter()]
+
+
+def _session(fields: dict[str, Any]) -> StripeSession:
+    intent = fields.get("payment_intent")
+    if isinstance(intent, dict):  # expanded
+        intent = intent.get("id")
+    return StripeSession(
+        id=str(fields["id"]),
+        amount_total=fields.get("amount_total"),
+        currency=fields.get("currency"),
+        payment_status=fields.get("payment_status"),
+        status=fields.get("status"),
+        client_reference_id=fields.get("client_reference_id"),
+        payment_intent=intent,
+    )
