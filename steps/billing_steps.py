@@ -1,14 +1,16 @@
-"""Steps about the billing gates a top-up opens: an SMS sent through the billing API with the
-organisation's token, refused or charged, and the debit it leaves in the ledger."""
+"""The billing gates a top-up opens
+
+An SMS sent through the billing API with the organisation's API token: refused without funds,
+or sent and charged, and the debit it leaves in the ledger.
+"""
 
 from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
+from harness.checks import billing
 from harness.drivers.billing import BillingGates, GateAnswer
 from harness.drivers.records import Records
-from harness.money import format_money
-from harness.records.ledger_chain import describe
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 
@@ -18,6 +20,13 @@ from steps.sentences import MONEY, sentence
     target_fixture="sms",
 )
 def sends_sms(billing_gates: BillingGates, email: str, body: str, to: str) -> GateAnswer:
+    """When "EMAIL" sends the SMS "TEXT" to NUMBER
+
+    Example: When "test@demo.com" sends the SMS "Your code is 123456" to +447700900123
+
+    NUMBER is a phone number in international form. The gate charges the organisation of the
+    login's API token.
+    """
     return billing_gates.send_sms(email, to, body)
 
 
@@ -26,18 +35,22 @@ def sends_sms(billing_gates: BillingGates, email: str, body: str, to: str) -> Ga
     converters={"status": int},
 )
 def sms_refused(sms: GateAnswer, status: int, reason: str) -> None:
-    assert sms.status_code == status, f"the SMS gate answered {sms}"
-    assert sms.error is not None, f"the SMS gate gave no reason: {sms}"
-    assert reason in sms.error, f"the SMS gate said {sms.error!r}"
+    """Then the SMS is refused with STATUS "TEXT"
+
+    Example: Then the SMS is refused with 402 "insufficient funds: £0.04 is needed"
+
+    The gate's answer has that status, and its error contains the text.
+    """
+    billing.sms_refused(sms, status, reason)
 
 
 @then(sentence(r"the SMS is sent for (?P<price>{money})"), converters=MONEY)
 def sms_sent(sms: GateAnswer, price: int) -> None:
-    assert sms.status_code == 200, f"the SMS gate answered {sms}"
-    assert sms.body.get("sent") is True, f"the SMS gate did not send it: {sms}"
-    assert sms.body.get("charged_pence") == price, (
-        f"the SMS was charged {sms.body.get('charged')}, not {format_money(price)}"
-    )
+    """Then the SMS is sent for MONEY
+
+    Example: Then the SMS is sent for £0.04
+    """
+    billing.sms_sent(sms, price)
 
 
 @then(
@@ -56,22 +69,20 @@ def ledger_ends_with_sms_debit(
     before: int,
     after: int,
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    rows = records.ledger(email)
-    assert rows, f"the ledger of {email} is empty"
-    last = rows[-1]
-    expected = ("sms", "debit", amount, before, after, sms.body.get("transaction_id"))
-    actual = (
-        last.type,
-        last.direction,
-        last.amount_pence,
-        last.balance_before_pence,
-        last.balance_after_pence,
-        last.id,
-    )
-    assert actual == expected, f"the ledger of {email} ends with:\n{describe(rows[-1:])}"
+    """Then the ledger of "EMAIL" ends with a debit of MONEY for the SMS, from MONEY to MONEY
+
+    Example: Then the ledger of "test@demo.com" ends with a debit of £0.04 for the SMS, from
+    £50.00 to £49.96
+
+    The last row is the one the gate named: an `sms` debit with both balances.
+    """
+    billing.sms_debited(wallet_scenario, records, sms, email, amount, before, after)
 
 
 @then(parsers.re(r'the newest transaction on the dashboard reads "(?P<text>[^"]+)"'))
 def newest_transaction_reads(wallet_scenario: Scenario, text: str) -> None:
+    """Then the newest transaction on the dashboard reads "TEXT"
+
+    Example: Then the newest transaction on the dashboard reads "SMS -£0.04"
+    """
     wallet_scenario.current_customer.dashboard.expect_top_row(text)

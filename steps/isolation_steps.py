@@ -1,14 +1,17 @@
-"""Steps about one organisation's reach into another's: a top-up a script starts through the
-API and pays without a browser, and what another organisation may learn about it."""
+"""One organisation's reach into another's
+
+A top-up a script starts through the API and pays without a browser, and what another
+organisation may learn about it.
+"""
 
 from __future__ import annotations
 
 from pytest_bdd import then, when
 
+from harness.checks.topups import reference_check_answered
 from harness.drivers.hosted_checkout import HostedCheckout
 from harness.scenario import Scenario
-from steps.sentences import MONEY, sentence
-from steps.topup_steps import CARD
+from steps.sentences import CARD, MONEY, sentence
 
 
 @when(
@@ -16,6 +19,12 @@ from steps.topup_steps import CARD
     converters=MONEY,
 )
 def starts_top_up_through_api(wallet_scenario: Scenario, email: str, amount: int) -> None:
+    """When "EMAIL" starts a top-up of MONEY through the API
+
+    Example: When "other@demo.com" starts a top-up of £50.00 through the API
+
+    With the organisation's API token, as a script would; no browser.
+    """
     answer = wallet_scenario.api(email).start_top_up(amount)
     assert answer.status_code == 201, f"the API refused the top-up: {answer}"
     wallet_scenario.note_api_session(str(answer.body["session_id"]))
@@ -23,6 +32,12 @@ def starts_top_up_through_api(wallet_scenario: Scenario, email: str, amount: int
 
 @when(sentence(rf"it is paid on Stripe's checkout page with card {CARD}"))
 def paid_on_checkout(wallet_scenario: Scenario, hosted_checkout: HostedCheckout, card: str) -> None:
+    """When it is paid on Stripe's checkout page with card CARD
+
+    Example: When it is paid on Stripe's checkout page with card 4242 4242 4242 4242
+
+    The latest Checkout Session, paid through the hosted page's own code, without a browser.
+    """
     hosted_checkout.pay_by_card(wallet_scenario.latest_session, card)
 
 
@@ -34,5 +49,9 @@ def paid_on_checkout(wallet_scenario: Scenario, hosted_checkout: HostedCheckout,
     converters={"status": int},
 )
 def checking_reference_answered(wallet_scenario: Scenario, email: str, status: int) -> None:
-    answer = wallet_scenario.api(email).check_top_up(wallet_scenario.latest_session)
-    assert answer.status_code == status, f"the API answered {answer}"
+    """Then checking the payment's reference with the API token of "EMAIL" is answered STATUS
+
+    Example: Then checking the payment's reference with the API token of "test@demo.com" is
+    answered 404
+    """
+    reference_check_answered(wallet_scenario, email, status)

@@ -1,28 +1,22 @@
-"""Steps about how the customer pays on the hosted Checkout: refused cards, 3-D Secure, bank
-debit, a checkout left to expire; and what the dashboard, the ledger and the app's record of
-the top-up say when nothing was credited.
+"""How the customer pays
 
-In a quoted text a step compares with the page, ``{reference}`` stands for the payment's
-reference (the Checkout Session id of the scenario's latest top-up).
+Refused cards, 3-D Secure, bank debit, a checkout left to expire; and what the checkout page,
+the dashboard and the app's record of the top-up say when nothing was credited.
 """
 
 from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
+from harness.checks.topups import topup_recorded_as
 from harness.drivers.customer import CLOSE_TAB, STAY
 from harness.drivers.records import Records
 from harness.money import format_money
 from harness.pages.checkout_page import by_bank_debit, by_card
 from harness.scenario import Scenario
-from steps.sentences import MONEY, sentence
-from steps.topup_steps import CARD
+from steps.sentences import CARD, MONEY, sentence, with_reference
 
 TOPUP_STATUS = r"created|awaiting_payment|credited|failed|expired"
-
-
-def with_reference(text: str, scenario: Scenario) -> str:
-    return text.replace("{reference}", scenario.latest_session)
 
 
 # -- paying, or not --------------------------------------------------------------------------
@@ -33,6 +27,12 @@ def with_reference(text: str, scenario: Scenario) -> str:
     converters=MONEY,
 )
 def tries_to_top_up(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
+    """When "EMAIL" tries to top up MONEY with card CARD
+
+    Example: When "test@demo.com" tries to top up £50.00 with card 4000 0000 0000 0002
+
+    The customer stays on the checkout page, where a refused card says why.
+    """
     wallet_scenario.customer(email).top_up(amount, by_card(card), then=STAY)
 
 
@@ -46,6 +46,11 @@ def tries_to_top_up(wallet_scenario: Scenario, email: str, amount: int, card: st
 def tries_to_top_up_failing_3ds(
     wallet_scenario: Scenario, email: str, amount: int, card: str
 ) -> None:
+    """When "EMAIL" tries to top up MONEY with card CARD and fails 3-D Secure
+
+    Example: When "test@demo.com" tries to top up £50.00 with card 4000 0027 6000 3184 and
+    fails 3-D Secure
+    """
     customer = wallet_scenario.customer(email)
     customer.top_up(amount, by_card(card, three_d_secure=False), then=STAY)
 
@@ -60,6 +65,12 @@ def tries_to_top_up_failing_3ds(
 def tops_up_passing_3ds_and_leaves(
     wallet_scenario: Scenario, email: str, amount: int, card: str
 ) -> None:
+    """When "EMAIL" tops up MONEY with card CARD, completes 3-D Secure and closes the tab after
+    paying
+
+    Example: When "test@demo.com" tops up £50.00 with card 4000 0027 6000 3184, completes
+    3-D Secure and closes the tab after paying
+    """
     customer = wallet_scenario.customer(email)
     customer.top_up(amount, by_card(card, three_d_secure=True), then=CLOSE_TAB)
 
@@ -71,7 +82,36 @@ def tops_up_passing_3ds_and_leaves(
     converters=MONEY,
 )
 def tops_up_by_bank_debit(wallet_scenario: Scenario, email: str, amount: int, account: str) -> None:
+    """When "EMAIL" tops up MONEY by bank debit from account ACCOUNT
+
+    Example: When "test@demo.com" tops up £50.00 by bank debit from account 00012345
+
+    Lands back on the dashboard with the session complete but unpaid; the debit settles (or
+    fails) 3 minutes later on the fake's clock.
+    """
     wallet_scenario.customer(email).top_up(amount, by_bank_debit(account))
+
+
+@when(
+    sentence(
+        r'"{email}" tops up (?P<amount>{money}) by bank debit from account (?P<account>\d{8})'
+        r" and closes the tab after paying"
+    ),
+    converters=MONEY,
+)
+def tops_up_by_bank_debit_and_leaves(
+    wallet_scenario: Scenario, email: str, amount: int, account: str
+) -> None:
+    """When "EMAIL" tops up MONEY by bank debit from account ACCOUNT and closes the tab after
+    paying
+
+    Example: When "test@demo.com" tops up £50.00 by bank debit from account 00012345 and closes
+    the tab after paying
+
+    Only the webhooks can credit it, once the debit settles on the fake's clock.
+    """
+    customer = wallet_scenario.customer(email)
+    customer.top_up(amount, by_bank_debit(account), then=CLOSE_TAB)
 
 
 @when(
@@ -79,6 +119,12 @@ def tops_up_by_bank_debit(wallet_scenario: Scenario, email: str, amount: int, ac
     converters=MONEY,
 )
 def leaves_checkout_unpaid(wallet_scenario: Scenario, email: str, amount: int) -> None:
+    """When "EMAIL" opens Checkout for MONEY and closes the tab without paying
+
+    Example: When "test@demo.com" opens Checkout for £50.00 and closes the tab without paying
+
+    The session stays open until it expires (24 hours on the fake's clock).
+    """
     customer = wallet_scenario.customer(email)
     customer.start_top_up(format_money(amount))
     customer.leave_checkout()
@@ -86,6 +132,13 @@ def leaves_checkout_unpaid(wallet_scenario: Scenario, email: str, amount: int) -
 
 @when(sentence(r'"{email}" opens the dashboard with the payment\'s reference'))
 def opens_dashboard_with_reference(wallet_scenario: Scenario, email: str) -> None:
+    """When "EMAIL" opens the dashboard with the payment's reference
+
+    Example: When "test@demo.com" opens the dashboard with the payment's reference
+
+    The landing page's address with the latest session id, once the stack is quiet, as a
+    customer coming back from Checkout (or following a link) would open it.
+    """
     wallet_scenario.wait_until_quiet()
     session_id = wallet_scenario.latest_session
     wallet_scenario.customer(email).come_back_with_reference(session_id)
@@ -96,37 +149,45 @@ def opens_dashboard_with_reference(wallet_scenario: Scenario, email: str) -> Non
 
 @then(parsers.re(r'the checkout page says "(?P<text>[^"]+)"'))
 def checkout_page_says(wallet_scenario: Scenario, text: str) -> None:
+    """Then the checkout page says "TEXT"
+
+    Example: Then the checkout page says "Your card was declined."
+    """
     wallet_scenario.current_customer.checkout.expect_error(text)
 
 
 @then(parsers.re(r'the dashboard shows the error "(?P<text>[^"]+)"'))
 def dashboard_shows_error(wallet_scenario: Scenario, text: str) -> None:
+    """Then the dashboard shows the error "TEXT"
+
+    Example: Then the dashboard shows the error "The checkout for £50.00 expired before payment
+    (reference {reference})."
+
+    `{reference}` in the text stands for the payment's reference (the latest session id).
+    """
     dashboard = wallet_scenario.current_customer.dashboard
-    dashboard.expect_error(with_reference(text, wallet_scenario))
+    dashboard.expect_error(with_reference(text, wallet_scenario.latest_session))
 
 
 @then("the dashboard lists no transactions")
 def dashboard_lists_nothing(wallet_scenario: Scenario) -> None:
+    """Then the dashboard lists no transactions
+
+    Example: Then the dashboard lists no transactions
+    """
     wallet_scenario.current_customer.dashboard.expect_row_count(0)
 
 
 # -- what the app recorded -------------------------------------------------------------------
 
 
-@then(sentence(r'the ledger of "{email}" is empty'))
-def ledger_is_empty(wallet_scenario: Scenario, records: Records, email: str) -> None:
-    wallet_scenario.wait_until_quiet()
-    rows = records.ledger(email)
-    assert not rows, f"the ledger of {email} has {len(rows)} row(s): {rows}"
-
-
 @then(parsers.re(rf'the top-up is recorded as "(?P<status>{TOPUP_STATUS})"'))
-def topup_recorded_as(wallet_scenario: Scenario, records: Records, status: str) -> None:
-    wallet_scenario.wait_until_quiet()
-    session_id = wallet_scenario.latest_session
-    record = records.topup(session_id)
-    assert record is not None, f"the app has no record of the top-up {session_id}"
-    assert record.status == status, (
-        f"the top-up {session_id} is recorded as {record.status!r}"
-        f" ({record.failure_reason or 'no reason given'}), expected {status!r}"
-    )
+def topup_is_recorded_as(wallet_scenario: Scenario, records: Records, status: str) -> None:
+    """Then the top-up is recorded as "STATE"
+
+    Example: Then the top-up is recorded as "awaiting_payment"
+
+    The app's record of the latest top-up; STATE is `created`, `awaiting_payment`, `credited`,
+    `failed` or `expired`.
+    """
+    topup_recorded_as(wallet_scenario, records, status)

@@ -1,36 +1,55 @@
-"""Steps about a customer's top-up in the browser: logging in, paying on the hosted Checkout,
-landing back (or not), and what the dashboard and the ledger then say."""
+"""A customer's top-up in the browser
+
+Logging in, paying on the hosted Checkout with a card, landing back on the dashboard (or
+closing the tab first), and what the dashboard, the ledger and Stripe then say.
+"""
 
 from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
+from harness.checks import dashboard, ledger, topups
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.money import format_money
 from harness.pages.checkout_page import by_card
 from harness.scenario import Scenario
-from harness.stack.demo_accounts import account
-from steps.sentences import MONEY, sentence
-
-CARD = r"(?P<card>\d{4}(?: ?\d{4}){3})"
+from steps.sentences import CARD, MONEY, sentence
 
 
 @given(sentence(r'"{email}" is logged in to the dashboard'))
 def logged_in(wallet_scenario: Scenario, email: str) -> None:
+    """Given "EMAIL" is logged in to the dashboard
+
+    Example: Given "test@demo.com" is logged in to the dashboard
+
+    In a browser of their own, on the wallet dashboard.
+    """
     wallet_scenario.customer(email).log_in()
 
 
 @given(sentence(r'the wallet of "{email}" holds (?P<amount>{money})'), converters=MONEY)
 @then(sentence(r'the wallet of "{email}" holds (?P<amount>{money})'), converters=MONEY)
 def wallet_holds(records: Records, wallet_scenario: Scenario, email: str, amount: int) -> None:
-    wallet_scenario.wait_until_quiet()
-    actual = records.balance_pence(email)
-    assert actual == amount, f"the wallet of {email} holds {format_money(actual)}"
+    """Given/Then the wallet of "EMAIL" holds MONEY
+
+    Example: Given the wallet of "test@demo.com" holds £0.00
+
+    Example: Then the wallet of "test@demo.com" holds £50.00
+
+    The organisation's balance in the app's database, once the stack is quiet.
+    """
+    ledger.wallet_holds(wallet_scenario, records, email, amount)
 
 
 @when(sentence(rf'"{{email}}" tops up (?P<amount>{{money}}) with card {CARD}'), converters=MONEY)
 def tops_up_and_lands(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
+    """When "EMAIL" tops up MONEY with card CARD
+
+    Example: When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242
+
+    Pays on Stripe's checkout page and lands back on the dashboard.
+    """
     wallet_scenario.customer(email).top_up(amount, by_card(card))
 
 
@@ -42,17 +61,36 @@ def tops_up_and_lands(wallet_scenario: Scenario, email: str, amount: int, card: 
     converters=MONEY,
 )
 def tops_up_and_leaves(wallet_scenario: Scenario, email: str, amount: int, card: str) -> None:
+    """When "EMAIL" tops up MONEY with card CARD and closes the tab after paying
+
+    Example: When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242 and closes the
+    tab after paying
+
+    The customer never lands back: only the webhook (or the reconciliation sweep) can credit it.
+    """
     wallet_scenario.customer(email).top_up(amount, by_card(card), then=CLOSE_TAB)
 
 
 @when(sentence(r'"{email}" opens the dashboard later'))
 def opens_dashboard_later(wallet_scenario: Scenario, email: str) -> None:
+    """When "EMAIL" opens the dashboard later
+
+    Example: When "test@demo.com" opens the dashboard later
+
+    In a new tab, once the stack is quiet.
+    """
     wallet_scenario.wait_until_quiet()
     wallet_scenario.customer(email).come_back_later()
 
 
 @then(sentence(r"the dashboard shows a balance of (?P<amount>{money})"), converters=MONEY)
 def dashboard_balance(wallet_scenario: Scenario, amount: int) -> None:
+    """Then the dashboard shows a balance of MONEY
+
+    Example: Then the dashboard shows a balance of £50.00
+
+    Waits for it (the dashboard updates without a reload where the app promises one).
+    """
     wallet_scenario.current_customer.dashboard.expect_balance(format_money(amount))
 
 
@@ -61,28 +99,53 @@ def dashboard_balance(wallet_scenario: Scenario, amount: int) -> None:
     converters=MONEY,
 )
 def newest_transaction(wallet_scenario: Scenario, amount: int) -> None:
+    """Then the newest transaction on the dashboard is a top-up of MONEY
+
+    Example: Then the newest transaction on the dashboard is a top-up of £50.00
+    """
     wallet_scenario.current_customer.dashboard.expect_top_row(f"Top-up +{format_money(amount)}")
 
 
 @then(parsers.parse("the dashboard lists {count:d} transactions"))
 @then(parsers.parse("the dashboard lists {count:d} transaction"))
 def dashboard_lists(wallet_scenario: Scenario, count: int) -> None:
+    """Then the dashboard lists N transaction(s)
+
+    Example: Then the dashboard lists 1 transaction
+
+    Example: Then the dashboard lists 2 transactions
+    """
     wallet_scenario.current_customer.dashboard.expect_row_count(count)
 
 
 @then("the dashboard was not reloaded")
 def not_reloaded(wallet_scenario: Scenario) -> None:
-    loads = wallet_scenario.current_customer.landing_loads
-    assert len(loads) == 1, f"the landing page loaded {len(loads)} times: {loads}"
+    """Then the dashboard was not reloaded
+
+    Example: Then the dashboard was not reloaded
+
+    The landing page loaded once: the balance and the message changed in place.
+    """
+    dashboard.landing_loaded_once(wallet_scenario)
 
 
 @then(sentence(r'the dashboard says "(?P<text>[^"]+)"'))
 def dashboard_says(wallet_scenario: Scenario, text: str) -> None:
+    """Then the dashboard says "TEXT"
+
+    Example: Then the dashboard says "£50.00 has been added to your wallet."
+
+    The status message under the balance contains the text.
+    """
     wallet_scenario.current_customer.dashboard.expect_status_text(text)
 
 
 @then("the dashboard shows no error")
 def no_error(wallet_scenario: Scenario) -> None:
+    """Then the dashboard shows no error
+
+    Example: Then the dashboard shows no error
+    """
     wallet_scenario.current_customer.dashboard.expect_no_error()
 
 
@@ -96,27 +159,16 @@ def no_error(wallet_scenario: Scenario) -> None:
 def one_topup_credit(
     wallet_scenario: Scenario, records: Records, email: str, amount: int, before: int, after: int
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    session_id = wallet_scenario.latest_session
-    rows = records.topup_rows(session_id)
-    assert len(rows) == 1, f"{len(rows)} top-up rows for {session_id}: {rows}"
-    row = rows[0]
-    expected = ("topup", "credit", amount, before, after)
-    actual = (
-        row.type,
-        row.direction,
-        row.amount_pence,
-        row.balance_before_pence,
-        row.balance_after_pence,
-    )
-    assert actual == expected, f"the top-up row is {actual}, expected {expected}"
-    intent = records.payment_intent(session_id)
-    assert intent, f"Stripe has no PaymentIntent for {session_id}"
-    assert intent.startswith("pi_"), intent
-    assert row.stripe_payment_intent_id == intent, (
-        f"the row names payment {row.stripe_payment_intent_id}, Stripe says {intent}"
-    )
-    assert row.org_id == account(email).org_id, f"credited to {row.org_id}, not {email}'s org"
+    """Then the ledger of "EMAIL" has one top-up credit of MONEY from MONEY to MONEY for the
+    payment
+
+    Example: Then the ledger of "test@demo.com" has one top-up credit of £50.00 from £0.00 to
+    £50.00 for the payment
+
+    Exactly one row for the latest payment: its type (`topup`), direction (`credit`), amount,
+    both balances, the organisation, and the Stripe payment (`pi_...`) as Stripe names it.
+    """
+    ledger.topup_credited_once(wallet_scenario, records, email, amount, before, after)
 
 
 @then(
@@ -125,30 +177,75 @@ def one_topup_credit(
     )
 )
 def fulfilled_by(wallet_scenario: Scenario, records: Records, path: str) -> None:
-    wallet_scenario.wait_until_quiet()
-    expected = {
-        "webhook": "webhook",
-        "landing page": "landing",
-        "reconciliation sweep": "reconcile",
-    }
-    record = records.topup(wallet_scenario.latest_session)
-    assert record is not None, "the app has no record of the top-up"
-    assert (record.status, record.fulfilled_by) == ("credited", expected[path]), (
-        f"the top-up is {record.status}, fulfilled by {record.fulfilled_by or 'nothing'}"
-    )
+    """Then the top-up was fulfilled by the webhook / landing page / reconciliation sweep
+
+    Example: Then the top-up was fulfilled by the webhook
+
+    Example: Then the top-up was fulfilled by the landing page
+
+    The app's record of the latest top-up: credited, and by which path first.
+    """
+    topups.topup_fulfilled_by(wallet_scenario, records, path)
 
 
 @then(sentence(r"Stripe took the payment of (?P<amount>{money})"), converters=MONEY)
 def stripe_took_payment(wallet_scenario: Scenario, records: Records, amount: int) -> None:
-    session_id = wallet_scenario.latest_session
-    status, total = records.payment_status(session_id), records.amount_total(session_id)
-    assert (status, total) == ("paid", amount), (
-        f"Stripe says {session_id} is {status}, {format_money(total)}"
-    )
+    """Then Stripe took the payment of MONEY
+
+    Example: Then Stripe took the payment of £50.00
+
+    Stripe calls the latest Checkout Session paid, for that amount.
+    """
+    topups.stripe_took_payment(wallet_scenario, records, amount)
 
 
+@then(sentence(r'the ledger of "{email}" is empty'))
 @then(sentence(r'the ledger of "{email}" has no rows'))
-def ledger_has_no_rows(wallet_scenario: Scenario, records: Records, email: str) -> None:
-    wallet_scenario.wait_until_quiet()
-    rows = records.ledger(email)
-    assert rows == [], f"the ledger of {email} has {len(rows)} row(s): {rows}"
+def ledger_is_empty(wallet_scenario: Scenario, records: Records, email: str) -> None:
+    """Then the ledger of "EMAIL" is empty / has no rows
+
+    Example: Then the ledger of "test@demo.com" is empty
+
+    Example: Then the ledger of "test@demo.com" has no rows
+    """
+    ledger.ledger_is_empty(wallet_scenario, records, email)
+
+
+@then("the payment has not been credited")
+def not_credited(wallet_scenario: Scenario, records: Records) -> None:
+    """Then the payment has not been credited
+
+    Example: Then the payment has not been credited
+
+    No ledger row for the latest payment, and the app does not call the top-up credited.
+    """
+    ledger.payment_not_credited(wallet_scenario, records)
+
+
+@then(parsers.re(r"exactly one top-up row exists for (?:the|each) payment"))
+def one_row_per_payment(wallet_scenario: Scenario, records: Records) -> None:
+    """Then exactly one top-up row exists for the payment / for each payment
+
+    Example: Then exactly one top-up row exists for each payment
+
+    For every top-up the scenario started.
+    """
+    ledger.one_topup_row_per_payment(wallet_scenario, records)
+
+
+@then(
+    sentence(
+        r"the dashboard first said the payment was being confirmed, then that"
+        r" (?P<amount>{money}) was added"
+    ),
+    converters=MONEY,
+)
+def banner_went_pending_then_credited(wallet_scenario: Scenario, amount: int) -> None:
+    """Then the dashboard first said the payment was being confirmed, then that MONEY was added
+
+    Example: Then the dashboard first said the payment was being confirmed, then that £50.00
+    was added
+
+    The status banner's whole history, once it says the top-up is credited.
+    """
+    dashboard.banner_went_pending_then_credited(wallet_scenario, amount)

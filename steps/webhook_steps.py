@@ -1,53 +1,24 @@
-"""Steps about Stripe's webhooks on the way to the app: faults at the fake (failures, timeouts,
-drops, duplicates, reissues, delays, holds, reordering, bad signatures), the fake's clock, the
-reconciliation sweep, the delivery log, and what an admin sees in the webhook metrics.
+"""Stripe's webhooks on the way to the app
 
-Which deliveries a fault touches is said the same way everywhere: ``the next delivery``, ``the
-next 3 deliveries`` or ``every delivery`` of an event type.
+Faults at the fake (failures, timeouts, drops, duplicates, reissues, delays, holds, reordering,
+bad signatures), the fake's clock, the reconciliation sweep, the delivery log, and the rejected
+signatures an admin sees in the webhook metrics.
+
+Which deliveries a fault touches is said the same way everywhere (WHICH): `the next delivery`,
+`the next 3 deliveries` or `every delivery` of an event type. A fault is in place before the
+payment it is meant for; the fake's clock moves only when a step says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from pytest_bdd import given, parsers, then, when
 
-from harness.drivers.customer import CLOSE_TAB
+from harness.checks import deliveries
+from harness.checks.pipeline import rejected_signature_listed
 from harness.drivers.ops_view import OpsView
-from harness.drivers.records import Records
-from harness.drivers.webhook_faults import DROPPED, WebhookFaults, describe
-from harness.durations import DURATION_PATTERN, parse_duration
-from harness.money import format_money
-from harness.pages.checkout_page import by_bank_debit
+from harness.drivers.webhook_faults import WebhookFaults
 from harness.scenario import Scenario
-from steps.sentences import MONEY, sentence
-
-EVENT = r"[a-z_]+(?:\.[a-z_]+)+"  # an event type: checkout.session.completed
-WHICH = r"(?P<which>the next delivery|the next \d+ deliveries|every delivery)"
-ANSWER = r"(?:\d{3}|no answer|dropped)"
-
-Converters = dict[str, Callable[[str], object]]
-
-
-def _times(which: str) -> int | None:
-    """``the next delivery`` -> 1, ``the next 3 deliveries`` -> 3, ``every delivery`` -> None
-    (the fault has no bound)."""
-    if which == "every delivery":
-        return None
-    if which == "the next delivery":
-        return 1
-    return int(which.split()[2])
-
-
-def _answers(text: str) -> list[str]:
-    """``500, 500, no answer, 200`` -> ``["500", "500", "no answer", "200"]``."""
-    return [answer.strip() for answer in text.split(",")]
-
-
-TIMES: Converters = {"which": _times}
-DURATION: Converters = {"duration": parse_duration}
-ANSWERS: Converters = {"answers": _answers}
-
+from steps.sentences import ANSWER_LIST, ANSWERS, DURATION, EVENT, SECONDS, TIMES, WHICH
 
 # -- the endpoint's answer ---------------------------------------------------------------------
 
@@ -59,16 +30,34 @@ ANSWERS: Converters = {"answers": _answers}
 def deliveries_fail(
     webhook_faults: WebhookFaults, which: int | None, event_type: str, status: int
 ) -> None:
+    """Given WHICH of EVENT fail(s) with STATUS
+
+    Example: Given the next 3 deliveries of checkout.session.completed fail with 500
+
+    Stripe retries a failed delivery on its schedule: 5 minutes, 30 minutes and 2 hours after.
+    """
     webhook_faults.fail(event_type, status=status, times=which)
 
 
 @given(parsers.re(rf"{WHICH} of (?P<event_type>{EVENT}) times? out"), converters=TIMES)
 def deliveries_time_out(webhook_faults: WebhookFaults, which: int | None, event_type: str) -> None:
+    """Given WHICH of EVENT time(s) out
+
+    Example: Given the next delivery of checkout.session.completed times out
+
+    No answer in time; retried like any failure.
+    """
     webhook_faults.time_out(event_type, times=which)
 
 
 @given(parsers.re(rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) dropped"), converters=TIMES)
 def deliveries_dropped(webhook_faults: WebhookFaults, which: int | None, event_type: str) -> None:
+    """Given WHICH of EVENT is/are dropped
+
+    Example: Given every delivery of checkout.session.completed is dropped
+
+    Lost on the way: never reaches the app, never retried.
+    """
     webhook_faults.drop(event_type, times=which)
 
 
@@ -85,11 +74,23 @@ def deliveries_dropped(webhook_faults: WebhookFaults, which: int | None, event_t
 def deliveries_duplicated(
     webhook_faults: WebhookFaults, event_type: str, count: int, how: str
 ) -> None:
+    """Given each EVENT is delivered N more time(s), one after another / at once
+
+    Example: Given each checkout.session.completed is delivered 2 more times, one after another
+
+    Example: Given each checkout.session.completed is delivered 5 more times at once
+    """
     webhook_faults.duplicate(event_type, count=count, concurrent=how == "at once")
 
 
 @given(parsers.re(rf"each (?P<event_type>{EVENT}) is reissued under a new event id"))
 def events_reissued(webhook_faults: WebhookFaults, event_type: str) -> None:
+    """Given each EVENT is reissued under a new event id
+
+    Example: Given each checkout.session.completed is reissued under a new event id
+
+    The same change sent again as a second Event object, as Stripe sometimes does.
+    """
     webhook_faults.reissue(event_type)
 
 
@@ -97,31 +98,49 @@ def events_reissued(webhook_faults: WebhookFaults, event_type: str) -> None:
 
 
 @given(
-    parsers.re(
-        rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) delayed by"
-        rf" (?P<duration>{DURATION_PATTERN})"
-    ),
-    converters={**TIMES, **DURATION},
+    parsers.re(rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) delayed by {DURATION}"),
+    converters={**TIMES, **SECONDS},
 )
 @given(
-    parsers.re(
-        rf"(?P<event_type>{EVENT}) deliveries are delayed by (?P<duration>{DURATION_PATTERN})"
-    ),
-    converters=DURATION,
+    parsers.re(rf"(?P<event_type>{EVENT}) deliveries are delayed by {DURATION}"), converters=SECONDS
 )
 def deliveries_delayed(
     webhook_faults: WebhookFaults, event_type: str, duration: int, which: int | None = None
 ) -> None:
+    """Given WHICH of EVENT is/are delayed by DURATION
+
+    Given EVENT deliveries are delayed by DURATION
+
+    Example: Given checkout.session.completed deliveries are delayed by 3 hours
+
+    Example: Given the next delivery of checkout.session.completed is delayed by 30 minutes
+
+    The first attempt waits that long on the fake's clock (`When the clock advances DURATION`).
+    """
     webhook_faults.delay(event_type, duration, times=which)
 
 
 @given(parsers.re(rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) held"), converters=TIMES)
 def deliveries_held(webhook_faults: WebhookFaults, which: int | None, event_type: str) -> None:
+    """Given WHICH of EVENT is/are held
+
+    Example: Given every delivery of checkout.session.completed is held
+
+    Kept back until the held deliveries are released.
+    """
     webhook_faults.hold(event_type, times=which)
 
 
 @when(parsers.re(r"the held deliveries are released(?: (?P<order>in order|newest first))?"))
 def held_released(webhook_faults: WebhookFaults, order: str | None) -> None:
+    """When the held deliveries are released [in order / newest first]
+
+    Example: When the held deliveries are released
+
+    Example: When the held deliveries are released newest first
+
+    All at once, in the order they were held unless newest first.
+    """
     webhook_faults.release(newest_first=order == "newest first")
 
 
@@ -133,6 +152,13 @@ def held_released(webhook_faults: WebhookFaults, order: str | None) -> None:
 def held_released_one_at_a_time(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, order: str | None
 ) -> None:
+    """When the held deliveries are released one at a time[, in order / newest first]
+
+    Example: When the held deliveries are released one at a time, newest first
+
+    Each once the app is quiet after the one before: the order they arrive in is the order the
+    app processes them in.
+    """
     webhook_faults.release(
         newest_first=order == "newest first", after_each=wallet_scenario.wait_until_quiet
     )
@@ -148,6 +174,11 @@ def held_released_one_at_a_time(
 def deliveries_reordered(
     webhook_faults: WebhookFaults, which: int | None, event_type: str, after: str
 ) -> None:
+    """Given WHICH of EVENT is/are held back until a/an/the next EVENT has been delivered
+
+    Example: Given every delivery of checkout.session.completed is held back until a
+    checkout.session.async_payment_succeeded has been delivered
+    """
     webhook_faults.reorder(event_type, after=after, times=which)
 
 
@@ -162,6 +193,10 @@ def deliveries_reordered(
     converters=TIMES,
 )
 def signatures_corrupted(webhook_faults: WebhookFaults, which: int | None, event_type: str) -> None:
+    """Given WHICH of EVENT has a corrupted signature / have corrupted signatures
+
+    Example: Given the next delivery of checkout.session.completed has a corrupted signature
+    """
     webhook_faults.corrupt_signature(event_type, times=which)
 
 
@@ -172,52 +207,56 @@ def signatures_corrupted(webhook_faults: WebhookFaults, which: int | None, event
 def signed_with_wrong_secret(
     webhook_faults: WebhookFaults, which: int | None, event_type: str
 ) -> None:
+    """Given WHICH of EVENT is/are signed with the wrong secret
+
+    Example: Given every delivery of checkout.session.completed is signed with the wrong secret
+    """
     webhook_faults.sign_with_wrong_secret(event_type, times=which)
 
 
 @given(
-    parsers.re(
-        rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) signed"
-        rf" (?P<duration>{DURATION_PATTERN}) in the past"
-    ),
-    converters={**TIMES, **DURATION},
+    parsers.re(rf"{WHICH} of (?P<event_type>{EVENT}) (?:is|are) signed {DURATION} in the past"),
+    converters={**TIMES, **SECONDS},
 )
 def signed_in_the_past(
     webhook_faults: WebhookFaults, which: int | None, event_type: str, duration: int
 ) -> None:
+    """Given WHICH of EVENT is/are signed DURATION in the past
+
+    Example: Given every delivery of checkout.session.completed is signed 10 minutes in the past
+
+    Older than the app's 5-minute tolerance for a signature's timestamp.
+    """
     webhook_faults.sign_in_the_past(event_type, duration, times=which)
 
 
 # -- time and the sweep ------------------------------------------------------------------------
 
 
-@when(parsers.re(rf"the clock advances (?P<duration>{DURATION_PATTERN})"), converters=DURATION)
+@when(parsers.re(rf"the clock advances {DURATION}"), converters=SECONDS)
 def clock_advances(webhook_faults: WebhookFaults, duration: int) -> None:
+    """When the clock advances DURATION
+
+    Example: When the clock advances 2 hours
+
+    The fake's clock: every retry, delay, settlement and expiry due on the way runs, in order,
+    before the next step.
+    """
     webhook_faults.advance(duration)
 
 
 @when(parsers.re(r"the reconciliation sweep runs(?: again)?"))
 def reconciliation_sweep_runs(wallet_scenario: Scenario) -> None:
+    """When the reconciliation sweep runs [again]
+
+    Example: When the reconciliation sweep runs
+
+    The app's own `reconcile` command, once the stack is quiet: it reads Stripe's event list
+    and credits what the webhooks left behind.
+    """
     wallet_scenario.wait_until_quiet()  # the sweep looks at what the webhooks left behind
     wallet_scenario.stack.reconcile()
     wallet_scenario.notes["reconciled"] = True  # the diagnosis judges the rescue by it
-
-
-# -- a customer who pays by bank debit ---------------------------------------------------------
-
-
-@when(
-    sentence(
-        r'"{email}" tops up (?P<amount>{money}) by bank debit from account (?P<account>\d{8})'
-        r" and closes the tab after paying"
-    ),
-    converters=MONEY,
-)
-def tops_up_by_bank_debit_and_leaves(
-    wallet_scenario: Scenario, email: str, amount: int, account: str
-) -> None:
-    customer = wallet_scenario.customer(email)
-    customer.top_up(amount, by_bank_debit(account), then=CLOSE_TAB)
 
 
 # -- the delivery log --------------------------------------------------------------------------
@@ -225,10 +264,9 @@ def tops_up_by_bank_debit_and_leaves(
 
 @then(
     parsers.re(
-        rf"the delivery log(?: of (?P<event_type>{EVENT}))? shows attempts answered"
-        rf" (?P<answers>{ANSWER}(?:, {ANSWER})*)"
+        rf"the delivery log(?: of (?P<event_type>{EVENT}))? shows attempts answered {ANSWERS}"
     ),
-    converters=ANSWERS,
+    converters=ANSWER_LIST,
 )
 def delivery_log_shows(
     wallet_scenario: Scenario,
@@ -236,12 +274,16 @@ def delivery_log_shows(
     answers: list[str],
     event_type: str | None,
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    log = webhook_faults.delivery_log(wallet_scenario.latest_session, event_type)
-    actual = [attempt.answer for attempt in log]
-    assert actual == answers, (
-        f"the delivery log shows {actual}, expected {answers}:\n{describe(log)}"
-    )
+    """Then the delivery log [of EVENT] shows attempts answered ANSWERS
+
+    Example: Then the delivery log shows attempts answered 500, 500, 500, 200
+
+    Example: Then the delivery log of checkout.session.completed shows attempts answered
+    no answer, 200
+
+    Every attempt for the latest payment, in the order the fake made them.
+    """
+    deliveries.delivery_log_shows(wallet_scenario, webhook_faults, answers, event_type)
 
 
 @then(
@@ -250,51 +292,51 @@ def delivery_log_shows(
 def every_delivery_answered(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, status: str, event_type: str | None
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    log = webhook_faults.delivery_log(wallet_scenario.latest_session, event_type)
-    assert log, "nothing was delivered for the payment"
-    others = [attempt for attempt in log if attempt.answer != status]
-    assert not others, f"not every delivery was answered {status}:\n{describe(log)}"
+    """Then every delivery [of EVENT] was answered STATUS
+
+    Example: Then every delivery was answered 400
+    """
+    deliveries.every_delivery_answered(wallet_scenario, webhook_faults, status, event_type)
 
 
 @then(parsers.re(rf"the app never received (?P<event_type>{EVENT})"))
 def never_received(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, event_type: str
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    log = webhook_faults.delivery_log(wallet_scenario.latest_session, event_type)
-    assert log, f"no {event_type} was even sent for the payment"
-    received = [attempt for attempt in log if attempt.answer != DROPPED]
-    assert not received, f"the app received {event_type}:\n{describe(log)}"
+    """Then the app never received EVENT
+
+    Example: Then the app never received checkout.session.completed
+
+    It was sent for the latest payment, and every attempt was dropped on the way.
+    """
+    deliveries.never_received(wallet_scenario, webhook_faults, event_type)
 
 
 @then(parsers.re(rf"(?P<event_type>{EVENT}) has not been delivered yet"))
 def not_delivered_yet(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, event_type: str
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    session_id = wallet_scenario.latest_session
-    log = webhook_faults.delivery_log(session_id, event_type)
-    assert not log, f"{event_type} was already sent:\n{describe(log)}"
-    waiting = [d for d in webhook_faults.pending(session_id) if d.event_type == event_type]
-    assert waiting, f"no {event_type} is waiting to be delivered either"
+    """Then EVENT has not been delivered yet
+
+    Example: Then checkout.session.completed has not been delivered yet
+
+    No attempt made, and one waiting (delayed or held).
+    """
+    deliveries.not_delivered_yet(wallet_scenario, webhook_faults, event_type)
 
 
 @then(parsers.re(rf"(?P<later>{EVENT}) was delivered after (?P<earlier>{EVENT})"))
 def delivered_after(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, later: str, earlier: str
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    log = webhook_faults.delivery_log(wallet_scenario.latest_session)
-    firsts: dict[str, int] = {}  # event type -> position of its first 2xx answer
-    for position, attempt in enumerate(log):
-        if attempt.answer.startswith("2"):
-            firsts.setdefault(attempt.event_type, position)
-    for event_type in (earlier, later):
-        assert event_type in firsts, f"{event_type} was never delivered:\n{describe(log)}"
-    assert firsts[earlier] < firsts[later], (
-        f"{later} was delivered before {earlier}:\n{describe(log)}"
-    )
+    """Then EVENT was delivered after EVENT
+
+    Example: Then checkout.session.completed was delivered after
+    checkout.session.async_payment_succeeded
+
+    By the first attempt the app answered 2xx.
+    """
+    deliveries.delivered_after(wallet_scenario, webhook_faults, later, earlier)
 
 
 @then(
@@ -304,13 +346,11 @@ def delivered_after(
 def sent_as_events(
     wallet_scenario: Scenario, webhook_faults: WebhookFaults, event_type: str, count: int
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    session_id = wallet_scenario.latest_session
-    events = webhook_faults.event_ids(session_id, event_type)
-    assert len(events) == count, (
-        f"{event_type} was sent as {len(events)} events {events}:\n"
-        f"{describe(webhook_faults.delivery_log(session_id))}"
-    )
+    """Then Stripe sent EVENT as N different events
+
+    Example: Then Stripe sent checkout.session.completed as 2 different events
+    """
+    deliveries.sent_as_events(wallet_scenario, webhook_faults, event_type, count)
 
 
 # -- the admin's view --------------------------------------------------------------------------
@@ -325,54 +365,13 @@ def recent_failures_list_rejection(
     ops_view: OpsView,
     reason: str | None,
 ) -> None:
-    wallet_scenario.wait_until_quiet()
-    events = set(webhook_faults.event_ids(wallet_scenario.latest_session))
-    rejected = ops_view.rejected_signatures()
-    listed = [failure for failure in rejected if failure.event_id in events]
-    shown = "\n".join(f"  {failure}" for failure in ops_view.recent_failures()) or "  (none)"
-    assert listed, f"recent failures do not list a rejected signature of {events}:\n{shown}"
-    if reason is not None:
-        assert any(reason in failure.error for failure in listed), (
-            f'no rejection of {events} says "{reason}":\n{shown}'
-        )
+    """Then recent failures list the rejected signature [because "TEXT"]
 
+    Example: Then recent failures list the rejected signature because "Timestamp outside the
+    tolerance zone"
 
-# -- the top-up's outcome ----------------------------------------------------------------------
+    Example: Then recent failures list the rejected signature
 
-
-@then("the payment has not been credited")
-def not_credited(wallet_scenario: Scenario, records: Records) -> None:
-    wallet_scenario.wait_until_quiet()
-    session_id = wallet_scenario.latest_session
-    rows = records.topup_rows(session_id)
-    assert not rows, f"{len(rows)} top-up rows for {session_id}: {rows}"
-    record = records.topup(session_id)
-    assert record is None or record.status != "credited", (
-        f"the top-up is credited, by {record.fulfilled_by}, without a ledger row"
-    )
-
-
-@then(parsers.re(r"exactly one top-up row exists for (?:the|each) payment"))
-def one_row_per_payment(wallet_scenario: Scenario, records: Records) -> None:
-    wallet_scenario.wait_until_quiet()
-    counts = {session: len(records.topup_rows(session)) for session in wallet_scenario.session_ids}
-    assert counts, "no top-up was started in this scenario"
-    assert set(counts.values()) == {1}, f"top-up rows per payment: {counts}"
-
-
-@then(
-    sentence(
-        r"the dashboard first said the payment was being confirmed, then that"
-        r" (?P<amount>{money}) was added"
-    ),
-    converters=MONEY,
-)
-def banner_went_pending_then_credited(wallet_scenario: Scenario, amount: int) -> None:
-    dashboard = wallet_scenario.current_customer.dashboard
-    dashboard.expect_status("credited")
-    history = dashboard.banner_history()
-    states = [entry.split(":", 1)[0] for entry in history]
-    assert states == ["pending", "credited"], f"the banner went {history}"
-    assert "is being confirmed" in history[0], f"the banner first said {history[0]!r}"
-    added = f"{format_money(amount)} has been added to your wallet."
-    assert added in history[-1], f"the banner last said {history[-1]!r}"
+    The admin's webhook metrics list a refused signature of one of the payment's events.
+    """
+    rejected_signature_listed(wallet_scenario, webhook_faults, ops_view, reason)

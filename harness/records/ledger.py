@@ -22,6 +22,17 @@ class LedgerRow:
     stripe_checkout_session_id: str | None
     description: str | None
 
+    @property
+    def movement(self) -> tuple[str, str, int, int, int]:
+        """What the row did to the balance: type, direction, amount, balance before and after."""
+        return (
+            self.type,
+            self.direction,
+            self.amount_pence,
+            self.balance_before_pence,
+            self.balance_after_pence,
+        )
+
 
 _ROWS = """
 select id, org_id::text as org_id, type, direction, amount_pence, balance_before_pence,
