@@ -152,7 +152,9 @@ def redact_url(url: str) -> str:
 
 
 class Provider(Protocol):
-    """One way of getting a server; ``start()`` yields it and cleans up afterwards."""
+    """One way of getting a server; ``start()`` yields it and cleans up afterwards. The three
+    providers below are alike in shape because each implements this: a frozen record of why it
+    was chosen, and a ``start`` that yields a ``PostgresServer``."""
 
     @property
     def kind(self) -> ProviderKind: ...
