@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
-from fake_stripe import checkout, event_log, webhook_endpoints
 from fake_stripe.clock import SettleTimeout
-from fake_stripe.errors import StripeError
-from fake_stripe.payments import (
+from fake_stripe.protocol.errors import StripeError
+from fake_stripe.resources import checkout, event_log, webhook_endpoints
+from fake_stripe.resources.payments import (
     CardPayment,
     DebitPayment,
     PaymentOutcome,

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import stripe
 
-from fake_stripe import checkout
+from fake_stripe.resources import checkout
 from fake_stripe.server import FakeStripeServer
 from tests.stripe_double.conftest import new_session
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from fake_stripe.errors import InvalidRequest, MissingParameter, UnknownParameter
+from fake_stripe.protocol.errors import InvalidRequest, MissingParameter, UnknownParameter
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only; Stripe's integers fit in 64 bits
 MAX_EXPAND_DEPTH = 4

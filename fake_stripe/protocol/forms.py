@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fake_stripe.errors import InvalidRequest
+from fake_stripe.protocol.errors import InvalidRequest
 
 MAX_DEPTH = 12  # Stripe's deepest parameters (line_items[0][price_data][product_data][...])
 MAX_FIELDS = 10_000

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from fake_stripe.errors import InvalidRequest, ResourceMissing
-from fake_stripe.params import Params
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
+from fake_stripe.protocol.params import Params
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 10

@@ -9,8 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fake_stripe.account import Account
-from fake_stripe.catalog import (
+from fake_stripe.objects.catalog import Price, Product
+from fake_stripe.objects.checkout import PAYMENT_METHOD_TYPES, CheckoutSession, LineItem
+from fake_stripe.objects.currencies import MAXIMUM_CHARGE, MINIMUM_CHARGE, format_amount
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing, StateConflict
+from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.catalog import (
     ProductFields,
     get_price,
     get_product,
@@ -19,13 +25,7 @@ from fake_stripe.catalog import (
     read_product_fields,
     read_unit_amount,
 )
-from fake_stripe.currencies import MAXIMUM_CHARGE, MINIMUM_CHARGE, format_amount
-from fake_stripe.errors import InvalidRequest, ResourceMissing, StateConflict
-from fake_stripe.event_log import RequestContext, record_event
-from fake_stripe.listing import paginate, read_created_filter, read_page_params
-from fake_stripe.objects.catalog import Price, Product
-from fake_stripe.objects.checkout import PAYMENT_METHOD_TYPES, CheckoutSession, LineItem
-from fake_stripe.params import Params
+from fake_stripe.resources.event_log import RequestContext, record_event
 
 MIN_LIFETIME = 30 * 60
 MAX_LIFETIME = DEFAULT_LIFETIME = 24 * 60 * 60

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fake_stripe import catalog, checkout
-from fake_stripe.account import Account
-from fake_stripe.errors import ResourceMissing
 from fake_stripe.objects.expansion import Table
 from fake_stripe.objects.payments import Charge, PaymentIntent
+from fake_stripe.protocol.errors import ResourceMissing
+from fake_stripe.resources import catalog, checkout
+from fake_stripe.resources.account import Account
 
 
 def expansion_table(account: Account) -> Table:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fake_stripe.account import Account
-from fake_stripe.currencies import MAXIMUM_CHARGE, MINIMUM_CHARGE
-from fake_stripe.errors import InvalidRequest, ResourceMissing
-from fake_stripe.event_log import RequestContext, record_event
-from fake_stripe.listing import paginate, read_created_filter, read_page_params
 from fake_stripe.objects.catalog import Price, Product
-from fake_stripe.params import Params
+from fake_stripe.objects.currencies import MAXIMUM_CHARGE, MINIMUM_CHARGE
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
+from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.event_log import RequestContext, record_event
 
 
 def create_product(

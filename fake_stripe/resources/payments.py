@@ -11,8 +11,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from fake_stripe.account import Account
-from fake_stripe.cards import (
+from fake_stripe.objects.checkout import DELAYED_METHODS, CheckoutSession, CustomerDetails
+from fake_stripe.objects.events import Event
+from fake_stripe.objects.payments import Charge, PaymentError, PaymentIntent
+from fake_stripe.protocol.errors import StateConflict
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.cards import (
     AUTHENTICATION_FAILED,
     DEBIT_FAILED,
     Card,
@@ -22,11 +26,7 @@ from fake_stripe.cards import (
     parse_card,
     parse_debit_account,
 )
-from fake_stripe.checkout import get_session
-from fake_stripe.errors import StateConflict
-from fake_stripe.objects.checkout import DELAYED_METHODS, CheckoutSession, CustomerDetails
-from fake_stripe.objects.events import Event
-from fake_stripe.objects.payments import Charge, PaymentError, PaymentIntent
+from fake_stripe.resources.checkout import get_session
 
 Status = Literal["succeeded", "processing", "requires_action", "declined", "invalid"]
 DEFAULT_SETTLE_AFTER = 180.0  # Stripe's Bacs test accounts settle after about three minutes

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from fake_stripe.clock import FakeClock, Scheduler
-from fake_stripe.ids import IdFactory
 from fake_stripe.objects.catalog import Price, Product
 from fake_stripe.objects.checkout import CheckoutSession
 from fake_stripe.objects.events import Event, WebhookEndpoint
+from fake_stripe.objects.ids import IdFactory
 from fake_stripe.objects.payments import Charge, PaymentIntent
 
 EventListener = Callable[[Event], None]

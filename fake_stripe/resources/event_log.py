@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fake_stripe.account import Account
-from fake_stripe.errors import InvalidRequest, ResourceMissing
-from fake_stripe.listing import paginate, read_created_filter, read_page_params
 from fake_stripe.objects.events import Event
-from fake_stripe.params import Params
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
+from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
 
 RETENTION_SECONDS = 30 * 24 * 60 * 60
 MAX_TYPES = 20

@@ -7,12 +7,12 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from fake_stripe.account import Account
-from fake_stripe.errors import InvalidRequest, ResourceMissing
-from fake_stripe.listing import paginate, read_page_params
 from fake_stripe.objects.event_types import ENABLED_EVENTS
 from fake_stripe.objects.events import API_VERSION, WebhookEndpoint
-from fake_stripe.params import Params
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
+from fake_stripe.protocol.listing import paginate, read_page_params
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
 
 MAX_ENDPOINTS = 16
 # Stripe's version names; events are rendered in API_VERSION whatever an endpoint asks for
