@@ -11,8 +11,9 @@ One folder per part, as moto keeps one per service; imports run one way, down th
     objects/         plain state, and the facts it is built from (ids, currencies, event types)
     protocol/        Stripe's request and response conventions: errors, forms, params, lists
     clock            fake time and the timers that run on it
+    fault_actions    the fault vocabulary as data: each action, its params, what times counts
 
-    client           the typed control client: needs only httpx
+    client           the typed control client: needs only httpx and ``fault_actions``
 
 Other projects (the harness among them) import ``client`` and nothing else.
 """

@@ -2,6 +2,6 @@
 ``api_pipeline``: authentication, form body, idempotency, errors, ``expand[]``), the hosted
 Checkout page and the test-only ``/_control``. Each route parses, calls ``resources`` or the
 ``service``, and serialises; the state and its rules live below. It may import every part
-below it (``service``, ``webhooks``, ``resources``, ``objects``, ``protocol``, ``clock``); only
-``server`` imports it.
+below it (``service``, ``webhooks``, ``resources``, ``objects``, ``protocol``, ``clock``,
+``fault_actions``); only ``server`` imports it.
 """
