@@ -3,13 +3,12 @@ documented way to recover webhooks that never arrived."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
+from harness.ports import free_port
+from tests.fake_stripe.conftest import new_session
 
 PAYMENT_EVENTS = [  # newest first, as one card payment emits them
     "checkout.session.completed",
@@ -28,10 +27,7 @@ def _refused(call: object) -> stripe.InvalidRequestError:
 @pytest.fixture
 def dead_url() -> str:
     """A loopback URL where nothing listens: every delivery to it fails to connect."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/webhooks/stripe"
+    return f"http://127.0.0.1:{free_port()}/webhooks/stripe"
 
 
 def _pay(client: stripe.StripeClient, control: FakeStripeControl, amount: int = 5000) -> str:

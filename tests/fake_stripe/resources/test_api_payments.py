@@ -7,7 +7,7 @@ import pytest
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
+from tests.fake_stripe.conftest import new_session
 
 
 def _paid_intent(

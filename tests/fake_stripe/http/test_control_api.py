@@ -12,8 +12,8 @@ import stripe
 
 from fake_stripe.client import ControlError, FakeStripeControl
 from fake_stripe.server import FakeStripeServer
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Answer, Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Answer, Receiver
 
 COMPLETED = "checkout.session.completed"
 

@@ -10,15 +10,8 @@ import httpx
 import pytest
 import stripe
 
-from fake_stripe.server import bind
 from harness.polling import poll_until
-
-
-def free_port() -> int:
-    sock = bind("127.0.0.1", 0)
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
+from harness.ports import free_port
 
 
 def wait_until_up(base_url: str, process: subprocess.Popen[str]) -> None:

@@ -9,8 +9,8 @@ import pytest
 import stripe
 
 from fake_stripe.client import ControlError, FakeStripeControl
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Receiver
 
 DAY = 86400
 SETTLE_AFTER = 180  # Settings' default: fake seconds until a bank debit settles

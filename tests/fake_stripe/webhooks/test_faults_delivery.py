@@ -8,8 +8,8 @@ import stripe
 
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.webhooks.schedule import TEST_MODE
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Receiver
 
 COMPLETED = "checkout.session.completed"
 

@@ -12,13 +12,13 @@ import pytest
 
 from fake_stripe.server import FakeStripeServer
 
-NODE_PROJECT = Path(__file__).resolve().parent.parent / "node_sdk"
+NODE_PROJECT = Path(__file__).resolve().parent
 
 pytestmark = pytest.mark.skipif(
     (shutil.which("node") is None or not (NODE_PROJECT / "node_modules" / "stripe").is_dir())
     and not os.environ.get("CI"),
-    reason="needs node and `npm install --prefix tests/node_sdk` (scripts/bootstrap does both;"
-    " never skipped in CI)",
+    reason="needs node and `npm install --prefix tests/fake_stripe/node_sdk` (scripts/bootstrap"
+    " does both; never skipped in CI)",
 )
 
 

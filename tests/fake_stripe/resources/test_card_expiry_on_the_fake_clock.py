@@ -5,7 +5,7 @@ from __future__ import annotations
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
+from tests.fake_stripe.conftest import new_session
 
 
 def test_a_card_valid_today_has_expired_ten_fake_years_later(

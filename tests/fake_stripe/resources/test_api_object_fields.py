@@ -22,7 +22,7 @@ from fake_stripe.client import FakeStripeControl
 from fake_stripe.objects.event_types import ENABLED_EVENTS
 from fake_stripe.objects.events import API_VERSION
 from fake_stripe.objects.expansion import EXPANDABLE
-from tests.stripe_double.conftest import new_session
+from tests.fake_stripe.conftest import new_session
 
 EVERYTHING = "*"
 # nested objects where Stripe itself leaves fields out; qualname -> fields it may leave out

@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Receiver
 
 PAY = re.compile(r"^Pay\b")
 MERCHANT = "Wallet Demo Ltd"

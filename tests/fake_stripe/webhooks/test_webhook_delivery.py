@@ -10,8 +10,8 @@ import pytest
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Received, Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Received, Receiver
 
 CARD_EVENTS = {"payment_intent.succeeded", "charge.succeeded", "checkout.session.completed"}
 

@@ -11,7 +11,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.receiver import Receiver
 
 DELIVERY_TIMEOUT = 1.0  # real seconds: short, so timeout tests stay quick
 

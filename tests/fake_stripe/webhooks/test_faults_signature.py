@@ -7,8 +7,8 @@ import pytest
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Receiver
 
 COMPLETED = "checkout.session.completed"
 

@@ -3,7 +3,6 @@ test-mode schedule, a custom one and the live one."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
 
@@ -14,18 +13,16 @@ from fake_stripe.client import DeliveryAttempt, FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from fake_stripe.service import Settings
 from fake_stripe.webhooks.schedule import LIVE_MODE, TEST_MODE, parse_schedule
-from tests.stripe_double.conftest import DELIVERY_TIMEOUT, new_session
-from tests.stripe_double.receiver import Answer, Receiver
+from harness.ports import free_port
+from tests.fake_stripe.conftest import DELIVERY_TIMEOUT, new_session
+from tests.fake_stripe.receiver import Answer, Receiver
 
 COMPLETED = "checkout.session.completed"
 
 
 def closed_port_url() -> str:
     """A loopback URL nothing listens on: every attempt is refused."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/webhooks/stripe"
+    return f"http://127.0.0.1:{free_port()}/webhooks/stripe"
 
 
 def sdk_client(server: FakeStripeServer) -> stripe.StripeClient:

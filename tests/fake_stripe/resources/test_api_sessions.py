@@ -8,7 +8,7 @@ import stripe
 
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
-from tests.stripe_double.conftest import new_session
+from tests.fake_stripe.conftest import new_session
 
 SUCCESS_URL = "http://127.0.0.1:9/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}"
 

@@ -12,7 +12,7 @@ import stripe
 
 from fake_stripe.resources import checkout
 from fake_stripe.server import FakeStripeServer
-from tests.stripe_double.conftest import new_session
+from tests.fake_stripe.conftest import new_session
 
 SESSION_PARAMS: dict[str, object] = {
     "mode": "payment",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from tests.stripe_double.conftest import new_session
-from tests.stripe_double.receiver import Receiver
+from tests.fake_stripe.conftest import new_session
+from tests.fake_stripe.receiver import Receiver
 
 
 def test_a_paid_session_reaches_the_endpoint_signed_and_verifiable(
