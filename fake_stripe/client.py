@@ -10,6 +10,9 @@
     attempts = fake.deliveries(object_id=session_id)
 
 It needs only httpx, so other projects can use it against a fake they run themselves.
+
+The fault vocabulary (``FAULT_ACTIONS``: each action, its params and what ``times`` counts) is
+here too, read without a running fake; ``fault_actions()`` asks a running one for its own.
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+
+from fake_stripe.fault_actions import FAULT_ACTIONS as FAULT_ACTIONS
+from fake_stripe.fault_actions import FaultAction as FaultAction
+from fake_stripe.fault_actions import FaultParam as FaultParam
 
 
 class ControlError(RuntimeError):
@@ -187,6 +194,11 @@ class FakeStripeControl:
     def add_fault_rule(self, rule: dict[str, Any]) -> FaultRule:
         """A rule as data: ``{action, match, times, params, probability}``."""
         return FaultRule.from_json(self._call("POST", "/faults", rule))
+
+    def fault_actions(self) -> tuple[FaultAction, ...]:
+        """The running fake's fault vocabulary (the same as ``FAULT_ACTIONS`` of its version)."""
+        listed = self._call("GET", "/faults/actions")["data"]
+        return tuple(FaultAction.from_json(action) for action in listed)
 
     def fault(self, rule_id: str) -> FaultRule:
         return FaultRule.from_json(self._call("GET", f"/faults/{rule_id}"))

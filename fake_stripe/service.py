@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
-from fake_stripe.account import Account
 from fake_stripe.clock import FakeClock, Scheduler
-from fake_stripe.payments import DEFAULT_SETTLE_AFTER
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.payments import DEFAULT_SETTLE_AFTER
 from fake_stripe.webhooks.dispatcher import Dispatcher
 from fake_stripe.webhooks.faults import FaultBook
 from fake_stripe.webhooks.schedule import TEST_MODE, RetrySchedule

@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fake_stripe import catalog, checkout, event_log, webhook_endpoints
-from fake_stripe.errors import UnrecognizedUrl
 from fake_stripe.http.api_pipeline import ALL_METHODS, Call, endpoint
-from fake_stripe.listing import paginate, read_created_filter, read_page_params
-from fake_stripe.lookups import get_charge, get_payment_intent
 from fake_stripe.objects.expansion import check_paths
+from fake_stripe.protocol.errors import UnrecognizedUrl
+from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
+from fake_stripe.resources import catalog, checkout, event_log, webhook_endpoints
+from fake_stripe.resources.lookups import get_charge, get_payment_intent
 
 # -- handlers: parse, call the model, serialise --------------------------------------------------
 

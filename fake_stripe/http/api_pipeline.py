@@ -20,20 +20,20 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from fake_stripe.account import Account
-from fake_stripe.errors import (
+from fake_stripe.http.responses import stripe_error, stripe_json
+from fake_stripe.objects.expansion import expand
+from fake_stripe.protocol.errors import (
     AuthenticationFailed,
     IdempotencyConflict,
     InternalError,
     InvalidRequest,
     StripeError,
 )
-from fake_stripe.event_log import RequestContext
-from fake_stripe.forms import decode_form
-from fake_stripe.http.responses import stripe_error, stripe_json
-from fake_stripe.lookups import expansion_table
-from fake_stripe.objects.expansion import expand
-from fake_stripe.params import Params
+from fake_stripe.protocol.forms import decode_form
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.event_log import RequestContext
+from fake_stripe.resources.lookups import expansion_table
 from fake_stripe.service import FakeStripe
 
 log = logging.getLogger("fake_stripe.api")

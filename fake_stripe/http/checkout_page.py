@@ -1,7 +1,7 @@
 """The hosted Checkout page (the session's ``url``): a form a person can pay with.
 
-GET shows the form; POST pays through ``fake_stripe.payments``, the code the control API's
-``pay`` calls too, so the page only parses, calls and renders. A 3-D Secure card leads to a
+GET shows the form; POST pays through ``fake_stripe.resources.payments``, the code the control
+API's ``pay`` calls too, so the page only parses, calls and renders. A 3-D Secure card leads to a
 challenge page. Once paid, the page waits for the first answer to ``checkout.session.completed``
 (as hosted Checkout does) and then sends the customer to ``success_url`` with a 303. A session
 that is no longer open shows its status instead of the form: it can never be paid twice.
@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fake_stripe.cards import DEBIT_FAILS, DEBIT_SUCCEEDS
-from fake_stripe.currencies import format_amount
 from fake_stripe.http.control import wait_for_completed_webhook
 from fake_stripe.objects.checkout import DELAYED_METHODS, CheckoutSession
-from fake_stripe.payments import (
+from fake_stripe.objects.currencies import format_amount
+from fake_stripe.resources.cards import DEBIT_FAILS, DEBIT_SUCCEEDS
+from fake_stripe.resources.payments import (
     CardPayment,
     DebitPayment,
     PaymentOutcome,

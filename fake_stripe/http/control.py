@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
-from fake_stripe import checkout, event_log, webhook_endpoints
 from fake_stripe.clock import SettleTimeout
-from fake_stripe.errors import StripeError
-from fake_stripe.payments import (
+from fake_stripe.fault_actions import FAULT_ACTIONS
+from fake_stripe.protocol.errors import StripeError
+from fake_stripe.resources import checkout, event_log, webhook_endpoints
+from fake_stripe.resources.payments import (
     CardPayment,
     DebitPayment,
     PaymentOutcome,
@@ -133,6 +134,11 @@ async def list_faults(request: Request, fake: FakeStripe) -> Any:
         "data": [rule.to_json() for rule in fake.faults.rules.values()],
         "injected": dict(fake.faults.injected),
     }
+
+
+async def list_fault_actions(request: Request, fake: FakeStripe) -> Any:
+    """The fault vocabulary, for apps and tools in any language."""
+    return {"data": [action.to_json() for action in FAULT_ACTIONS]}
 
 
 async def add_fault(request: Request, fake: FakeStripe) -> Any:
@@ -322,11 +328,13 @@ async def health(request: Request, fake: FakeStripe) -> Any:
 async def unknown(request: Request) -> Response:
     """Anything else under ``/_control``: a JSON 405 for a known path, else a JSON 404."""
     allowed = sorted(
-        method
-        for route in routes
-        if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL
-        for method in route.methods or ()
-        if method != "HEAD"
+        {  # a set: two routes may match the path (/faults/actions and /faults/{id}) by GET
+            method
+            for route in routes
+            if isinstance(route, Route) and route.matches(request.scope)[0] is Match.PARTIAL
+            for method in route.methods or ()
+            if method != "HEAD"
+        }
     )
     if allowed:
         message = f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}"
@@ -342,6 +350,7 @@ routes: list[BaseRoute] = [
     Route("/_control/faults", control(list_faults), methods=["GET"]),
     Route("/_control/faults", control(add_fault), methods=["POST"]),
     Route("/_control/faults", control(clear_faults), methods=["DELETE"]),
+    Route("/_control/faults/actions", control(list_fault_actions), methods=["GET"]),
     Route("/_control/faults/{id}", control(get_fault), methods=["GET"]),
     Route("/_control/faults/{id}", control(delete_fault), methods=["DELETE"]),
     Route("/_control/clock", control(get_clock), methods=["GET"]),

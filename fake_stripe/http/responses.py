@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from fake_stripe.errors import StripeError
+from fake_stripe.protocol.errors import StripeError
 
 
 def stripe_json(body: Any, status: int = 200, request_id: str | None = None) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fake_stripe.errors import InvalidRequest
+from fake_stripe.protocol.errors import InvalidRequest
 
 Resolver = Callable[[dict[str, Any]], Any]
 Table = Mapping[str, Mapping[str, Resolver | None]]

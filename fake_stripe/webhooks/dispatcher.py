@@ -17,10 +17,10 @@ from collections.abc import Iterable
 
 import httpx
 
-from fake_stripe.account import Account
 from fake_stripe.clock import Scheduler
 from fake_stripe.objects.events import Event, WebhookEndpoint
-from fake_stripe.webhook_endpoints import signing_secrets
+from fake_stripe.resources.account import Account
+from fake_stripe.resources.webhook_endpoints import signing_secrets
 from fake_stripe.webhooks.faults import ON_SENT_ATTEMPT, ONCE_PER_EVENT, FaultBook, FaultRule
 from fake_stripe.webhooks.records import FINISHED, AttemptRecord, Delivery
 from fake_stripe.webhooks.schedule import RetrySchedule

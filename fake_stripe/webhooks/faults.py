@@ -2,16 +2,11 @@
 
 ``{id, action, match: {event_type?, object_id?, endpoint?}, times, params, probability?}``
 
-Once per event: ``reissue`` (the same change again under a new event id, sent to every
-subscribed endpoint; a copy is never reissued again). Before a delivery's first attempt:
-``delay`` (``seconds`` of fake time), ``hold`` (until released through the control API),
-``reorder`` (until the next event of type ``after`` has been delivered to the same endpoint).
-On every attempt: ``drop`` (lost, never retried), ``fail`` (as if the endpoint answered
-``status``, a non-2xx, or timed out), ``duplicate`` (``count`` extra copies, ``concurrent`` or
-one after another), ``corrupt_signature``, ``stale_timestamp`` (signed ``age_seconds`` in the
-past), ``wrong_secret``. ``times`` bounds how many times a rule applies (an event, a delivery,
-an attempt, by phase; null: no bound). Probabilistic rules decide from (seed, rule id, event
-id, attempt), never from a shared random stream, so a seed gives the same faults however
+The vocabulary (which actions there are, the params each takes, what ``times`` counts for each)
+is ``fake_stripe.fault_actions``; this module checks rules against it and keeps them. An action
+applies in the phase its ``times`` counts: once per event, before a delivery's first attempt, or
+on every attempt; ``times`` null is no bound. Probabilistic rules decide from (seed, rule id,
+event id, attempt), never from a shared random stream, so a seed gives the same faults however
 deliveries interleave. Durations are seconds.
 """
 
@@ -23,14 +18,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts, fault_action
 from fake_stripe.objects.events import Event, WebhookEndpoint
 
-ONCE_PER_EVENT = ("reissue",)
-BEFORE_FIRST_ATTEMPT = ("delay", "hold", "reorder")
+
+def _counting(unit: TimesCounts) -> tuple[str, ...]:
+    return tuple(action.name for action in FAULT_ACTIONS if action.times_counts == unit)
+
+
+# the phases follow from what ``times`` counts for each action (fake_stripe.fault_actions)
+ONCE_PER_EVENT = _counting("events")
+BEFORE_FIRST_ATTEMPT = _counting("deliveries")
+ON_EVERY_ATTEMPT = _counting("attempts")
 # on every attempt: first whether it is lost, then whether it fails, and only for an attempt
 # actually sent, how (so a rule is never used up on an attempt it could not touch)
-ON_SENT_ATTEMPT = ("duplicate", "corrupt_signature", "stale_timestamp", "wrong_secret")
-ON_EVERY_ATTEMPT = ("drop", "fail", *ON_SENT_ATTEMPT)
+ON_SENT_ATTEMPT = tuple(action for action in ON_EVERY_ATTEMPT if action not in ("drop", "fail"))
 ACTIONS = ONCE_PER_EVENT + BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
 
 
@@ -204,27 +206,28 @@ def _match(raw: Any) -> FaultMatch:
     return FaultMatch(raw.get("event_type"), raw.get("object_id"), raw.get("endpoint"))
 
 
-_PARAMS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "fail": {"status": (int, 500), "timeout": (bool, False)},
-    "duplicate": {"count": (int, 1), "concurrent": (bool, False)},
-    "delay": {"seconds": ((int, float), None)},
-    "reorder": {"after": (str, None)},
-    "stale_timestamp": {"age_seconds": ((int, float), 600)},
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "string": str,
 }
 
 
 def _params(action: str, raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise FaultSpecError("params must be an object")
-    allowed = _PARAMS.get(action, {})
+    declared = fault_action(action)
+    allowed = {param.name: param for param in declared.params} if declared else {}
     unknown = set(raw) - set(allowed)
     if unknown:
         raise FaultSpecError(f"{action} takes no param(s) {', '.join(sorted(unknown))}")
     params: dict[str, Any] = {}
-    for name, (kind, default) in allowed.items():
-        value = raw.get(name, default)
+    for name, param in allowed.items():
+        value = raw.get(name, param.default)
         if value is None:
             raise FaultSpecError(f"{action} needs params.{name}")
+        kind = _TYPES[param.type]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise FaultSpecError(f"params.{name} of {action} has the wrong type")
         if isinstance(value, float) and not math.isfinite(value):

@@ -2,48 +2,82 @@
 
 A rule is data, as the fake keeps it: ``{action, match, times, probability, params}``; this
 command builds one from options, sends it through ``FakeStripeControl`` and lists what the fake
-holds. Durations are written as ``2h``, ``30m``, ``45s`` or seconds, and sent as seconds.
+holds. Its actions, their options, the help and the checks come from the fake's own fault
+vocabulary (``FAULT_ACTIONS``, read through the control client before any fake is looked for),
+so a param the fake learns is an option here. Durations are written as ``2h``, ``30m``, ``45s``
+or seconds, and sent as seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from typing import Any
 
 from rich import box
 from rich.table import Table
 
-from fake_stripe.client import FakeStripeControl, FaultRule
+from fake_stripe.client import FAULT_ACTIONS, FakeStripeControl, FaultParam, FaultRule
 from harness.cli.fake_connection import EXIT_CODES, add_fake_options, with_fake
 from harness.cli.options import duration_value
 from harness.console import fail, make_console, plain
 from harness.durations import SHORT_EXAMPLES, describe_seconds
 
-# the fake's actions (fake_stripe/webhooks/faults.py), and what each does to a delivery
-ACTIONS = {
-    "drop": "lose the delivery attempt; it is never retried",
-    "fail": "answer the attempt as the endpoint failing (--status, default 500; --timeout)",
-    "duplicate": "send --count extra copies (default 1), --concurrent or one after another",
-    "delay": "hold the first attempt back by --seconds of fake time",
-    "hold": "keep the delivery until it is released through the control API",
-    "reorder": "deliver only after the next event of type --after has been delivered",
-    "reissue": "send the same change again under a new event id (once per event)",
-    "corrupt_signature": "send the attempt with a broken Stripe-Signature",
-    "stale_timestamp": "sign the attempt --age-seconds in the past (default 600)",
-    "wrong_secret": "sign the attempt with another secret",
-}
-# option -> (the fake's param name, the actions that take it)
-PARAM_OPTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "status": ("status", ("fail",)),
-    "timeout": ("timeout", ("fail",)),
-    "count": ("count", ("duplicate",)),
-    "concurrent": ("concurrent", ("duplicate",)),
-    "seconds": ("seconds", ("delay",)),
-    "after": ("after", ("reorder",)),
-    "age_seconds": ("age_seconds", ("stale_timestamp",)),
-}
-REQUIRED = {"delay": "seconds", "reorder": "after"}
+ACTIONS = {action.name: action for action in FAULT_ACTIONS}  # in the vocabulary's order
 UNLIMITED = ("unlimited", "always", "forever")
+
+
+@dataclass(frozen=True)
+class ParamOption:
+    """One ``--option`` of ``fault add``: a param of the fake's vocabulary, and the actions that
+    take it (one option for a param that several actions share)."""
+
+    param: FaultParam
+    takers: tuple[str, ...]
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.param.name.replace("_", "-")
+
+    @property
+    def is_duration(self) -> bool:
+        return self.param.unit == "seconds"
+
+    @property
+    def metavar(self) -> str | None:
+        if self.param.type == "boolean":
+            return None
+        return "DURATION" if self.is_duration else self.param.placeholder
+
+    def with_example(self) -> str:
+        """``--seconds, e.g. --seconds 2h``: what a refusal says the action needs."""
+        if self.param.example is None:
+            return self.flag
+        return f"{self.flag}, e.g. {self.flag} {self.shown(self.param.example)}"
+
+    def shown(self, value: Any) -> str:
+        """A value as people write it on this command line: ``7200`` seconds as ``2h``."""
+        if self.is_duration and isinstance(value, int | float) and not isinstance(value, bool):
+            return describe_seconds(value)
+        return str(value)
+
+
+def _param_options() -> dict[str, ParamOption]:
+    """Option (its argparse dest, the param's name) -> what it is, in the vocabulary's order."""
+    options: dict[str, ParamOption] = {}
+    for action in FAULT_ACTIONS:
+        for param in action.params:
+            known = options.get(param.name)
+            if known is None:
+                options[param.name] = ParamOption(param, (action.name,))
+            elif (known.param.type, known.param.unit) != (param.type, param.unit):
+                raise ValueError(f"the fake's fault params {param.name} differ in type or unit")
+            else:
+                options[param.name] = ParamOption(known.param, (*known.takers, action.name))
+    return options
+
+
+PARAM_OPTIONS = _param_options()
 
 
 class InvalidInput(ValueError):
@@ -93,25 +127,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="apply to each match with this chance, 0 to 1 (seeded: the same every run)",
     )
     params = add.add_argument_group("the action's parameters")
-    params.add_argument("--status", type=int, metavar="CODE", help="fail: the HTTP status")
-    params.add_argument(
-        "--timeout", action="store_true", default=None, help="fail: as a timed-out attempt"
-    )
-    params.add_argument("--count", type=int, metavar="N", help="duplicate: extra copies (1-50)")
-    params.add_argument(
-        "--concurrent", action="store_true", default=None, help="duplicate: all at once"
-    )
-    params.add_argument(
-        "--seconds", type=duration_value, metavar="DURATION", help=f"delay: {SHORT_EXAMPLES}"
-    )
-    params.add_argument("--after", metavar="TYPE", help="reorder: the event type to wait for")
-    params.add_argument(
-        "--age-seconds",
-        dest="age_seconds",
-        type=duration_value,
-        metavar="DURATION",
-        help="stale_timestamp: how old the signature's timestamp is",
-    )
+    for option in PARAM_OPTIONS.values():
+        _add_param_option(params, option)
     add_fake_options(add)
     add.set_defaults(handler=run_add)
 
@@ -129,9 +146,25 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     clear.set_defaults(handler=run_clear)
 
 
+def _add_param_option(group: argparse._ArgumentGroup, option: ParamOption) -> None:
+    what = f"{', '.join(option.takers)}: {option.param.description}"
+    if option.param.type == "boolean":
+        group.add_argument(option.flag, action="store_true", default=None, help=what)
+        return
+    read: Any = {"integer": int, "number": float, "string": str}[option.param.type]
+    if option.is_duration:
+        read, what = duration_value, f"{what} ({SHORT_EXAMPLES})"
+    group.add_argument(option.flag, type=read, metavar=option.metavar, help=what)
+
+
 def _add_epilog() -> str:
-    width = max(len(action) for action in ACTIONS)
-    lines = [f"  {action:<{width}}  {what}" for action, what in ACTIONS.items()]
+    width = max(len(name) for name in ACTIONS)
+    lines = []
+    for action in FAULT_ACTIONS:
+        takes = [_describe_option(PARAM_OPTIONS[param.name]) for param in action.params]
+        takes.append(f"--times counts {action.times_counts}")
+        lines.append(f"  {action.name:<{width}}  {action.description}")
+        lines.append(f"  {'':<{width}}  {'; '.join(takes)}")
     examples = [
         "wallet-harness fault add fail --event checkout.session.completed --times 3 --status 500",
         "wallet-harness fault add delay --event checkout.session.completed --seconds 2h",
@@ -140,6 +173,16 @@ def _add_epilog() -> str:
     return "\n".join(
         ["actions:", *lines, "", "examples:", *(f"  {e}" for e in examples), "", EXIT_CODES]
     )
+
+
+def _describe_option(option: ParamOption) -> str:
+    """``--status CODE (default 500)``, ``--seconds DURATION (required)``, ``--timeout``."""
+    param, usage = option.param, " ".join(filter(None, [option.flag, option.metavar]))
+    if param.required:
+        return f"{usage} (required)"
+    if param.type == "boolean" and param.default is False:
+        return usage
+    return f"{usage} (default {option.shown(param.default)})"
 
 
 # -- parsing the options -----------------------------------------------------------------------
@@ -179,24 +222,22 @@ def probability_value(text: str) -> float:
 def rule_from(args: argparse.Namespace) -> dict[str, Any]:
     """The rule the options describe, as the control API takes it; ``InvalidInput`` for an
     option the action does not take, or one it needs and did not get."""
-    action: str = args.action
+    action = ACTIONS[args.action]  # action_name has checked it
     params: dict[str, Any] = {}
-    for option, (param, takers) in PARAM_OPTIONS.items():
-        value = getattr(args, option)
+    for name, option in PARAM_OPTIONS.items():
+        value = getattr(args, name)
         if value is None:
             continue
-        flag = "--" + option.replace("_", "-")
-        if action not in takers:
-            raise InvalidInput(f"{action} takes no {flag} (it is for {', '.join(takers)})")
-        params[param] = _whole(value) if isinstance(value, float) else value
-    needed = REQUIRED.get(action)
-    if needed is not None and needed not in params:
-        flag = "--" + needed.replace("_", "-")
-        example = "2h" if needed == "seconds" else "checkout.session.completed"
-        raise InvalidInput(f"{action} needs {flag}, e.g. {flag} {example}")
+        if action.name not in option.takers:
+            takers = ", ".join(option.takers)
+            raise InvalidInput(f"{action.name} takes no {option.flag} (it is for {takers})")
+        params[name] = _whole(value) if isinstance(value, float) else value
+    for param in action.params:
+        if param.required and param.name not in params:
+            raise InvalidInput(f"{action.name} needs {PARAM_OPTIONS[param.name].with_example()}")
     match = {"event_type": args.event, "object_id": args.object, "endpoint": args.endpoint}
     return {
-        "action": action,
+        "action": action.name,
         "match": {key: value for key, value in match.items() if value is not None},
         "times": args.times,
         "params": params,

@@ -2,7 +2,7 @@
 fault, through the fake's control API (``fake_stripe.client.FakeStripeControl``).
 
 Each fault is a rule the fake applies by event type (``times=None``: to every delivery, attempt
-or event it matches; see ``fake_stripe/webhooks/faults.py`` for which each action counts). The
+or event it matches; ``fake_stripe.client.FAULT_ACTIONS`` says which each action counts). The
 fake's clock moves only when told (``advance``), so retries, delays and expiries happen at once
 and in order, without waiting real time. ``delivery_log`` reads back every attempt the fake made
 for one Checkout Session, as a person would read Stripe's dashboard.

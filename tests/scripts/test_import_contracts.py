@@ -60,9 +60,19 @@ def test_the_tree_as_it_is_keeps_every_contract(tmp_path: Path) -> None:
             "no import circle anywhere",
         ),
         (
-            "fake_stripe/ids.py",
+            "fake_stripe/objects/ids.py",
             "from harness.money import format_money",
             "fake_stripe stands alone",
+        ),
+        (  # a resource reaching up to the HTTP skin that calls it
+            "fake_stripe/resources/catalog.py",
+            "from fake_stripe.http import api",
+            "fake_stripe: each part imports only the parts below it",
+        ),
+        (  # the control client pulling in the server (and with it starlette)
+            "fake_stripe/client.py",
+            "from fake_stripe.service import FakeStripe",
+            "fake_stripe's control client needs none of the server's code",
         ),
         (
             "harness/drivers/customer.py",

@@ -1,0 +1,88 @@
+"""Events: record (with the API request that caused them), retrieve, and list with Stripe's
+filters. Listing events is Stripe's documented way to recover missed webhooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fake_stripe.objects.events import Event
+from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
+from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
+from fake_stripe.protocol.params import Params
+from fake_stripe.resources.account import Account
+
+RETENTION_SECONDS = 30 * 24 * 60 * 60
+MAX_TYPES = 20
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """The API request behind a change: an event it causes names it in ``request``."""
+
+    id: str | None = None
+    idempotency_key: str | None = None
+
+
+def record_event(
+    account: Account,
+    event_type: str,
+    data_object: dict[str, Any],
+    request: RequestContext | None = None,
+) -> Event:
+    if request is None:
+        return account.emit(event_type, data_object)
+    return account.emit(
+        event_type, data_object, request_id=request.id, idempotency_key=request.idempotency_key
+    )
+
+
+def get_event(account: Account, event_id: str) -> Event:
+    if event_id not in account.events:
+        raise ResourceMissing("event", event_id)
+    return account.events[event_id]
+
+
+def list_events(account: Account, params: Params) -> dict[str, Any]:
+    limit, starting_after, ending_before = read_page_params(params)
+    event_type = params.string("type")
+    types = params.strings("types", max_items=MAX_TYPES)
+    if event_type is not None and types is not None:
+        raise InvalidRequest(
+            "You may only specify one of these parameters: type, types.", param="types"
+        )
+    delivery_success = params.boolean("delivery_success")
+    created = read_created_filter(params)
+    params.finish()
+    oldest_kept = account.now() - RETENTION_SECONDS
+    kept = [event for event in reversed(account.events.values()) if event.created >= oldest_kept]
+    selected = [
+        event
+        for event in kept
+        if _type_matches(event.type, event_type, types)
+        and (delivery_success is None or event.delivery_success == delivery_success)
+        and created(event.created)
+    ]
+    return paginate(
+        selected,
+        lambda event: event.id,
+        limit=limit,
+        starting_after=starting_after,
+        ending_before=ending_before,
+        url="/v1/events",
+        kind="event",
+        serialise=lambda event: event.to_stripe(),
+        order=[event.id for event in kept],
+    )
+
+
+def _type_matches(actual: str, wanted: str | None, wanted_any: list[str] | None) -> bool:
+    """``type=checkout.session.completed``, or a wildcard such as ``checkout.session.*``."""
+    patterns = [wanted] if wanted is not None else wanted_any
+    if patterns is None:
+        return True
+    return any(
+        actual == pattern or (pattern.endswith(".*") and actual.startswith(pattern[:-1]))
+        for pattern in patterns
+    )
