@@ -26,6 +26,7 @@ import httpx
 from fake_stripe.fault_actions import FAULT_ACTIONS as FAULT_ACTIONS
 from fake_stripe.fault_actions import FaultAction as FaultAction
 from fake_stripe.fault_actions import FaultParam as FaultParam
+from fake_stripe.fault_actions import spoiling as spoiling
 
 
 class ControlError(RuntimeError):

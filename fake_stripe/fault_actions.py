@@ -11,7 +11,9 @@ own rules should not live in its HTTP client. Both import it from here.
 An action's ``times_counts`` is the unit a use of the rule is: ``events`` (decided once per
 event), ``deliveries`` (before a delivery's first attempt) or ``attempts`` (on every attempt).
 A param with no default is required. Durations are seconds (``unit``), as everywhere in the
-fake.
+fake. An action's ``spoils`` says what an attempt it shapes no longer carries: ``delivery`` (the
+app gets no good attempt: it is lost or answered as failed) or ``signature`` (the app gets one
+it must refuse); the other actions change when or how often, never whether.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Literal
 
 ParamType = Literal["integer", "number", "boolean", "string"]  # JSON's names
 TimesCounts = Literal["events", "deliveries", "attempts"]
+Spoils = Literal["delivery", "signature"]
 Value = int | float | bool | str
 
 
@@ -62,6 +65,7 @@ class FaultAction:
     description: str  # one line: what it does to the deliveries it matches
     times_counts: TimesCounts
     params: tuple[FaultParam, ...] = ()
+    spoils: Spoils | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,16 +73,21 @@ class FaultAction:
             "description": self.description,
             "times_counts": self.times_counts,
             "params": [param.to_json() for param in self.params],
+            "spoils": self.spoils,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultAction:
         params = tuple(FaultParam.from_json(param) for param in data["params"])
-        return cls(data["name"], data["description"], data["times_counts"], params)
+        return cls(
+            data["name"], data["description"], data["times_counts"], params, data.get("spoils")
+        )
 
 
 FAULT_ACTIONS: tuple[FaultAction, ...] = (
-    FaultAction("drop", "lose the delivery attempt; it is never retried", "attempts"),
+    FaultAction(
+        "drop", "lose the delivery attempt; it is never retried", "attempts", spoils="delivery"
+    ),
     FaultAction(
         "fail",
         "answer the attempt as the endpoint failing, with a status or a timeout",
@@ -94,6 +103,7 @@ FAULT_ACTIONS: tuple[FaultAction, ...] = (
             ),
             FaultParam("timeout", "boolean", "as a timed-out attempt", default=False, example=True),
         ),
+        spoils="delivery",
     ),
     FaultAction(
         "duplicate",
@@ -147,6 +157,7 @@ FAULT_ACTIONS: tuple[FaultAction, ...] = (
         "corrupt_signature",
         "send the attempt with a Stripe-Signature that does not match",
         "attempts",
+        spoils="signature",
     ),
     FaultAction(
         "stale_timestamp",
@@ -163,9 +174,13 @@ FAULT_ACTIONS: tuple[FaultAction, ...] = (
                 example=3600,
             ),
         ),
+        spoils="signature",
     ),
     FaultAction(
-        "wrong_secret", "sign the attempt with a secret that is not the endpoint's", "attempts"
+        "wrong_secret",
+        "sign the attempt with a secret that is not the endpoint's",
+        "attempts",
+        spoils="signature",
     ),
 )
 
@@ -173,3 +188,13 @@ FAULT_ACTIONS: tuple[FaultAction, ...] = (
 def fault_action(name: str) -> FaultAction | None:
     """The action called ``name``, or None when the vocabulary has no such action."""
     return next((action for action in FAULT_ACTIONS if action.name == name), None)
+
+
+def spoiling(what: Spoils | None = None) -> tuple[str, ...]:
+    """The actions that spoil ``what`` (``delivery`` or ``signature``), in the vocabulary's
+    order; with no ``what``, every action that spoils anything."""
+    return tuple(
+        action.name
+        for action in FAULT_ACTIONS
+        if action.spoils is not None and what in (None, action.spoils)
+    )

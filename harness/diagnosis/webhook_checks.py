@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fake_stripe.client import spoiling
 from harness.diagnosis.evidence import Attempt, Endpoint, TopupEvidence
 from harness.diagnosis.trace import (
     BROKEN,
@@ -25,8 +26,9 @@ from harness.diagnosis.trace import (
 
 COMPLETED = "checkout.session.completed"
 # faults that make an attempt fail by themselves; duplicate, delay, hold, reorder do not
-FAILING_FAULTS = frozenset({"drop", "fail", "corrupt_signature", "stale_timestamp", "wrong_secret"})
-SIGNATURE_FAULTS = frozenset({"corrupt_signature", "stale_timestamp", "wrong_secret"})
+# the fake's actions that leave the app no good attempt, and those that forge the signature
+FAILING_FAULTS = frozenset(spoiling())
+SIGNATURE_FAULTS = frozenset(spoiling("signature"))
 RECENT_BEAT_SECONDS = 10.0  # the worker beats every 2 s
 
 

@@ -12,6 +12,8 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from fake_stripe.client import spoiling
+
 # how a top-up ends, with the share of top-ups that end that way
 OUTCOMES: dict[str, float] = {
     "card": 0.78,  # paid by card
@@ -162,7 +164,7 @@ def _fault(kind: str, rng: random.Random) -> Fault:
     if kind == "reorder":
         return Fault("reorder", params={"after": "checkout.session.completed"})
     if kind == "bad_signature":
-        return Fault(rng.choice(("corrupt_signature", "stale_timestamp", "wrong_secret")))
+        return Fault(rng.choice(spoiling("signature")))
     return Fault(kind)  # drop, reissue
 
 
