@@ -40,7 +40,7 @@ from harness.postgres.local_cluster import (
 )
 from harness.postgres.server import PostgresServer
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = [
     pytest.mark.slow,

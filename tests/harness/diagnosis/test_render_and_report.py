@@ -16,7 +16,7 @@ from fake_stripe.client import FakeStripeControl
 from harness.diagnosis import Diagnosis, diagnose, judge
 from harness.diagnosis.failure_report import DiagnosedFailure, rerun_command
 from harness.ports import free_port
-from tests.diagnosis.topup_evidence import attempt, credited_by_webhook, topup
+from tests.harness.diagnosis.topup_evidence import attempt, credited_by_webhook, topup
 
 if TYPE_CHECKING:
     from harness.scenario import Scenario

@@ -14,8 +14,8 @@ from psycopg import sql
 
 from harness.polling import poll_until
 from harness.stack import reset as stack_reset
+from harness.stack.demo_accounts import DEMO_ORG, OTHER_ORG
 from harness.stack.reset import KEPT_TABLES, ResetFailed, SeedSnapshot, empty_and_reseed
-from tests.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 
 pytestmark = pytest.mark.slow  # a real PostgreSQL
 
@@ -74,14 +74,14 @@ def add_job(conn: Conn, status: str) -> int:
 
 def play_a_scenario(conn: Conn) -> None:
     """Write what a scenario writes: money, top-ups, webhook traffic, jobs, even a new org."""
-    tx = credit(conn, DEMO_ORG_ID, 5000, "cs_test_a")
-    credit(conn, OTHER_ORG_ID, 1200, "cs_test_b")
-    conn.execute("select * from deduct_wallet_credits(%s, 300, 'call', 'a call')", (DEMO_ORG_ID,))
+    tx = credit(conn, DEMO_ORG, 5000, "cs_test_a")
+    credit(conn, OTHER_ORG, 1200, "cs_test_b")
+    conn.execute("select * from deduct_wallet_credits(%s, 300, 'call', 'a call')", (DEMO_ORG,))
     conn.execute(
         "insert into topups (checkout_session_id, org_id, amount_pence, status, fulfilled_by,"
         " credit_transaction_id, credited_at) values ('cs_test_a', %s, 5000, 'credited',"
         " 'webhook', %s, now()), ('cs_test_c', %s, 700, 'created', null, null, null)",
-        (DEMO_ORG_ID, tx, OTHER_ORG_ID),
+        (DEMO_ORG, tx, OTHER_ORG),
     )
     conn.execute(
         "insert into stripe_event_inbox (event_id, event_type, object_id, payload, status)"
@@ -162,7 +162,7 @@ def test_identities_start_again_after_a_reset(
 
     empty_and_reseed(conn, snapshot)
 
-    assert credit(conn, DEMO_ORG_ID, 5000, "cs_test_again") == 1
+    assert credit(conn, DEMO_ORG, 5000, "cs_test_again") == 1
     assert add_job(conn, "todo") == 1
     row = conn.execute(
         "insert into webhook_rejections (reason) values ('stale signature') returning id"

@@ -22,7 +22,7 @@ from harness.polling import poll_until
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 UP_TIMEOUT = 90.0  # real seconds for PostgreSQL, migrations and three services
 STOP_TIMEOUT = 60.0
 

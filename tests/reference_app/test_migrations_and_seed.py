@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 
 from reference_app.migrate import apply_migrations, yoyo_url
 from reference_app.seed import apply_seed
-from tests.seed_data import DEMO_ORG_ID, LOGINS, OTHER_ORG_ID
+from tests.reference_app.seed_data import DEMO_ORG_ID, LOGINS, OTHER_ORG_ID
 
 Conn = psycopg.Connection[Any]
 

@@ -17,7 +17,7 @@ from harness.diagnosis.artifacts import artifact_folder
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SELECTION = "webhook_credits_a_topup_of_amount and 50"  # £50.00 (and £12.50)
 NODE = "steps/test_scenarios.py::test_the_webhook_credits_a_topup_of_amount[\\xa350.00]"
 RERUN = f'Rerun just this scenario: python -m pytest "{NODE}" --app-defects="route-not-mounted"'

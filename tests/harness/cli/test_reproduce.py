@@ -22,7 +22,7 @@ from harness.stack.pool import StackPool
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 RUN_TIMEOUT = 180  # real seconds for the whole command, start-up to shut-down
 
 

@@ -1,4 +1,5 @@
-"""wallet-harness's command line, and the one money parser the steps use."""
+"""``wallet-harness run`` as a user runs it: tags and -k reach pytest, and a run that selects
+nothing or names an unknown tag is never green."""
 
 from __future__ import annotations
 
@@ -8,39 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from harness.money import format_money, parse_money
-from harness.project import ProjectNotFound, find_project_root
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.mark.parametrize(
-    ("text", "pence"),
-    [("£50.00", 5000), ("£0.04", 4), ("-£5.00", -500), ("£1,000.00", 100000), ("£1000.00", 100000)],
-)
-def test_money_as_people_write_it(text: str, pence: int) -> None:
-    assert parse_money(text) == pence
-    assert parse_money(format_money(pence)) == pence
-
-
-@pytest.mark.parametrize("text", ["50", "£50", "£50.0", "$50.00", "£5,0.00", "£-5.00", ""])
-def test_anything_else_is_not_money(text: str) -> None:
-    with pytest.raises(ValueError, match=r"not an amount of money like £50\.00"):
-        parse_money(text)
-
-
-def test_the_project_is_found_from_inside_it_and_from_the_install(tmp_path: Path) -> None:
-    assert find_project_root(REPO_ROOT / "features" / "ledger") == REPO_ROOT
-    assert find_project_root(tmp_path) == REPO_ROOT  # via the editable install's location
-
-
-def test_a_checkout_without_features_is_reported(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("harness.project.__file__", str(tmp_path / "harness" / "project.py"))
-    with pytest.raises(ProjectNotFound, match="run wallet-harness from the project checkout"):
-        find_project_root(tmp_path)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from harness.records.ledger_invariants import check_ledger
 from reference_app.billing import authorise_call, provision_phone_number, send_sms
 from reference_app.ledger import InsufficientFunds, InvalidLedgerRequest, add_wallet_credits
 from reference_app.settings import BillingPrices
-from tests.seed_data import DEMO_ORG_ID
+from tests.reference_app.seed_data import DEMO_ORG_ID
 
 Conn = psycopg.Connection[Any]
 PRICES = BillingPrices(phone_number_pence=100, sms_pence=4, call_minimum_balance_pence=50)

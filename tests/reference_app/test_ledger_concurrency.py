@@ -19,7 +19,7 @@ from reference_app.ledger import (
     add_wallet_credits,
     deduct_wallet_credits,
 )
-from tests.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
+from tests.reference_app.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 
 Conn = psycopg.Connection[Any]
 T = TypeVar("T")

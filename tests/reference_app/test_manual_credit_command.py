@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows
-from tests.seed_data import DEMO_ORG_ID
+from tests.reference_app.seed_data import DEMO_ORG_ID
 
 Conn = psycopg.Connection[Any]
 

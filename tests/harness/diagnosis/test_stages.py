@@ -16,7 +16,7 @@ from harness.diagnosis.stages import (
     TopupTrace,
     judge,
 )
-from tests.diagnosis.topup_evidence import (
+from tests.harness.diagnosis.topup_evidence import (
     APP_URL,
     ASYNC_SUCCEEDED,
     COMPLETED,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness.postgres.cluster_registry import registry_dir, sweep_stale_clusters
-from tests.test_local_cluster import postmasters_for
+from tests.harness.postgres.test_local_cluster import postmasters_for
 
 pytestmark = pytest.mark.slow
 
