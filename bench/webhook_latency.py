@@ -1,11 +1,12 @@
 """Latency of the reference app's webhook endpoint under concurrent load.
 
-The app runs as it does in the tests (``python -m reference_app web`` against its own migrated
-database and fake_stripe; no worker, so only the endpoint is measured: verify the signature,
-store the event in the inbox and queue its job, in one transaction). Client threads post
-validly signed, distinct ``checkout.session.completed`` events for a fixed time, signed with the
-secret the app verifies with (``STRIPE_WEBHOOK_SECRET``). Prints p50/p95/p99 and throughput per
-run, then the medians over runs; never asserts on time.
+The app runs on the harness's one stack, as in the tests (``python -m reference_app web``
+against its own migrated database and fake_stripe; no worker, so only the endpoint is
+measured: verify the signature, store the event in the inbox and queue its job, in one
+transaction). Client threads post validly signed, distinct ``checkout.session.completed``
+events for a fixed time, signed with the secret the app verifies with
+(``STRIPE_WEBHOOK_SECRET``). Prints p50/p95/p99 and throughput per run, then the medians over
+runs; never asserts on time.
 
     python bench/webhook_latency.py [--threads 8] [--seconds 10] [--runs 3]
 """
@@ -18,7 +19,6 @@ import hmac
 import itertools
 import json
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -28,10 +28,7 @@ import httpx
 
 from harness.postgres.server import fresh_database, postgres_server
 from harness.stack.schema import schema_template
-
-# the stack start-up the tests use (tests/reference_app/stack.py) lives beside the tests
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.reference_app.stack import app_stack
+from harness.stack.wallet_stack import StackConfig, WalletStack
 
 SECRET = "whsec_bench_latency"  # noqa: S105 (a throwaway test secret)
 ids = itertools.count()
@@ -96,8 +93,13 @@ def main() -> None:
         schema_template(server) as template,
         fresh_database(server, template=template) as database_url,
         tempfile.TemporaryDirectory() as logs,
-        app_stack(
-            database_url, Path(logs), worker=False, env={"STRIPE_WEBHOOK_SECRET": SECRET}
+        WalletStack(
+            StackConfig(
+                database_url,
+                Path(logs),
+                worker=False,
+                app_env={"STRIPE_WEBHOOK_SECRET": SECRET},
+            )
         ) as stack,
     ):
         url = stack.web_url + "/api/webhooks/stripe"

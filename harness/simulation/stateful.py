@@ -6,7 +6,8 @@ sound and nothing credited that was not paid, or credited twice; at the end, wit
 run, every paid top-up must be credited exactly once (``harness.simulation.invariants``).
 
 A failure shrinks to the shortest schedule of steps that still breaks an invariant. Used by
-``tests/harness/simulation/test_stateful.py``: ``machine_for(stack)`` binds the class to a running stack.
+``tests/harness/simulation/test_stateful.py``: ``machine_for(stack)`` binds the class to a
+running stack.
 """
 
 from __future__ import annotations

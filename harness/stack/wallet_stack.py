@@ -49,6 +49,9 @@ class StackConfig:
     delivery_timeout: float = 5.0
     checkout_wait: float = 5.0
     app_env: Mapping[str, str] = field(default_factory=dict)
+    worker: bool = True  # False: start() leaves the worker to the caller (start_worker())
+    # False: start() does not wait for the worker's first heartbeat (a worker that never beats)
+    await_worker: bool = True
 
 
 class WalletStack:
@@ -90,9 +93,9 @@ class WalletStack:
                 self._snapshot = SeedSnapshot.take(conn)
             self.fake.start()
             self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")
-            self.web.start()
-            self.web.wait_ready(self._web_answers, START_TIMEOUT, f"GET {self.web_url}/login")
-            self.start_worker()
+            self._start_web()
+            if self.config.worker:
+                self.start_worker(await_beat=self.config.await_worker)
         except BaseException:
             self.stop()
             raise
@@ -108,6 +111,11 @@ class WalletStack:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def restart_web(self) -> None:
+        """Stop the web process and start it again on the same port, as a deploy does."""
+        self.web.stop()
+        self._start_web()
 
     # -- between scenarios ---------------------------------------------------------------------
 
@@ -130,12 +138,14 @@ class WalletStack:
 
     # -- the worker, which scenarios stop and start --------------------------------------------
 
-    def start_worker(self) -> None:
+    def start_worker(self, *, await_beat: bool = True) -> None:
         """Start the worker and wait for its first heartbeat. A worker that stays up without
         beating is left running with a warning: the scenarios will show what that costs."""
         since = self._database_now()
         self.worker.start()
         self.worker_beating = False
+        if not await_beat:
+            return
 
         def beat() -> bool:
             if not self.worker.running:
@@ -218,6 +228,10 @@ class WalletStack:
             "STRIPE_TIMEOUT_SECONDS": "5",
             **self.config.app_env,
         }
+
+    def _start_web(self) -> None:
+        self.web.start()
+        self.web.wait_ready(self._web_answers, START_TIMEOUT, f"GET {self.web_url}/login")
 
     def _fake_answers(self) -> bool:
         try:

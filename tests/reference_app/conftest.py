@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.reference_app.stack import AppStack, app_stack
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.running import app_stack
 
 
 @pytest.fixture
 def stack(
     wallet_ledger_db_url: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[AppStack]:
+) -> Iterator[WalletStack]:
     """The healthy app. Tests that need defects use ``app_stack(..., defects=(...))`` directly."""
     with app_stack(wallet_ledger_db_url, tmp_path) as running:
         yield running

@@ -6,29 +6,24 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 import itsdangerous
 
 from harness.polling import poll_until
-from tests.reference_app.stack import DEMO_TOKEN, AppStack
+from harness.records import app_tables
+from harness.records import ledger as ledger_records
+from harness.records.ledger import LedgerRow
+from harness.records.ledger_chain import chain_breaks
+from harness.stack.demo_accounts import DEMO_ORG, account
+from harness.stack.wallet_stack import SESSION_SECRET, WalletStack
 
-ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"
-SESSION_SECRET = "test-session-secret"  # what app_stack gives the app
+DEMO_TOKEN = account("test@demo.com").api_token
+OTHER_TOKEN = account("other@demo.com").api_token
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class LedgerRow:
-    id: int
-    amount_pence: int
-    balance_before_pence: int
-    balance_after_pence: int
-    session_id: str | None
-
-
-def new_topup(stack: AppStack, amount_pence: int = 5000, token: str = DEMO_TOKEN) -> str:
+def new_topup(stack: WalletStack, amount_pence: int = 5000, token: str = DEMO_TOKEN) -> str:
     with stack.api(token) as api:
         created = api.post("/api/wallet/topups", json={"amount_pence": amount_pence})
     assert created.status_code == 201, created.text
@@ -36,7 +31,7 @@ def new_topup(stack: AppStack, amount_pence: int = 5000, token: str = DEMO_TOKEN
     return session_id
 
 
-def paid_topup(stack: AppStack, amount_pence: int = 5000) -> str:
+def paid_topup(stack: WalletStack, amount_pence: int = 5000) -> str:
     """A top-up the customer paid by card, with every delivery due so far answered."""
     session_id = new_topup(stack, amount_pence)
     stack.control.pay(session_id)
@@ -44,76 +39,75 @@ def paid_topup(stack: AppStack, amount_pence: int = 5000) -> str:
     return session_id
 
 
-def landing_check(stack: AppStack, session_id: str) -> dict[str, object]:
+def landing_check(stack: WalletStack, session_id: str) -> dict[str, object]:
     """What the dashboard asks when the customer lands back: GET /api/wallet/topups/{id}."""
-    with stack.api() as api:
+    with stack.api(DEMO_TOKEN) as api:
         answer = api.get(f"/api/wallet/topups/{session_id}")
     assert answer.status_code == 200, answer.text
     state: dict[str, object] = answer.json()
     return state
 
 
-def ledger_rows(stack: AppStack, org_id: str = ORG) -> list[LedgerRow]:
+def ledger_rows(stack: WalletStack, org_id: str = DEMO_ORG) -> list[LedgerRow]:
     with stack.connect() as conn:
-        rows = conn.execute(
-            "select id, amount_pence, balance_before_pence, balance_after_pence,"
-            " stripe_checkout_session_id from credit_transactions where org_id = %s order by id",
-            (org_id,),
-        ).fetchall()
-    return [LedgerRow(*row) for row in rows]
+        return ledger_records.ledger_rows(conn, org_id)
 
 
-def balance(stack: AppStack, org_id: str = ORG) -> int:
+def balance(stack: WalletStack, org_id: str = DEMO_ORG) -> int:
     with stack.connect() as conn:
-        row = conn.execute(
-            "select wallet_balance_pence from organizations where id = %s", (org_id,)
-        ).fetchone()
-    assert row is not None
-    value: int = row[0]
-    return value
+        return ledger_records.balance_pence(conn, org_id)
 
 
 def chain_is_unbroken(rows: list[LedgerRow]) -> bool:
     """Each row starts where the one before it ended (from zero)."""
-    before = 0
-    for row in rows:
-        if row.balance_before_pence != before:
-            return False
-        before = row.balance_after_pence
-    return True
+    return not chain_breaks(rows, start_pence=0)
 
 
-def inbox(stack: AppStack, session_id: str) -> list[tuple[str, str, int, str | None]]:
+def inbox(stack: WalletStack, session_id: str) -> list[tuple[str, str, int, str | None]]:
     """(event type, status, attempts, last error) of the session's stored events."""
     with stack.connect() as conn:
-        rows = conn.execute(
-            "select event_type, status, attempts, last_error from stripe_event_inbox"
-            " where object_id = %s order by received_at",
-            (session_id,),
-        ).fetchall()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+        events = app_tables.inbox_events(conn, session_id)
+    return [(e.event_type, e.status, e.attempts, e.last_error) for e in events]
 
 
-def job_statuses(stack: AppStack) -> list[str]:
+def topup_status(stack: WalletStack, session_id: str) -> tuple[str, str | None] | None:
+    """(status, fulfilled by) of the app's record of the top-up; None before it has one."""
+    with stack.connect() as conn:
+        record = app_tables.topup(conn, session_id)
+    return None if record is None else (record.status, record.fulfilled_by)
+
+
+def wait_for_topup(
+    stack: WalletStack, session_id: str, status: str, timeout: float = 20.0
+) -> tuple[str, str | None] | None:
+    """Read the app's record until the top-up reaches ``status``; return where it got to."""
+
+    def reached() -> tuple[str, str | None] | None:
+        current = topup_status(stack, session_id)
+        return current if current is not None and current[0] == status else None
+
+    return poll_until(reached, timeout=timeout) or topup_status(stack, session_id)
+
+
+def job_statuses(stack: WalletStack) -> list[str]:
     with stack.connect() as conn:
         rows = conn.execute("select status::text from procrastinate_jobs order by id").fetchall()
     return [row[0] for row in rows]
 
 
-def job_attempts(stack: AppStack) -> list[int]:
+def job_attempts(stack: WalletStack) -> list[int]:
     with stack.connect() as conn:
         rows = conn.execute("select attempts from procrastinate_jobs order by id").fetchall()
     return [row[0] for row in rows]
 
 
-def rejections(stack: AppStack) -> list[str]:
+def rejections(stack: WalletStack) -> list[str]:
     with stack.connect() as conn:
-        rows = conn.execute("select reason from webhook_rejections order by id").fetchall()
-    return [row[0] for row in rows]
+        return app_tables.rejections(conn)
 
 
 def delivery_codes(
-    stack: AppStack, session_id: str, event_type: str = "checkout.session.completed"
+    stack: WalletStack, session_id: str, event_type: str = "checkout.session.completed"
 ) -> list[int | None]:
     """HTTP status of every attempt the fake made for the session's events of ``event_type``
     (None: no answer: refused connection or timeout)."""
@@ -129,7 +123,7 @@ def wait_until(check: Callable[[], T], timeout: float = 20.0, what: str = "condi
     return value
 
 
-def session_cookie(user_email: str, stack: AppStack) -> dict[str, str]:
+def session_cookie(user_email: str, stack: WalletStack) -> dict[str, str]:
     """The cookie the login sets for ``user_email`` (Starlette's signed session), so the
     metrics tests do not depend on the login form."""
     with stack.connect() as conn:

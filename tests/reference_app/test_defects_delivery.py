@@ -19,8 +19,9 @@ from tests.reference_app.evidence import (
     ledger_rows,
     paid_topup,
     rejections,
+    wait_for_topup,
 )
-from tests.reference_app.stack import app_stack, wait_for_topup
+from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
 

@@ -3,21 +3,23 @@ landing check (it asks Stripe) or by the sweep of Stripe's event list."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from harness.stack.wallet_stack import WalletStack
 from tests.reference_app.evidence import (
     balance,
     landing_check,
     ledger_rows,
     paid_topup,
+    topup_status,
+    wait_for_topup,
     wait_until,
 )
-from tests.reference_app.stack import AppStack, app_stack, topup_status, wait_for_topup
+from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
 SWEEP_SECONDS = 0.5
@@ -77,12 +79,12 @@ def test_the_workers_sweep_recovers_a_lost_webhook(
         assert len(ledger_rows(stack)) == 1
 
 
-def wait_for_next_heartbeat(stack: AppStack) -> None:
+def wait_for_next_heartbeat(stack: WalletStack) -> None:
     beat = last_heartbeat(stack)
     wait_until(lambda: last_heartbeat(stack) > beat, what="a heartbeat")
 
 
-def last_heartbeat(stack: AppStack) -> float:
+def last_heartbeat(stack: WalletStack) -> float:
     with stack.connect() as conn:
         row = conn.execute(
             "select extract(epoch from max(beat_at))::float8 from worker_heartbeats"
@@ -90,15 +92,9 @@ def last_heartbeat(stack: AppStack) -> float:
     return 0.0 if row is None or row[0] is None else float(row[0])
 
 
-def run_reconcile(stack: AppStack) -> str:
-    env = {
-        **os.environ,
-        "DATABASE_URL": stack.database_url,
-        "STRIPE_SECRET_KEY": "sk_test_reference_app",
-        "STRIPE_API_BASE": stack.fake.base_url,
-        "SESSION_SECRET": "x",
-        "WALLET_DEFECTS": "",
-    }
+def run_reconcile(stack: WalletStack) -> str:
+    """The sweep run by hand as support would, by the healthy app's command."""
+    env = {**stack.web.env, "WALLET_DEFECTS": ""}
     done = subprocess.run(
         [sys.executable, "-m", "reference_app", "reconcile"],
         env=env,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from fake_stripe.service import Settings
 from tests.reference_app.evidence import (
     balance,
     chain_is_unbroken,
@@ -18,9 +17,11 @@ from tests.reference_app.evidence import (
     ledger_rows,
     new_topup,
     paid_topup,
+    topup_status,
+    wait_for_topup,
     wait_until,
 )
-from tests.reference_app.stack import app_stack, topup_status, wait_for_topup
+from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
 
@@ -37,7 +38,7 @@ def test_a_duplicate_delivery_credits_once(
         assert delivery_codes(stack, session_id) == [200, 200]
         wait_until(lambda: len(ledger_rows(stack)) == rows, what=f"{rows} ledger rows")
         wait_until(lambda: set(job_statuses(stack)) == {"succeeded"}, what="the jobs to end")
-        assert [row.session_id for row in ledger_rows(stack)] == [session_id] * rows
+        assert [row.stripe_checkout_session_id for row in ledger_rows(stack)] == [session_id] * rows
         assert balance(stack) == 5000 * rows
         assert topup_status(stack, session_id) == ("credited", "webhook")
 
@@ -134,7 +135,8 @@ def test_the_endpoint_answers_within_stripes_timeout(
         tmp_path,
         defects=defects,
         env={"STRIPE_TIMEOUT_SECONDS": "1"},  # slow-handler takes that plus a second
-        fake_settings=Settings(delivery_timeout=1.5, checkout_wait=1.0),
+        delivery_timeout=1.5,
+        checkout_wait=1.0,
     ) as stack:
         session_id = new_topup(stack)
         stack.control.pay(session_id, wait_for_webhook=False)

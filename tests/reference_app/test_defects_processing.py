@@ -13,9 +13,11 @@ from tests.reference_app.evidence import (
     ledger_rows,
     new_topup,
     paid_topup,
+    topup_status,
+    wait_for_topup,
     wait_until,
 )
-from tests.reference_app.stack import app_stack, topup_status, wait_for_topup
+from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
 ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"

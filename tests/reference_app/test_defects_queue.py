@@ -17,9 +17,10 @@ from tests.reference_app.evidence import (
     ledger_rows,
     paid_topup,
     session_cookie,
+    wait_for_topup,
     wait_until,
 )
-from tests.reference_app.stack import app_stack, wait_for_topup
+from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
 # a job that fails every time: the org is looked for where Checkout never puts it
@@ -32,7 +33,7 @@ def test_without_a_worker_the_job_waits_in_the_queue(
 ) -> None:
     defects = () if defect is None else (defect,)
     with app_stack(
-        wallet_ledger_db_url, tmp_path, defects=defects, wait_for_worker=defect is None
+        wallet_ledger_db_url, tmp_path, defects=defects, await_worker=defect is None
     ) as stack:
         if defect is not None:
             wait_until(lambda: "worker not started" in stack.log_text("worker"), what="worker")

@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from harness.stack.wallet_stack import WalletStack
 from reference_app.defects import CATALOGUE
 from tests.reference_app.evidence import (
+    DEMO_TOKEN,
     balance,
     delivery_codes,
     inbox,
@@ -27,16 +29,16 @@ from tests.reference_app.evidence import (
     ledger_rows,
     new_topup,
     session_cookie,
+    topup_status,
     wait_until,
 )
-from tests.reference_app.stack import AppStack, topup_status
 
 COMPLETED = "checkout.session.completed"
 WEBHOOK = "/api/webhooks/stripe"
 
 
 def test_twenty_concurrent_copies_a_reissue_and_the_landing_page_credit_once(
-    stack: AppStack,
+    stack: WalletStack,
 ) -> None:
     stack.control.add_fault(
         "duplicate", event_type=COMPLETED, times=None, count=19, concurrent=True
@@ -64,7 +66,9 @@ def test_twenty_concurrent_copies_a_reissue_and_the_landing_page_credit_once(
     assert len(job_statuses(stack)) == 2  # one job per event id, not per delivery
 
     rows = ledger_rows(stack)
-    assert [(row.amount_pence, row.session_id) for row in rows] == [(5000, session_id)]
+    assert [(row.amount_pence, row.stripe_checkout_session_id) for row in rows] == [
+        (5000, session_id)
+    ]
     assert balance(stack) == 5000
     status, path = topup_status(stack, session_id) or ("", None)
     assert status == "credited"
@@ -102,16 +106,16 @@ def reason_of(answer: httpx.Response) -> str:
     ],
 )
 def test_the_topup_api_refuses_bad_amounts_with_a_reason(
-    stack: AppStack, body: object, expected: str
+    stack: WalletStack, body: object, expected: str
 ) -> None:
-    with stack.api() as api:
+    with stack.api(DEMO_TOKEN) as api:
         answer = api.post("/api/wallet/topups", json=body)
     assert answer.status_code == 400, answer.text
     assert expected in reason_of(answer)
 
 
-def test_the_topup_api_refuses_bad_bodies_and_callers(stack: AppStack) -> None:
-    with stack.api() as api:
+def test_the_topup_api_refuses_bad_bodies_and_callers(stack: WalletStack) -> None:
+    with stack.api(DEMO_TOKEN) as api:
         not_json = api.post(
             "/api/wallet/topups", content=b"amount_pence=5000", headers={"content-type": "x"}
         )
@@ -145,14 +149,14 @@ def signed(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, 
     return {"stripe-signature": f"t={t},v1={mac}", "content-type": "application/json"}
 
 
-def stored_secret(stack: AppStack) -> str:
+def stored_secret(stack: WalletStack) -> str:
     with stack.connect() as conn:
         row = conn.execute("select signing_secret from stripe_webhook_endpoints").fetchone()
     assert row is not None
     return str(row[0])
 
 
-def test_the_webhook_refuses_bad_deliveries_with_a_reason(stack: AppStack) -> None:
+def test_the_webhook_refuses_bad_deliveries_with_a_reason(stack: WalletStack) -> None:
     secret = stored_secret(stack)
     event = json.dumps({"id": "evt_x", "type": COMPLETED, "data": {"object": {"id": "cs_x"}}})
     bad_object = b'{"id": "evt_y", "type": "x", "data": {"object": {"id": 7}}}'
@@ -187,11 +191,11 @@ def test_the_webhook_refuses_bad_deliveries_with_a_reason(stack: AppStack) -> No
 # -- metrics -----------------------------------------------------------------------------------
 
 
-def test_metrics_are_for_admins_only(stack: AppStack) -> None:
+def test_metrics_are_for_admins_only(stack: WalletStack) -> None:
     paths = ["/api/webhook-metrics/queue-health", "/api/webhook-metrics/recent-failures"]
     admin = httpx.Client(base_url=stack.web_url, cookies=session_cookie("admin@demo.com", stack))
     member = httpx.Client(base_url=stack.web_url, cookies=session_cookie("test@demo.com", stack))
-    with admin, member, stack.api() as token:
+    with admin, member, stack.api(DEMO_TOKEN) as token:
         for path in paths:
             assert admin.get(path).status_code == 200
             assert member.get(path).status_code == 403
@@ -199,7 +203,7 @@ def test_metrics_are_for_admins_only(stack: AppStack) -> None:
             assert httpx.get(stack.web_url + path).status_code == 401
 
 
-def test_metrics_show_queue_health_and_recent_failures(stack: AppStack) -> None:
+def test_metrics_show_queue_health_and_recent_failures(stack: WalletStack) -> None:
     # one delivery refused at the door, one event that fails in the worker
     httpx.post(stack.web_url + WEBHOOK, content=b"{}", headers={"stripe-signature": "t=1,v1=0"})
     secret = stored_secret(stack)

@@ -3,11 +3,12 @@ ledger, and the landing check."""
 
 from __future__ import annotations
 
-from tests.reference_app.stack import OTHER_TOKEN, AppStack, wait_for_topup
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, OTHER_TOKEN, wait_for_topup
 
 
-def test_a_paid_topup_is_credited_once_by_the_webhook_path(stack: AppStack) -> None:
-    with stack.api() as api:
+def test_a_paid_topup_is_credited_once_by_the_webhook_path(stack: WalletStack) -> None:
+    with stack.api(DEMO_TOKEN) as api:
         created = api.post("/api/wallet/topups", json={"amount_pence": 5000})
         assert created.status_code == 201, created.text
         session_id = created.json()["session_id"]
@@ -32,9 +33,9 @@ def test_a_paid_topup_is_credited_once_by_the_webhook_path(stack: AppStack) -> N
     assert rows[0][6] == session_id
 
 
-def test_the_landing_check_credits_a_session_whose_webhook_was_dropped(stack: AppStack) -> None:
+def test_the_landing_check_credits_a_session_whose_webhook_was_dropped(stack: WalletStack) -> None:
     stack.control.add_fault("drop", event_type="checkout.session.completed", times=None)
-    with stack.api() as api:
+    with stack.api(DEMO_TOKEN) as api:
         session_id = api.post("/api/wallet/topups", json={"amount_pence": 2500}).json()[
             "session_id"
         ]
@@ -50,8 +51,8 @@ def test_the_landing_check_credits_a_session_whose_webhook_was_dropped(stack: Ap
     )
 
 
-def test_another_orgs_session_is_not_found(stack: AppStack) -> None:
-    with stack.api() as api:
+def test_another_orgs_session_is_not_found(stack: WalletStack) -> None:
+    with stack.api(DEMO_TOKEN) as api:
         session_id = api.post("/api/wallet/topups", json={"amount_pence": 2500}).json()[
             "session_id"
         ]

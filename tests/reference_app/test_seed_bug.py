@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.reference_app.stack import app_stack, topup_status
+from tests.reference_app.evidence import DEMO_TOKEN, topup_status
+from tests.reference_app.running import app_stack
 
 DEMO_ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"
 
@@ -16,7 +17,7 @@ def test_the_reports_top_up_is_paid_and_redirected_but_never_credited(
     wallet_ledger_db_url: str, tmp_path: Path
 ) -> None:
     with app_stack(wallet_ledger_db_url, tmp_path, defects=("seed-bug",)) as stack:
-        with stack.api() as api:
+        with stack.api(DEMO_TOKEN) as api:
             session_id = api.post("/api/wallet/topups", json={"amount_pence": 5000}).json()[
                 "session_id"
             ]

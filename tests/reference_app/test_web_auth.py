@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.reference_app.stack import DEMO_TOKEN, AppStack, app_stack, topup_status
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, topup_status
+from tests.reference_app.running import app_stack
 from tests.reference_app.web_client import (
     DEMO_LOGIN,
     csrf_token_of,
@@ -13,7 +15,7 @@ from tests.reference_app.web_client import (
 )
 
 
-def test_pages_need_a_login_and_the_login_page_is_a_labelled_form(stack: AppStack) -> None:
+def test_pages_need_a_login_and_the_login_page_is_a_labelled_form(stack: WalletStack) -> None:
     with page_client(stack) as client:
         assert client.get("/").headers["location"] == "/dashboard/wallet"
         dashboard = client.get("/dashboard/wallet")
@@ -28,7 +30,7 @@ def test_pages_need_a_login_and_the_login_page_is_a_labelled_form(stack: AppStac
     assert login.headers["cache-control"] == "no-store"
 
 
-def test_the_right_password_logs_in_and_logging_out_ends_the_session(stack: AppStack) -> None:
+def test_the_right_password_logs_in_and_logging_out_ends_the_session(stack: WalletStack) -> None:
     with page_client(stack) as client:
         token = log_in(client, ("TEST@demo.com", "topup-demo-1"))  # email case does not matter
         dashboard = client.get("/dashboard/wallet")
@@ -42,7 +44,7 @@ def test_the_right_password_logs_in_and_logging_out_ends_the_session(stack: AppS
 
 
 def test_a_wrong_password_or_unknown_email_shows_the_form_again_with_a_reason(
-    stack: AppStack,
+    stack: WalletStack,
 ) -> None:
     with page_client(stack) as client:
         for email, password in (
@@ -64,7 +66,7 @@ def test_a_wrong_password_or_unknown_email_shows_the_form_again_with_a_reason(
 
 
 def test_form_posts_without_the_sessions_token_are_refused_with_a_reason(
-    stack: AppStack,
+    stack: WalletStack,
 ) -> None:
     with page_client(stack) as client:
         no_session = client.post("/login", data={"email": DEMO_LOGIN[0], "password": "x"})
@@ -108,7 +110,7 @@ def test_form_posts_without_the_sessions_token_are_refused_with_a_reason(
         assert anonymous.post("/api/wallet/topups", json={"amount_pence": 5000}).status_code == 401
 
 
-def test_the_webhook_is_not_behind_csrf_even_with_a_session_cookie(stack: AppStack) -> None:
+def test_the_webhook_is_not_behind_csrf_even_with_a_session_cookie(stack: WalletStack) -> None:
     with page_client(stack) as client:
         log_in(client)
         answer = client.post(
@@ -124,7 +126,7 @@ def test_csrf_blocks_webhook_defect_gets_every_delivery_a_403(
     wallet_ledger_db_url: str, tmp_path: Path
 ) -> None:
     with app_stack(wallet_ledger_db_url, tmp_path, defects=("csrf-blocks-webhook",)) as broken:
-        with broken.api() as api:
+        with broken.api(DEMO_TOKEN) as api:
             session_id = api.post("/api/wallet/topups", json={"amount_pence": 5000}).json()[
                 "session_id"
             ]

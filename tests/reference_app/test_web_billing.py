@@ -7,13 +7,14 @@ import json
 
 import httpx
 
-from tests.reference_app.stack import AppStack, wait_for_topup
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, wait_for_topup
 from tests.reference_app.web_client import log_in, page_client
 
 NUMBER = "+447700900123"
 
 
-def top_up(stack: AppStack, api: httpx.Client, amount_pence: int) -> None:
+def top_up(stack: WalletStack, api: httpx.Client, amount_pence: int) -> None:
     session_id = api.post("/api/wallet/topups", json={"amount_pence": amount_pence}).json()[
         "session_id"
     ]
@@ -22,7 +23,7 @@ def top_up(stack: AppStack, api: httpx.Client, amount_pence: int) -> None:
     assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
 
 
-def ledger_rows(stack: AppStack) -> list[tuple[str, int, int]]:
+def ledger_rows(stack: WalletStack) -> list[tuple[str, int, int]]:
     with stack.connect() as conn:
         rows = conn.execute(
             "select type, amount_pence, balance_after_pence from credit_transactions order by id"
@@ -31,9 +32,9 @@ def ledger_rows(stack: AppStack) -> list[tuple[str, int, int]]:
 
 
 def test_the_gates_are_closed_on_an_empty_wallet_and_open_after_a_top_up(
-    stack: AppStack,
+    stack: WalletStack,
 ) -> None:
-    with stack.api() as api:
+    with stack.api(DEMO_TOKEN) as api:
         sms = api.post("/api/billing/sms", json={"to": NUMBER, "body": "Hello"})
         number = api.post("/api/billing/phone-numbers", json={"phone_number": NUMBER})
         call = api.post("/api/billing/calls/authorise")
@@ -71,7 +72,7 @@ def test_the_gates_are_closed_on_an_empty_wallet_and_open_after_a_top_up(
     ]
 
 
-def test_bad_input_is_a_400_with_the_reason_and_charges_nothing(stack: AppStack) -> None:
+def test_bad_input_is_a_400_with_the_reason_and_charges_nothing(stack: WalletStack) -> None:
     sms, number, call = (
         "/api/billing/sms",
         "/api/billing/phone-numbers",
@@ -89,7 +90,7 @@ def test_bad_input_is_a_400_with_the_reason_and_charges_nothing(stack: AppStack)
         (number, {"phone_number": "+0"}, "E.164"),
         (call, {"minutes": 3}, "unknown: minutes"),
     ]
-    with stack.api() as api:
+    with stack.api(DEMO_TOKEN) as api:
         top_up(stack, api, 1000)
         for path, body, reason in cases:
             raw = body if isinstance(body, str) else json.dumps(body)
@@ -100,7 +101,7 @@ def test_bad_input_is_a_400_with_the_reason_and_charges_nothing(stack: AppStack)
     assert ledger_rows(stack) == [("topup", 1000, 1000)]
 
 
-def test_a_logged_in_page_uses_the_gates_with_its_csrf_token(stack: AppStack) -> None:
+def test_a_logged_in_page_uses_the_gates_with_its_csrf_token(stack: WalletStack) -> None:
     with page_client(stack) as anonymous:
         refused = anonymous.post("/api/billing/calls/authorise")
         assert refused.status_code == 401

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.reference_app.stack import OTHER_TOKEN, AppStack, app_stack, topup_status, wait_for_topup
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import OTHER_TOKEN, topup_status, wait_for_topup
+from tests.reference_app.running import app_stack
 
 PAY = re.compile(r"^Pay\b")
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)$")
@@ -20,7 +22,7 @@ CHECKOUT = re.compile(r"/c/pay/(cs_\w+)")
 BACKEND_WAIT_MS = 15_000
 
 
-def log_in(page: Page, stack: AppStack, email: str = "test@demo.com") -> None:
+def log_in(page: Page, stack: WalletStack, email: str = "test@demo.com") -> None:
     page.goto(f"{stack.web_url}/dashboard/wallet")
     expect(page).to_have_url(f"{stack.web_url}/login")
     page.get_by_label("Email").fill(email)
@@ -60,7 +62,7 @@ def landed_session(page: Page) -> str:
     return match.group(1)
 
 
-def ledger_rows(stack: AppStack) -> list[tuple[str, int, str]]:
+def ledger_rows(stack: WalletStack) -> list[tuple[str, int, str]]:
     with stack.connect() as conn:
         rows = conn.execute(
             "select type, amount_pence, stripe_checkout_session_id from credit_transactions"
@@ -90,7 +92,7 @@ def record_polls(page: Page) -> list[str]:
 
 
 def test_a_card_top_up_shows_the_new_balance_and_row_without_a_reload(
-    page: Page, stack: AppStack
+    page: Page, stack: WalletStack
 ) -> None:
     loads = record_landings(page)
     polls = record_polls(page)
@@ -117,7 +119,9 @@ def test_a_card_top_up_shows_the_new_balance_and_row_without_a_reload(
     assert ledger_rows(stack) == [("topup", 5000, session_id)]
 
 
-def test_a_dropped_webhook_is_made_good_by_the_landing_check(page: Page, stack: AppStack) -> None:
+def test_a_dropped_webhook_is_made_good_by_the_landing_check(
+    page: Page, stack: WalletStack
+) -> None:
     stack.control.add_fault("drop", event_type="checkout.session.completed", times=None)
     loads = record_landings(page)
     log_in(page, stack)
@@ -133,7 +137,7 @@ def test_a_dropped_webhook_is_made_good_by_the_landing_check(page: Page, stack: 
 
 
 def test_a_declined_card_stays_on_checkout_and_cancelling_says_so(
-    page: Page, stack: AppStack
+    page: Page, stack: WalletStack
 ) -> None:
     log_in(page, stack)
     session_id = open_checkout(page, "£10")
@@ -209,7 +213,9 @@ def test_an_expired_checkout_is_reported_unless_the_page_is_silent(
         assert topup_status(stack, session_id) == ("expired", None)
 
 
-def test_another_organisations_reference_gets_a_clear_message(page: Page, stack: AppStack) -> None:
+def test_another_organisations_reference_gets_a_clear_message(
+    page: Page, stack: WalletStack
+) -> None:
     with stack.api(OTHER_TOKEN) as other:
         session_id = other.post("/api/wallet/topups", json={"amount_pence": 5000}).json()[
             "session_id"
@@ -230,7 +236,7 @@ def test_another_organisations_reference_gets_a_clear_message(page: Page, stack:
 
 
 def test_a_confirmation_that_takes_too_long_says_so_with_the_reference(
-    page: Page, stack: AppStack
+    page: Page, stack: WalletStack
 ) -> None:
     log_in(page, stack)
     page.get_by_label("Custom amount in pounds").fill("12.50")  # chooses "Other amount"

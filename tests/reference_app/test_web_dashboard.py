@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from tests.reference_app.stack import AppStack, wait_for_topup
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, wait_for_topup
 from tests.reference_app.web_client import (
     OTHER_LOGIN,
     balance_shown,
@@ -16,7 +17,7 @@ DEMO_ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"
 OTHER_ORG = "5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b"
 
 
-def topups_in_db(stack: AppStack) -> list[tuple[str, str, int]]:
+def topups_in_db(stack: WalletStack) -> list[tuple[str, str, int]]:
     with stack.connect() as conn:
         rows = conn.execute(
             "select checkout_session_id, org_id::text, amount_pence from topups order by created_at"
@@ -24,7 +25,7 @@ def topups_in_db(stack: AppStack) -> list[tuple[str, str, int]]:
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def test_a_new_wallet_shows_zero_an_empty_list_and_the_topup_form(stack: AppStack) -> None:
+def test_a_new_wallet_shows_zero_an_empty_list_and_the_topup_form(stack: WalletStack) -> None:
     with page_client(stack) as client:
         log_in(client)
         page = client.get("/dashboard/wallet")
@@ -44,7 +45,7 @@ def test_a_new_wallet_shows_zero_an_empty_list_and_the_topup_form(stack: AppStac
     assert 'data-testid="topup-error" hidden' in page.text
 
 
-def test_a_chosen_amount_opens_checkout_for_the_logged_in_organisation(stack: AppStack) -> None:
+def test_a_chosen_amount_opens_checkout_for_the_logged_in_organisation(stack: WalletStack) -> None:
     with page_client(stack) as client:
         token = log_in(client)
         # an org id in the form is ignored: the organisation comes from the login
@@ -55,7 +56,7 @@ def test_a_chosen_amount_opens_checkout_for_the_logged_in_organisation(stack: Ap
 
     assert answer.status_code == 303
     checkout_url = answer.headers["location"]
-    assert checkout_url.startswith(stack.fake.base_url)
+    assert checkout_url.startswith(stack.fake_url)
     [(session_id, org_id, amount)] = topups_in_db(stack)
     assert (org_id, amount) == (DEMO_ORG, 5000)
     session = stack.stripe.v1.checkout.sessions.retrieve(session_id)
@@ -66,7 +67,7 @@ def test_a_chosen_amount_opens_checkout_for_the_logged_in_organisation(stack: Ap
     assert session.success_url.endswith("/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}")
 
 
-def test_a_custom_amount_is_taken_in_pounds(stack: AppStack) -> None:
+def test_a_custom_amount_is_taken_in_pounds(stack: WalletStack) -> None:
     with page_client(stack) as client:
         token = log_in(client)
         for typed in ("12.50", "£20", "1,000", "7.5"):
@@ -79,7 +80,7 @@ def test_a_custom_amount_is_taken_in_pounds(stack: AppStack) -> None:
     assert [amount for _, _, amount in topups_in_db(stack)] == [1250, 2000, 100000, 750]
 
 
-def test_a_refused_amount_shows_the_form_again_with_the_reason(stack: AppStack) -> None:
+def test_a_refused_amount_shows_the_form_again_with_the_reason(stack: WalletStack) -> None:
     cases = [
         ({"amount": "custom", "custom_amount": "abc"}, "is not an amount"),
         ({"amount": "custom", "custom_amount": "1.234"}, "is not an amount"),
@@ -106,7 +107,7 @@ def test_a_refused_amount_shows_the_form_again_with_the_reason(stack: AppStack) 
     assert topups_in_db(stack) == []
 
 
-def test_the_landing_page_says_the_payment_is_being_confirmed(stack: AppStack) -> None:
+def test_the_landing_page_says_the_payment_is_being_confirmed(stack: WalletStack) -> None:
     with page_client(stack) as client:
         log_in(client)
         landing = client.get("/dashboard/wallet", params={"session_id": "cs_test_abc"})
@@ -125,8 +126,8 @@ def test_the_landing_page_says_the_payment_is_being_confirmed(stack: AppStack) -
     assert "The checkout was cancelled; nothing was charged." in cancelled.text
 
 
-def test_transactions_are_listed_newest_first_as_money(stack: AppStack) -> None:
-    with stack.api() as api:
+def test_transactions_are_listed_newest_first_as_money(stack: WalletStack) -> None:
+    with stack.api(DEMO_TOKEN) as api:
         session_id = api.post("/api/wallet/topups", json={"amount_pence": 5000}).json()[
             "session_id"
         ]

@@ -5,42 +5,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fake_stripe.server import FakeStripeServer
-from fake_stripe.service import Settings
-from harness.ports import free_port
-from tests.reference_app.stack import app_stack, wait_for_topup
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, wait_for_topup
+from tests.reference_app.running import app_stack
 
 
 def test_a_restart_reuses_the_registered_endpoint_and_its_secret(
     wallet_ledger_db_url: str, tmp_path: Path
 ) -> None:
-    with FakeStripeServer(Settings(delivery_timeout=5.0)) as fake:
-        port = free_port()
-        (tmp_path / "first").mkdir()
-        (tmp_path / "second").mkdir()
-        with (
-            app_stack(
-                wallet_ledger_db_url, tmp_path / "first", fake=fake, port=port, worker=False
-            ) as first,
-            first.connect() as conn,
-        ):
-            before = conn.execute(
-                "select url, endpoint_id, signing_secret from stripe_webhook_endpoints"
-            ).fetchall()
-
-        with app_stack(wallet_ledger_db_url, tmp_path / "second", fake=fake, port=port) as second:
-            with second.connect() as conn:
-                after = conn.execute(
-                    "select url, endpoint_id, signing_secret from stripe_webhook_endpoints"
-                ).fetchall()
-            endpoints = second.stripe.v1.webhook_endpoints.list().data
-            with second.api() as api:
-                session_id = api.post("/api/wallet/topups", json={"amount_pence": 1000}).json()[
-                    "session_id"
-                ]
-            second.control.pay(session_id)
-            second.control.settle()
-            credited = wait_for_topup(second, session_id, "credited")
+    with app_stack(wallet_ledger_db_url, tmp_path, worker=False) as stack:
+        before = webhook_endpoints(stack)
+        stack.restart_web()  # same fake, same public URL: a deploy
+        stack.start_worker()
+        after = webhook_endpoints(stack)
+        endpoints = stack.stripe.v1.webhook_endpoints.list().data
+        with stack.api(DEMO_TOKEN) as api:
+            session_id = api.post("/api/wallet/topups", json={"amount_pence": 1000}).json()[
+                "session_id"
+            ]
+        stack.control.pay(session_id)
+        stack.control.settle()
+        credited = wait_for_topup(stack, session_id, "credited")
+        port = stack.web_url.rsplit(":", 1)[1]
 
     [(url, endpoint_id, secret)] = before
     assert url == f"http://127.0.0.1:{port}/api/webhooks/stripe"
@@ -62,7 +48,7 @@ def test_an_explicit_webhook_secret_overrides_the_stored_one(
     with app_stack(
         wallet_ledger_db_url, tmp_path, env={"STRIPE_WEBHOOK_SECRET": "whsec_configured_by_hand"}
     ) as stack:
-        with stack.api() as api:
+        with stack.api(DEMO_TOKEN) as api:
             session_id = api.post("/api/wallet/topups", json={"amount_pence": 1000}).json()[
                 "session_id"
             ]
@@ -73,3 +59,12 @@ def test_an_explicit_webhook_secret_overrides_the_stored_one(
     # the fake signs with the endpoint's real secret; the app checks the configured one
     assert attempts
     assert {attempt.status_code for attempt in attempts} == {400}
+
+
+def webhook_endpoints(stack: WalletStack) -> list[tuple[str, str, str]]:
+    """The endpoint the app registered with Stripe and the secret it keeps: (url, id, secret)."""
+    with stack.connect() as conn:
+        rows = conn.execute(
+            "select url, endpoint_id, signing_secret from stripe_webhook_endpoints"
+        ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]

@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from tests.reference_app.stack import AppStack
+from harness.stack.wallet_stack import WalletStack
 
 DEMO_LOGIN = ("test@demo.com", "topup-demo-1")
 ADMIN_LOGIN = ("admin@demo.com", "admin-demo-1")
@@ -20,7 +20,7 @@ _ROW = re.compile(r'<tr data-testid="transaction-row".*?</tr>', re.S)
 _CELL = re.compile(r"<td>(?:<time[^>]*>)?([^<]*)")
 
 
-def page_client(stack: AppStack) -> httpx.Client:
+def page_client(stack: WalletStack) -> httpx.Client:
     return httpx.Client(base_url=stack.web_url, timeout=30, follow_redirects=False)
 
 
