@@ -45,7 +45,7 @@ def topup_credited_once(
     expected = ("topup", "credit", amount, before, after)
     if row.movement != expected:
         raise AssertionError(f"the top-up row is {row.movement}, expected {expected}")
-    intent = records.payment_intent(session_id)
+    intent = records.stripe_session(session_id).payment_intent
     if not intent:
         raise AssertionError(f"Stripe has no PaymentIntent for {session_id}")
     if not intent.startswith("pi_"):
@@ -88,7 +88,7 @@ def topup_credits_chained(
             f"the rows are for {sessions}, the payments were {scenario.session_ids}"
         )
     for row in rows:
-        intent = records.payment_intent(str(row.stripe_checkout_session_id))
+        intent = records.stripe_session(str(row.stripe_checkout_session_id)).payment_intent
         if not intent:
             raise AssertionError(
                 f"Stripe has no PaymentIntent for {row.stripe_checkout_session_id}"

@@ -58,7 +58,8 @@ def stripe_took_payment(scenario: Scenario, records: Records, amount: int) -> No
     """Stripe calls the latest session paid, for ``amount`` pence (no wait: Stripe's record is
     final once the customer has paid)."""
     session_id = scenario.latest_session
-    status, total = records.payment_status(session_id), records.amount_total(session_id)
+    session = records.stripe_session(session_id)
+    status, total = session.payment_status, session.amount_pence
     if (status, total) != ("paid", amount):
         raise AssertionError(f"Stripe says {session_id} is {status}, {format_money(total)}")
 

@@ -9,7 +9,7 @@ scenario broke on purpose (a fault that fails it by itself: drop, fail, a bad si
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from fake_stripe.client import spoiling
 from harness.diagnosis.evidence import Attempt, Endpoint, TopupEvidence
@@ -222,17 +222,21 @@ def _reasons(ev: TopupEvidence, event_ids: set[str]) -> list[str]:
     return list(dict.fromkeys(named or anonymous))
 
 
-def _accepted_events(ev: TopupEvidence, paying: list[str]) -> list[str]:
-    return list(
-        dict.fromkeys(a.event_id for a in ev.attempts if a.succeeded and a.event_id in paying)
+def _per_accepted_event(
+    key: str, judge_one: Callable[[TopupEvidence, str], Stage], ev: TopupEvidence, paying: list[str]
+) -> Stage:
+    """The stage judged for each paying event the app accepted: the first OK one, else the first."""
+    accepted = dict.fromkeys(
+        a.event_id for a in ev.attempts if a.succeeded and a.event_id in paying
     )
+    results = [judge_one(ev, event_id) for event_id in accepted]
+    if not results:
+        return make_stage(key, NOT_REACHED, "no delivery was accepted")
+    return next((s for s in results if s.status == OK), results[0])
 
 
 def queue(ev: TopupEvidence, paying: list[str]) -> Stage:
-    results = [_queue_one(ev, eid) for eid in _accepted_events(ev, paying)]
-    if not results:
-        return make_stage("queue", NOT_REACHED, "no delivery was accepted")
-    return next((s for s in results if s.status == OK), results[0])
+    return _per_accepted_event("queue", _queue_one, ev, paying)
 
 
 def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
@@ -308,10 +312,7 @@ def _inbox_lines(ev: TopupEvidence) -> list[str]:
 
 
 def job(ev: TopupEvidence, paying: list[str]) -> Stage:
-    results = [_job_one(ev, eid) for eid in _accepted_events(ev, paying)]
-    if not results:
-        return make_stage("job", NOT_REACHED, "no delivery was accepted")
-    return next((s for s in results if s.status == OK), results[0])
+    return _per_accepted_event("job", _job_one, ev, paying)
 
 
 def _job_one(ev: TopupEvidence, event_id: str) -> Stage:

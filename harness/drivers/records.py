@@ -6,6 +6,7 @@ from __future__ import annotations
 from harness.records import app_tables, ledger
 from harness.records.app_tables import InboxEvent, TopupRecord
 from harness.records.ledger import LedgerRow
+from harness.records.stripe import StripeSession, stripe_session
 from harness.stack.demo_accounts import account
 from harness.stack.wallet_stack import WalletStack
 
@@ -44,17 +45,9 @@ class Records:
 
     # -- Stripe (the fake) ---------------------------------------------------------------------
 
-    def payment_intent(self, session_id: str) -> str | None:
-        session = self.stack.stripe.v1.checkout.sessions.retrieve(session_id)
-        intent = session.payment_intent
-        return intent if isinstance(intent, str) or intent is None else intent.id
-
-    def payment_status(self, session_id: str) -> str:
-        status: str = self.stack.stripe.v1.checkout.sessions.retrieve(session_id).payment_status
-        return status
-
-    def amount_total(self, session_id: str) -> int:
-        return int(self.stack.stripe.v1.checkout.sessions.retrieve(session_id).amount_total or 0)
+    def stripe_session(self, session_id: str) -> StripeSession:
+        """Stripe's record of the session: its PaymentIntent, payment status and amount."""
+        return stripe_session(self.stack.stripe, session_id)
 
     def delivery_codes(self, session_id: str, event_type: str = COMPLETED) -> list[int | None]:
         """The HTTP status of each attempt to deliver the session's events of ``event_type``

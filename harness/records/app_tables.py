@@ -4,10 +4,12 @@ the job queue, rejected webhooks. For assertions and for the diagnosis; never wr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, LiteralString, TypeVar
 
 import psycopg
 from psycopg.rows import class_row
+
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -49,25 +51,42 @@ def topup(conn: psycopg.Connection[Any], session_id: str) -> TopupRecord | None:
         ).fetchone()
 
 
+_INBOX = (
+    "select event_id, event_type, status, attempts, last_stage, last_error from stripe_event_inbox"
+)
+
+
+def _rows(
+    conn: psycopg.Connection[Any],
+    row: type[R],
+    query: LiteralString,
+    params: tuple[object, ...] | None = None,
+) -> list[R]:
+    """What ``query`` selects, a ``row`` for each (its columns named as the row's fields)."""
+    with conn.cursor(row_factory=class_row(row)) as cur:
+        return cur.execute(query, params).fetchall()
+
+
 def inbox_events(conn: psycopg.Connection[Any], session_id: str) -> list[InboxEvent]:
-    with conn.cursor(row_factory=class_row(InboxEvent)) as cur:
-        return cur.execute(
-            "select event_id, event_type, status, attempts, last_stage, last_error"
-            " from stripe_event_inbox where object_id = %s order by received_at, event_id",
-            (session_id,),
-        ).fetchall()
+    return _rows(
+        conn,
+        InboxEvent,
+        _INBOX + " where object_id = %s order by received_at, event_id",
+        (session_id,),
+    )
 
 
 def jobs_for_events(conn: psycopg.Connection[Any], event_ids: list[str]) -> list[Job]:
     """The queue's jobs whose arguments name one of these events."""
     if not event_ids:
         return []
-    with conn.cursor(row_factory=class_row(Job)) as cur:
-        return cur.execute(
-            "select id, status::text as status, attempts, args->>'event_id' as event_id"
-            " from procrastinate_jobs where args->>'event_id' = any(%s) order by id",
-            (event_ids,),
-        ).fetchall()
+    return _rows(
+        conn,
+        Job,
+        "select id, status::text as status, attempts, args->>'event_id' as event_id"
+        " from procrastinate_jobs where args->>'event_id' = any(%s) order by id",
+        (event_ids,),
+    )
 
 
 def unfinished_job_count(conn: psycopg.Connection[Any]) -> int:
@@ -91,8 +110,7 @@ class Rejection:
 
 def rejected_deliveries(conn: psycopg.Connection[Any]) -> list[Rejection]:
     """Each refused delivery with the event it named, oldest first."""
-    with conn.cursor(row_factory=class_row(Rejection)) as cur:
-        return cur.execute("select event_id, reason from webhook_rejections order by id").fetchall()
+    return _rows(conn, Rejection, "select event_id, reason from webhook_rejections order by id")
 
 
 def last_heartbeat_age(conn: psycopg.Connection[Any]) -> float | None:
@@ -125,9 +143,9 @@ def fulfilment_paths(conn: psycopg.Connection[Any]) -> dict[str, str]:
 
 def failed_inbox_events(conn: psycopg.Connection[Any], limit: int = 20) -> list[InboxEvent]:
     """Events the app stored and could not process, oldest first."""
-    with conn.cursor(row_factory=class_row(InboxEvent)) as cur:
-        return cur.execute(
-            "select event_id, event_type, status, attempts, last_stage, last_error"
-            " from stripe_event_inbox where status = 'failed' order by received_at limit %s",
-            (limit,),
-        ).fetchall()
+    return _rows(
+        conn,
+        InboxEvent,
+        _INBOX + " where status = 'failed' order by received_at limit %s",
+        (limit,),
+    )
