@@ -49,6 +49,8 @@ class ServiceDied(RuntimeError):
     """One of the stack's processes exited while serving."""
 
 
+# alike in shape with cli/fault.py's add_parser: each command declares its own argparse parser
+# (help, description, epilog); only the calls are the same.
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser(
         "serve",

@@ -62,6 +62,8 @@ class Attempt:
     succeeded: bool
 
 
+# alike in shape with records.app_tables.TopupRecord (and the other records there): each is a
+# frozen record of a different source's fields; only the dataclass form is shared.
 @dataclass(frozen=True)
 class Pending:
     event_id: str
@@ -268,6 +270,8 @@ def _attempt(attempt: Any) -> Attempt:
     )
 
 
+# alike in shape with _attempt: each copies a different record of the fake's, naming the fields
+# the stages read, so that mypy checks every one of them.
 def _pending(pending: Any) -> Pending:
     return Pending(
         event_id=pending.event_id,

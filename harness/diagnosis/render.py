@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+# the same import block as stages.py's: both read the stage statuses trace.py defines.
 from harness.diagnosis.trace import (
     BROKEN,
     INJECTED,

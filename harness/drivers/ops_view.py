@@ -34,6 +34,8 @@ class PipelineFailure:
     error: str
     attempts: int | None
 
+    # alike in shape with records.stripe._session: each reads a different JSON object (the app's
+    # metrics here, Stripe's session there) into its own record.
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PipelineFailure:
         return cls(

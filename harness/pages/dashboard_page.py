@@ -47,6 +47,8 @@ class DashboardPage:
 
     # -- reading -------------------------------------------------------------------------------
 
+    # alike in shape, one property per data-testid: the page's contract, named for what it shows
+
     @property
     def balance(self) -> Locator:
         return self.page.get_by_test_id("wallet-balance")

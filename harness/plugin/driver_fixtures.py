@@ -52,6 +52,8 @@ def stripe_account(wallet_scenario: Scenario) -> StripeAccount:
     return StripeAccount(wallet_scenario.stack.stripe)
 
 
+# The fixtures below are alike in shape in pairs (hosted_checkout with webhook_faults,
+# billing_gates with ops_view): pytest wants one function per fixture, each building its driver.
 @pytest.fixture
 def hosted_checkout(wallet_scenario: Scenario) -> HostedCheckout:
     from harness.drivers.hosted_checkout import HostedCheckout
