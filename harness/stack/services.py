@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -87,12 +88,19 @@ class ServiceProcess:
         return None if self._process is None else self._process.poll()
 
     def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        stop_all([self], grace)
+
+    def _signal_stop(self) -> None:
         process = self._process
-        if process is None or process.poll() is not None:
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the service and anything it started
+
+    def _wait_stopped(self, deadline: float) -> None:
+        process = self._process
+        if process is None:
             return
-        os.killpg(process.pid, signal.SIGTERM)  # the service and anything it started
         try:
-            process.wait(timeout=grace)
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -103,3 +111,13 @@ class ServiceProcess:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def stop_all(services: Sequence[ServiceProcess], grace: float = STOP_GRACE_SECONDS) -> None:
+    """Ask every service to stop at once, then wait: they shut down side by side, and any still
+    running ``grace`` seconds later is killed."""
+    for service in services:
+        service._signal_stop()
+    deadline = time.monotonic() + grace
+    for service in services:
+        service._wait_stopped(deadline)

@@ -28,7 +28,7 @@ from fake_stripe.client import FakeStripeControl
 from harness.polling import poll_until
 from harness.ports import free_port
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
-from harness.stack.services import ServiceFailed, ServiceProcess, log_tail
+from harness.stack.services import ServiceFailed, ServiceProcess, log_tail, stop_all
 
 log = logging.getLogger("harness.stack.wallet_stack")
 
@@ -93,17 +93,19 @@ class WalletStack:
                 self._snapshot = SeedSnapshot.take(conn)
             self.fake.start()
             self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")
-            self._start_web()
-            if self.config.worker:
-                self.start_worker(await_beat=self.config.await_worker)
+            self.web.start()
+            # the worker needs neither the web process nor its port: it starts meanwhile
+            since = self._launch_worker() if self.config.worker else None
+            self.web.wait_ready(self._web_answers, START_TIMEOUT, f"GET {self.web_url}/login")
+            if since is not None and self.config.await_worker:
+                self._await_beat(since)
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        for service in (self.worker, self.web, self.fake):
-            service.stop()
+        stop_all([self.worker, self.web, self.fake])
         self.control.close()
 
     def __enter__(self) -> WalletStack:
@@ -141,11 +143,19 @@ class WalletStack:
     def start_worker(self, *, await_beat: bool = True) -> None:
         """Start the worker and wait for its first heartbeat. A worker that stays up without
         beating is left running with a warning: the scenarios will show what that costs."""
+        since = self._launch_worker()
+        if await_beat:
+            self._await_beat(since)
+
+    def _launch_worker(self) -> datetime:
+        """Start the worker process; returns the database's time just before, which its first
+        heartbeat comes after."""
         since = self._database_now()
         self.worker.start()
         self.worker_beating = False
-        if not await_beat:
-            return
+        return since
+
+    def _await_beat(self, since: datetime) -> None:
 
         def beat() -> bool:
             if not self.worker.running:
