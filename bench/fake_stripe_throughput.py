@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import shutil
 import statistics
-import subprocess
-import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import stripe
@@ -34,6 +36,7 @@ from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import base_url_of, bind
 from harness.polling import poll_until
 from harness.ports import free_port
+from harness.stack.services import ServiceFailed, ServiceProcess
 
 answered: dict[str, float] = {}
 SECRET: dict[str, str] = {}
@@ -57,12 +60,17 @@ def start_receiver() -> str:
     return base_url_of(sock) + "/hook"
 
 
-def start_fake() -> tuple[subprocess.Popen[bytes], str]:
+def start_fake(log: Path) -> tuple[ServiceProcess, str]:
+    """The fake as its own process, on the harness's one service runner (its output in ``log``)."""
     port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fake_stripe", "--port", str(port), "--log-level", "WARNING"]
-    )
     base_url = f"http://127.0.0.1:{port}"
+    fake = ServiceProcess(
+        "fake_stripe",
+        "fake_stripe",
+        ["--port", str(port), "--log-level", "WARNING"],
+        os.environ,
+        log,
+    )
 
     def answers() -> bool:
         try:
@@ -70,10 +78,13 @@ def start_fake() -> tuple[subprocess.Popen[bytes], str]:
         except httpx.TransportError:
             return False
 
-    if not poll_until(answers, timeout=20):
-        process.kill()
-        raise SystemExit("fake_stripe did not start")
-    return process, base_url
+    fake.start()
+    try:
+        fake.wait_ready(answers, 20, "GET /_control/health")
+    except ServiceFailed:
+        fake.stop()
+        raise
+    return fake, base_url
 
 
 def session_params(amount: int) -> dict[str, object]:
@@ -121,7 +132,8 @@ def main() -> None:
     parser.add_argument("--payments", type=int, default=200)
     args = parser.parse_args()
 
-    process, base_url = start_fake()
+    log = Path(tempfile.mkdtemp(prefix="fake-stripe-bench-")) / "fake.log"
+    fake, base_url = start_fake(log)
     try:
         client = client_for(base_url)
         create_and_retrieve(client, 20)  # warm up connections and code paths
@@ -166,8 +178,8 @@ def main() -> None:
             f" max {max(latencies):.1f} ms"
         )
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        fake.stop()
+        shutil.rmtree(log.parent)
 
 
 if __name__ == "__main__":
