@@ -1,0 +1,126 @@
+"""Read an app profile: TOML in, an ``AppProfile`` out, or one ``ProfileError`` that lists every
+mistake with the key's path, what was found and what the key takes, e.g.
+
+    reference_app/wallet-harness.toml: the profile cannot be used:
+      processes.web.comand: not a key here (known: command, cwd, env, ...)
+      processes.web.env.DATABASE_URL: unknown placeholder {db_url} (known: {database_url}, ...)
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from harness.profile.model import AppProfile
+from harness.profile.placeholders import PLACEHOLDERS, unknown_names
+
+
+class ProfileError(ValueError):
+    """The profile cannot be used; the message names each key that is wrong."""
+
+
+@dataclass(frozen=True)
+class LoadedProfile:
+    path: Path
+    app: AppProfile
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def load_profile(path: Path) -> LoadedProfile:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no such profile") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"{path}: not TOML: {error}") from None
+    return LoadedProfile(path, parse_profile(raw, source=str(path)))
+
+
+def parse_profile(raw: dict[str, Any], source: str = "the profile") -> AppProfile:
+    try:
+        profile = AppProfile.model_validate(raw)
+    except ValidationError as error:
+        raise ProfileError(_report(source, [_problem(item) for item in error.errors()])) from None
+    problems = [
+        f"{key}: unknown placeholder {{{name}}} ({_known(profile)})"
+        for key, text in _strings(profile)
+        for name in unknown_names(text, profile.processes)
+    ]
+    if problems:
+        raise ProfileError(_report(source, problems))
+    return profile
+
+
+def _report(source: str, problems: list[str]) -> str:
+    return f"{source}: the profile cannot be used:\n" + "\n".join(f"  {p}" for p in problems)
+
+
+def _problem(item: Any) -> str:
+    key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+    if item["type"] == "extra_forbidden":
+        return f"{key}: not a key here{_known_keys(item['loc'])}"
+    if item["type"] == "missing":
+        return f"{key}: missing (this key is required)"
+    message = str(item["msg"]).removeprefix("Value error, ")
+    found = item.get("input")
+    shown = "" if isinstance(found, dict) else f", found {found!r}"
+    return f"{key}: {message}{shown}"
+
+
+def _known_keys(loc: tuple[Any, ...]) -> str:
+    """The keys the table holding ``loc``'s last part takes."""
+    model: Any = AppProfile
+    entry = False  # the part after a dict-valued key names an entry (a process, an account)
+    for part in loc[:-1]:
+        if entry:
+            entry = False
+            continue
+        field = model.model_fields.get(str(part)) if _is_table(model) else None
+        if field is None:
+            return ""
+        entry = get_origin(field.annotation) is dict
+        model = _table_type(field.annotation)
+    return f" (known: {', '.join(model.model_fields)})" if _is_table(model) else ""
+
+
+def _is_table(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, BaseModel)
+
+
+def _table_type(annotation: Any) -> Any:
+    for candidate in (annotation, *getattr(annotation, "__args__", ())):
+        if _is_table(candidate):
+            return candidate
+    return annotation
+
+
+def _strings(node: Any, key: str = "") -> list[tuple[str, str]]:
+    """Every string in the profile with its key path (where placeholders may stand)."""
+    if isinstance(node, str):
+        return [(key, node)]
+    if isinstance(node, BaseModel):
+        items: list[tuple[str, Any]] = [
+            (name, getattr(node, name)) for name in type(node).model_fields
+        ]
+    elif isinstance(node, dict):
+        items = list(node.items())
+    elif isinstance(node, list):
+        items = [(str(index), value) for index, value in enumerate(node)]
+    else:
+        return []
+    found = []
+    for name, value in items:
+        found += _strings(value, f"{key}.{name}" if key else str(name))
+    return found
+
+
+def _known(profile: AppProfile) -> str:
+    names = [*PLACEHOLDERS, *(f"port:{name}" for name in profile.processes)]
+    return "known: " + ", ".join(f"{{{name}}}" for name in names)

@@ -1,0 +1,250 @@
+"""The keys of an app profile and what each takes. Every table refuses a key it does not know
+(a typo is an error, not a silently ignored line); docs/app-profile.md explains each key.
+
+The defaults follow the bug report's app (``organizations.wallet_balance_pence``,
+``credit_transactions``, a webhook at ``/api/webhooks/stripe`` that the app registers itself),
+so an app built like the report's writes only what differs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _exactly_one(table: BaseModel, keys: tuple[str, ...]) -> None:
+    given = [key for key in keys if getattr(table, key) is not None]
+    if len(given) != 1:
+        raise ValueError(
+            f"give exactly one of {', '.join(keys)} (given: {', '.join(given) or 'none'})"
+        )
+
+
+Command = list[str]
+
+
+class Ready(_Table):
+    """When a process counts as started: one of ``http`` (a URL answers with any status below
+    500), ``log`` (a regular expression matches a line of its output), ``tcp`` (a port accepts
+    connections, e.g. ``"{port}"``); ``none = true`` for a process with nothing to wait for."""
+
+    http: str | None = None
+    log: str | None = None
+    tcp: str | None = None
+    none: Literal[True] | None = None
+    timeout: float = Field(default=30.0, gt=0, description="seconds before start-up is a failure")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        _exactly_one(self, ("http", "log", "tcp", "none"))
+        return self
+
+
+class Process(_Table):
+    command: Command = Field(min_length=1)
+    cwd: str = "."  # relative to the profile's folder
+    env: dict[str, str] = Field(default_factory=dict)
+    inherit_env: bool = True  # start from the harness's own environment (PATH, HOME, ...)
+    ready: Ready = Field(default_factory=lambda: Ready(none=True))
+    stop_signal: Literal["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP"] = "SIGTERM"
+    stop_grace: float = Field(default=10.0, ge=0, description="seconds before SIGKILL")
+
+
+class SnapshotReset(_Table):
+    """The harness's own reset: empty every table but ``keep`` and put the seed's rows back,
+    after waiting (bounded) until ``busy_sql`` counts no work in flight."""
+
+    keep: list[str] = Field(default_factory=list)
+    busy_sql: str | None = None  # e.g. "select count(*) from jobs where status = 'running'"
+    lock_table: str | None = None  # locked while resetting, so no new work starts
+
+
+class Reset(_Table):
+    snapshot: SnapshotReset | None = None
+    sql: str | None = None
+    command: Command | None = None
+    url: str | None = None  # POSTed to; a 2xx means done (a provider-state URL)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        _exactly_one(self, ("snapshot", "sql", "command", "url"))
+        return self
+
+
+class Database(_Table):
+    migrate: Command | None = None  # the app's own migrate command
+    schema_sql: list[str] = Field(default_factory=list)  # or SQL files, in order
+    seed: Command | None = None
+    seed_sql: list[str] = Field(default_factory=list)
+    reset: Reset = Field(default_factory=lambda: Reset(snapshot=SnapshotReset()))
+    timeout: float = Field(default=120.0, gt=0, description="seconds for migrate and seed")
+
+    @model_validator(mode="after")
+    def _some_schema(self) -> Self:
+        if self.migrate is None and not self.schema_sql:
+            raise ValueError("say how the schema is made: migrate (a command) or schema_sql")
+        return self
+
+
+DEFAULT_EVENTS = [
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+]
+
+
+class Stripe(_Table):
+    webhook_path: str = "/api/webhooks/stripe"
+    # true: the app creates its endpoint at start-up (the harness finds it at the fake);
+    # false: the harness creates it and passes the secret in as {webhook_secret}
+    registers_endpoint: bool = True
+    secret_key: str = "sk_test_wallet_harness"  # noqa: S105 (the fake takes any test key)
+    events: list[str] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+
+
+class Account(_Table):
+    login: str
+    password: str
+    org_id: str
+    api_token: str | None = None
+
+
+DEFAULT_BALANCE_SQL = "select wallet_balance_pence from organizations where id = {org_id}"
+DEFAULT_ROWS_SQL = """
+select id, org_id::text as org_id, type, direction, amount_pence, balance_before_pence,
+       balance_after_pence, stripe_payment_intent_id, stripe_checkout_session_id, description
+  from credit_transactions where org_id = {org_id} order by id
+"""
+
+
+class Ledger(_Table):
+    balance_sql: str = DEFAULT_BALANCE_SQL
+    rows_sql: str = DEFAULT_ROWS_SQL
+
+
+class Locator(_Table):
+    """One element of the page, as Playwright finds it: by ``role`` (with ``name``), ``label``,
+    ``text``, ``test_id`` or, as a last resort, ``css``."""
+
+    role: str | None = None
+    name: str | None = None  # with role: the accessible name
+    label: str | None = None
+    text: str | None = None
+    test_id: str | None = None
+    css: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        _exactly_one(self, ("role", "label", "text", "test_id", "css"))
+        if self.name is not None and self.role is None:
+            raise ValueError("name goes with role (the element's accessible name)")
+        return self
+
+
+class LoginScreen(_Table):
+    path: str = "/login"
+    email: Locator = Locator(label="Email")
+    password: Locator = Locator(label="Password")
+    submit: Locator = Locator(role="button", name="Log in")
+
+
+class DashboardScreen(_Table):
+    path: str = "/dashboard/wallet"
+    # the amount: a preset chosen by its label ("£50.00") where one exists, else typed in here
+    amount: Locator = Locator(label="Amount")
+    presets: bool = False
+    top_up: Locator = Locator(role="button", name="Top Up")
+    balance: Locator = Locator(test_id="wallet-balance")
+    rows: Locator = Locator(test_id="transaction-row")
+    message: Locator = Locator(test_id="topup-status")  # what the customer is told on landing
+    # the attribute on the message saying how the top-up stands (pending, credited, ...), if any
+    message_state: str | None = None
+    error: Locator = Locator(test_id="topup-error")
+
+
+class Screen(_Table):
+    login: LoginScreen = LoginScreen()
+    dashboard: DashboardScreen = DashboardScreen()
+    money: str = "£{pounds}"  # how an amount is written: {pounds} is 50.00
+
+
+class TopupApi(_Table):
+    """Start a top-up over HTTP, as the dashboard's button does (``simulate`` needs it)."""
+
+    method: Literal["POST", "PUT"] = "POST"
+    path: str
+    json_body: dict[str, object] = Field(default_factory=dict)  # "{amount_pence}" is filled in
+    session_id: str = "session_id"  # where the answer's JSON holds the Checkout Session id
+    auth: Literal["bearer", "cookie"] = "bearer"
+
+
+class QueueProbe(_Table):
+    """How many jobs wait and how many failed: SQL returning (waiting, failed), a URL answering
+    JSON ``{"waiting": n, "failed": n}``, or a command printing that JSON (BullMQ's counts)."""
+
+    sql: str | None = None
+    url: str | None = None
+    command: Command | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        _exactly_one(self, ("sql", "url", "command"))
+        return self
+
+
+class Capabilities(_Table):
+    """Each switches on more checks; a scenario that needs one the profile lacks is reported
+    as not applicable, naming the key."""
+
+    topup_api: TopupApi | None = None
+    reconcile: Command | None = None
+    worker: str | None = None  # the process the scenarios stop, kill and start
+    fulfilment_sql: str | None = None  # one row: how {session_id} was credited
+    queue_probe: QueueProbe | None = None
+    failures_url: str | None = None
+    billing_api: str | None = None  # base path of the billing gates
+    logs: list[str] = Field(default_factory=list)  # files to keep as evidence
+
+
+class Defects(_Table):
+    """The app's own switches for known bugs, passed in through ``{defects}``."""
+
+    names: list[str] = Field(default_factory=list)
+    presets: dict[str, list[str]] = Field(default_factory=dict)  # a name for several at once
+    separator: str = ","
+
+    @model_validator(mode="after")
+    def _presets_name_defects(self) -> Self:
+        for preset, names in self.presets.items():
+            unknown = sorted(set(names) - set(self.names))
+            if unknown:
+                raise ValueError(f"preset {preset!r} names no defect {', '.join(unknown)}")
+        return self
+
+
+class AppProfile(_Table):
+    name: str
+    env: dict[str, str] = Field(default_factory=dict)  # every process's; its own env wins
+    processes: dict[str, Process]
+    database: Database
+    stripe: Stripe = Stripe()
+    accounts: dict[str, Account] = Field(default_factory=dict)
+    ledger: Ledger = Ledger()
+    screen: Screen = Screen()
+    capabilities: Capabilities = Capabilities()
+    defects: Defects = Defects()
+
+    @model_validator(mode="after")
+    def _has_web(self) -> Self:
+        if "web" not in self.processes:
+            raise ValueError("processes needs a web process: the one customers and webhooks reach")
+        worker = self.capabilities.worker
+        if worker is not None and worker not in self.processes:
+            raise ValueError(f"capabilities.worker names {worker!r}, which is not a process")
+        return self

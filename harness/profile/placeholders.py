@@ -1,0 +1,53 @@
+"""The values a profile's strings may name in braces, filled in by the harness at start-up.
+
+``{port}`` is the process's own free port, ``{port:NAME}`` another process's (a Redis the app
+needs, say); the rest are the same for every process. A name outside this list is refused when
+the profile is loaded, not when a process fails to start.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+PLACEHOLDERS = {
+    "database_url": "the URL of the app's database (a fresh one per stack)",
+    "stripe_api_base": "fake_stripe's base URL, in place of https://api.stripe.com",
+    "stripe_secret_key": "the secret key the app sends to fake_stripe (stripe.secret_key)",
+    "public_url": "the app's own base URL (http://127.0.0.1:<the web process's port>)",
+    "webhook_secret": "the endpoint secret, where the harness registers the webhook endpoint",
+    "port": "this process's free loopback port; {port:NAME} is process NAME's",
+    "python": "the Python running the harness (for apps written in Python)",
+    "profile_dir": "the folder the profile file is in",
+    "defects": "the defect switches asked for, joined by the profile's defects.separator",
+    "org_id": "in ledger and reconcile SQL: the organisation asked about",
+    "session_id": "in a fulfilment query: the Checkout Session asked about",
+    "amount_pence": "in topup_api.json_body: the amount to top up, in pence",
+    "pounds": "in screen.money: the amount in pounds with two decimals (50.00)",
+}
+# left to right, as str.format reads: a doubled brace is a literal one, else {name}
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def names_in(text: str) -> list[str]:
+    """Every ``{name}`` in ``text``; doubled braces (``{{``) are literal, as in str.format."""
+    return [match.group(1) for match in _TOKEN.finditer(text) if match.group(1) is not None]
+
+
+def unknown_names(text: str, processes: Iterable[str]) -> list[str]:
+    known_ports = {f"port:{name}" for name in processes}
+    return [name for name in names_in(text) if name not in PLACEHOLDERS and name not in known_ports]
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each ``{name}`` replaced; a name with no value is a harness bug."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        if name not in values:
+            raise KeyError(f"no value for {{{name}}} here (in {text!r})")
+        return values[name]
+
+    return _TOKEN.sub(value, text)
