@@ -36,7 +36,7 @@ from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import base_url_of, bind
 from harness.polling import poll_until
 from harness.ports import free_port
-from harness.stack.services import ServiceFailed, ServiceProcess
+from harness.stack.services import ServiceFailed, ServiceProcess, python_module
 
 answered: dict[str, float] = {}
 SECRET: dict[str, str] = {}
@@ -64,13 +64,8 @@ def start_fake(log: Path) -> tuple[ServiceProcess, str]:
     """The fake as its own process, on the harness's one service runner (its output in ``log``)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    fake = ServiceProcess(
-        "fake_stripe",
-        "fake_stripe",
-        ["--port", str(port), "--log-level", "WARNING"],
-        os.environ,
-        log,
-    )
+    command = python_module("fake_stripe", "--port", str(port), "--log-level", "WARNING")
+    fake = ServiceProcess("fake_stripe", command, os.environ, log)
 
     def answers() -> bool:
         try:

@@ -1,7 +1,7 @@
 """Real processes on real loopback ports: start one with its output in a log file, wait until
 it answers, stop it cleanly (SIGTERM, then SIGKILL after a grace period).
 
-The stack's three services (fake_stripe, the web app, the worker) are each one of these.
+fake_stripe and each process of the app's profile (web, worker, any side service) is one of these.
 """
 
 from __future__ import annotations
@@ -30,17 +30,35 @@ def log_tail(path: Path, lines: int = 40) -> str:
     return "\n".join(text[-lines:]) or "(log is empty)"
 
 
+def python_module(module: str, *args: str) -> list[str]:
+    """``python -m module args`` with the Python running the harness."""
+    return [sys.executable, "-m", module, *args]
+
+
 class ServiceProcess:
-    """One service: ``python -m <module> <args>`` with ``env``, its output in ``log``."""
+    """One service: ``command`` with ``env`` in ``cwd``, its output in ``log``; stopped with
+    ``stop_signal``, killed ``stop_grace`` seconds later."""
 
     def __init__(
-        self, name: str, module: str, args: Sequence[str], env: Mapping[str, str], log: Path
+        self,
+        name: str,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        log: Path,
+        *,
+        cwd: Path | None = None,
+        stop_signal: signal.Signals = signal.SIGTERM,
+        stop_grace: float = STOP_GRACE_SECONDS,
     ) -> None:
         self.name = name
-        self.command = [sys.executable, "-m", module, *args]
+        self.command = list(command)
         self.env = dict(env)
         self.log = log
+        self.cwd = cwd
+        self.stop_signal = stop_signal
+        self.stop_grace = stop_grace
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0  # where this start's output begins in the log
 
     @property
     def running(self) -> bool:
@@ -54,17 +72,33 @@ class ServiceProcess:
         if self.running:
             return
         with self.log.open("ab") as out:
-            out.write(f"--- starting {' '.join(self.command[1:])}\n".encode())
+            out.write(f"--- starting {' '.join(self.command)}\n".encode())
             out.flush()
-            # a session of its own: Ctrl-C in the terminal reaches pytest, which stops us
-            # in order, instead of killing the services mid-request
-            self._process = subprocess.Popen(
-                self.command,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            self._log_start = out.tell()
+            try:
+                # a session of its own: Ctrl-C in the terminal reaches pytest, which stops us
+                # in order, instead of killing the services mid-request
+                self._process = subprocess.Popen(
+                    self.command,
+                    env=self.env,
+                    cwd=self.cwd,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
+                raise ServiceFailed(
+                    f"{self.name} cannot start: {error.strerror}: {error.filename}"
+                    f" (command {self.command}, in {self.cwd or Path.cwd()})"
+                ) from None
+
+    def output(self) -> str:
+        """What the process has written since this start."""
+        if not self.log.exists():
+            return ""
+        with self.log.open("rb") as log:
+            log.seek(self._log_start)
+            return log.read().decode(errors="replace")
 
     def wait_ready(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
         """Poll ``ready`` until it holds; fail with the log's tail if the process dies first or
@@ -87,20 +121,20 @@ class ServiceProcess:
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
 
-    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
-        stop_all([self], grace)
+    def stop(self) -> None:
+        stop_all([self])
 
     def _signal_stop(self) -> None:
         process = self._process
         if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the service and anything it started
+            os.killpg(process.pid, self.stop_signal)  # the service and anything it started
 
-    def _wait_stopped(self, deadline: float) -> None:
+    def _wait_stopped(self, since: float) -> None:
         process = self._process
         if process is None:
             return
         try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            process.wait(timeout=max(0.0, since + self.stop_grace - time.monotonic()))
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
@@ -113,11 +147,11 @@ class ServiceProcess:
             process.wait()
 
 
-def stop_all(services: Sequence[ServiceProcess], grace: float = STOP_GRACE_SECONDS) -> None:
+def stop_all(services: Sequence[ServiceProcess]) -> None:
     """Ask every service to stop at once, then wait: they shut down side by side, and any still
-    running ``grace`` seconds later is killed."""
+    running its ``stop_grace`` seconds later is killed."""
     for service in services:
         service._signal_stop()
-    deadline = time.monotonic() + grace
+    since = time.monotonic()
     for service in services:
-        service._wait_stopped(deadline)
+        service._wait_stopped(since)

@@ -16,7 +16,7 @@ from fake_stripe.client import FakeStripeControl
 from harness.cli.main import main
 from harness.cli.serve_state import ServeState, write_state
 from harness.ports import free_port
-from harness.stack.services import ServiceProcess
+from harness.stack.services import ServiceProcess, python_module
 
 COMPLETED = "checkout.session.completed"
 
@@ -25,7 +25,9 @@ COMPLETED = "checkout.session.completed"
 def fake_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("fake") / "fake.log"
-    fake = ServiceProcess("fake_stripe", "fake_stripe", ["--port", str(port)], os.environ, log)
+    fake = ServiceProcess(
+        "fake_stripe", python_module("fake_stripe", "--port", str(port)), os.environ, log
+    )
     url = f"http://127.0.0.1:{port}"
     fake.start()
     try:

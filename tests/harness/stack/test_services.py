@@ -8,12 +8,13 @@ import socket
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from harness.polling import poll_until
 from harness.ports import free_port
-from harness.stack.services import ServiceFailed, ServiceProcess, log_tail
+from harness.stack.services import ServiceFailed, ServiceProcess, log_tail, python_module
 
 SERVICE = textwrap.dedent(
     """
@@ -48,13 +49,13 @@ def start(tmp_path: Path) -> Iterator[Start]:
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     started: list[ServiceProcess] = []
 
-    def _start(mode: str, *extra: str) -> ServiceProcess:
+    def _start(mode: str, *extra: str, **options: Any) -> ServiceProcess:
         service = ServiceProcess(
             f"tiny-{mode}",
-            "tiny_service",
-            [mode, str(tmp_path / f"{mode}.ready"), *extra],
+            python_module("tiny_service", mode, str(tmp_path / f"{mode}.ready"), *extra),
             env,
             tmp_path / f"{mode}.log",
+            **options,
         )
         started.append(service)
         service.start()
@@ -77,7 +78,7 @@ def test_wait_ready_returns_once_the_service_answers(start: Start, tmp_path: Pat
 
     assert service.running
     assert (tmp_path / "serve.ready").read_text() == str(service.pid)
-    assert "--- starting -m tiny_service serve" in (tmp_path / "serve.log").read_text()
+    assert "-m tiny_service serve" in (tmp_path / "serve.log").read_text().splitlines()[0]
 
 
 @pytest.mark.slow  # a real process
@@ -138,10 +139,10 @@ def test_stop_ends_the_service_with_sigterm(start: Start, tmp_path: Path) -> Non
 def test_stop_kills_a_service_that_ignores_sigterm_after_the_grace(
     start: Start, tmp_path: Path
 ) -> None:
-    service = start("ignore-term")
+    service = start("ignore-term", stop_grace=0.3)
     service.wait_ready(ready_file(tmp_path, "ignore-term"), timeout=30, what="its ready file")
 
-    service.stop(grace=0.3)
+    service.stop()
 
     assert service.returncode == -signal.SIGKILL
 
@@ -169,7 +170,7 @@ def alive(pid: int) -> bool:
 
 
 def test_a_service_never_started_has_no_pid_and_stops_quietly(tmp_path: Path) -> None:
-    service = ServiceProcess("idle", "tiny_service", [], {}, tmp_path / "idle.log")
+    service = ServiceProcess("idle", python_module("tiny_service"), {}, tmp_path / "idle.log")
 
     service.stop()
     service.kill()
@@ -197,3 +198,11 @@ def test_log_tail_of_a_missing_an_empty_and_a_long_log(tmp_path: Path) -> None:
     log.write_text("".join(f"line {n}\n" for n in range(100)))
     assert log_tail(log, lines=3) == "line 97\nline 98\nline 99"
     assert log_tail(log).splitlines()[0] == "line 60"
+
+
+def test_a_command_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    service = ServiceProcess("web", ["no-such-server", "--port", "1"], {}, tmp_path / "web.log")
+
+    with pytest.raises(ServiceFailed, match=r"web cannot start: No such file or directory: "):
+        service.start()
+    assert not service.running
