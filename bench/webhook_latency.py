@@ -28,7 +28,7 @@ import httpx
 
 from harness.postgres.server import fresh_database, postgres_server
 from harness.stack.schema import schema_template
-from harness.stack.wallet_stack import StackConfig, WalletStack
+from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
 
 SECRET = "whsec_bench_latency"  # noqa: S105 (a throwaway test secret)
 ids = itertools.count()
@@ -90,7 +90,7 @@ def main() -> None:
     args = parser.parse_args()
     with (
         postgres_server() as server,
-        schema_template(server) as template,
+        schema_template(server, default_profile()) as template,
         fresh_database(server, template=template) as database_url,
         tempfile.TemporaryDirectory() as logs,
         WalletStack(

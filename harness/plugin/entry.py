@@ -35,13 +35,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
     group.addoption(
+        "--app-profile",
+        dest="app_profile",
+        default=None,
+        metavar="PROFILE",
+        help=(
+            "the app profile (TOML) of the app to run and drive (default: env WALLET_APP_PROFILE,"
+            " then [tool.wallet-harness] app-profile in pyproject.toml; docs/app-profile.md)"
+        ),
+    )
+    group.addoption(
         "--app-defects",
         dest="app_defects",
         default="",
         metavar="NAMES",
         help=(
             "run the app with these defects (comma-separated names or presets, e.g. seed-bug;"
-            " `python -m reference_app defects` lists them)"
+            " the profile's [defects] lists them)"
         ),
     )
     group.addoption(

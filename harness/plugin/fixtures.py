@@ -21,6 +21,7 @@ from harness.plugin.keys import SCENARIO_KEY
 
 if TYPE_CHECKING:
     from harness.postgres.server import PostgresServer
+    from harness.profile.loading import LoadedProfile
     from harness.scenario import Scenario
     from harness.stack.pool import StackPool
     from harness.stack.wallet_stack import WalletStack
@@ -46,11 +47,28 @@ def wallet_db_url(wallet_postgres: PostgresServer) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def wallet_schema_template(wallet_postgres: PostgresServer) -> Iterator[str]:
-    """Name of a database migrated and seeded by the app's own command, to copy from."""
+def wallet_app_profile(request: pytest.FixtureRequest) -> LoadedProfile:
+    """The profile of the app under test: ``--app-profile``, else the project's default."""
+    from pathlib import Path
+
+    from harness.profile.loading import ProfileError, load_profile
+    from harness.stack.wallet_stack import default_profile
+
+    named: str | None = request.config.getoption("app_profile")
+    try:
+        return load_profile(Path(named)) if named else default_profile()
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def wallet_schema_template(
+    wallet_postgres: PostgresServer, wallet_app_profile: LoadedProfile
+) -> Iterator[str]:
+    """Name of a database migrated and seeded the way the app's profile says, to copy from."""
     from harness.stack.schema import schema_template
 
-    with schema_template(wallet_postgres) as name:
+    with schema_template(wallet_postgres, wallet_app_profile) as name:
         yield name
 
 
@@ -68,6 +86,7 @@ def wallet_ledger_db_url(
 @pytest.fixture(scope="session")
 def wallet_stacks(
     wallet_postgres: PostgresServer,
+    wallet_app_profile: LoadedProfile,
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StackPool]:
@@ -80,7 +99,7 @@ def wallet_stacks(
         log_root = config.rootpath / "artifacts" / "stack" / worker
     else:
         log_root = tmp_path_factory.mktemp("stack")
-    with StackPool(wallet_postgres, log_root) as pool:
+    with StackPool(wallet_postgres, log_root, wallet_app_profile) as pool:
         yield pool
 
 

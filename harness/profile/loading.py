@@ -8,6 +8,7 @@ mistake with the key's path, what was found and what the key takes, e.g.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any, get_origin
 from pydantic import BaseModel, ValidationError
 
 from harness.profile.model import AppProfile
-from harness.profile.placeholders import PLACEHOLDERS, unknown_names
+from harness.profile.placeholders import PLACEHOLDERS, names_in, unknown_names
+from harness.project import ProjectNotFound, find_project_root
 
 
 class ProfileError(ValueError):
@@ -43,6 +45,29 @@ def load_profile(path: Path) -> LoadedProfile:
     return LoadedProfile(path, parse_profile(raw, source=str(path)))
 
 
+PROFILE_VARIABLE = "WALLET_APP_PROFILE"
+
+
+def default_profile_path() -> Path:
+    """The profile to use when a command names none: ``$WALLET_APP_PROFILE``, else the
+    project's ``[tool.wallet-harness] app-profile`` in pyproject.toml."""
+    named = os.environ.get(PROFILE_VARIABLE)
+    if named:
+        return Path(named)
+    try:
+        root = find_project_root()
+    except ProjectNotFound as error:
+        raise ProfileError(f"no app profile given, and {error}") from None
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    relative = config.get("tool", {}).get("wallet-harness", {}).get("app-profile")
+    if not relative:
+        raise ProfileError(
+            "no app profile given: pass --app PROFILE, set WALLET_APP_PROFILE, or set"
+            " [tool.wallet-harness] app-profile in pyproject.toml"
+        )
+    return root / str(relative)
+
+
 def parse_profile(raw: dict[str, Any], source: str = "the profile") -> AppProfile:
     try:
         profile = AppProfile.model_validate(raw)
@@ -53,6 +78,13 @@ def parse_profile(raw: dict[str, Any], source: str = "the profile") -> AppProfil
         for key, text in _strings(profile)
         for name in unknown_names(text, profile.processes)
     ]
+    if profile.stripe.registers_endpoint:
+        problems += [
+            f"{key}: {{webhook_secret}} is only known where the harness registers the endpoint"
+            " (stripe.registers_endpoint = false)"
+            for key, text in _strings(profile)
+            if "webhook_secret" in names_in(text)
+        ]
     if problems:
         raise ProfileError(_report(source, problems))
     return profile

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.postgres.server import PostgresServer
+from harness.profile.loading import LoadedProfile
 from harness.stack.schema import migrate_and_seed
-from harness.stack.wallet_stack import StackConfig, WalletStack
+from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
 
 SEED_BUG_TAG = "seed-bug"  # the tag, and the defect preset it runs against
 
@@ -23,9 +24,12 @@ def defects_for(option: str, item: pytest.Item) -> tuple[str, ...]:
 
 
 class StackPool:
-    def __init__(self, server: PostgresServer, log_root: Path) -> None:
+    def __init__(
+        self, server: PostgresServer, log_root: Path, profile: LoadedProfile | None = None
+    ) -> None:
         self.server = server
         self.log_root = log_root
+        self.profile = profile or default_profile()
         self._stacks: dict[tuple[str, ...], WalletStack] = {}
         self._databases: list[str] = []
 
@@ -33,9 +37,9 @@ class StackPool:
         if defects not in self._stacks:
             url = self.server.create_database(prefix="wallet_stack")
             self._databases.append(url)
-            migrate_and_seed(url)
+            migrate_and_seed(url, self.profile)
             label = "-".join(defects) or "healthy"
-            config = StackConfig(url, self.log_root / label, defects=defects)
+            config = StackConfig(url, self.log_root / label, defects=defects, profile=self.profile)
             self._stacks[defects] = WalletStack(config).start()
         return self._stacks[defects]
 

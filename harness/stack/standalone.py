@@ -14,9 +14,10 @@ import psycopg
 
 from harness.postgres.pg_process import LocalClusterError
 from harness.postgres.server import NoPostgresAvailable, ServerUrlUnreachable, postgres_server
+from harness.profile.loading import LoadedProfile, ProfileError
 from harness.stack.schema import SchemaSetupError, migrate_and_seed
 from harness.stack.services import ServiceFailed
-from harness.stack.wallet_stack import StackConfig, WalletStack
+from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
 
 # what can stop the stack from starting; the message of each says why
 START_ERRORS = (
@@ -25,13 +26,17 @@ START_ERRORS = (
     LocalClusterError,
     SchemaSetupError,
     ServiceFailed,
+    ProfileError,
     psycopg.Error,
 )
 
 
 @contextmanager
 def standalone_stack(
-    db_url: str | None, defects: tuple[str, ...], log_dir: Path
+    db_url: str | None,
+    defects: tuple[str, ...],
+    log_dir: Path,
+    profile: LoadedProfile | None = None,
 ) -> Iterator[WalletStack]:
     """A running stack on a fresh database of its own, its processes' logs started afresh in
     ``log_dir`` (the last run's removed, this run's kept); everything else gone afterwards."""
@@ -41,8 +46,9 @@ def standalone_stack(
     with postgres_server(db_url) as server:
         url = server.create_database(prefix="wallet_serve")
         try:
-            migrate_and_seed(url)
-            with WalletStack(StackConfig(url, log_dir, defects=defects)) as stack:
+            app = profile or default_profile()
+            migrate_and_seed(url, app)
+            with WalletStack(StackConfig(url, log_dir, defects=defects, profile=app)) as stack:
                 yield stack
         finally:
             server.drop_database(url)

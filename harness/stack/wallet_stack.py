@@ -1,10 +1,11 @@
-"""The whole stack as it runs for real: a migrated, seeded database, fake_stripe, and the
-reference app's web process and worker, each a separate process on a free loopback port.
+"""The whole stack as it runs for real: a migrated, seeded database, fake_stripe, and the app's
+processes as its profile describes them (``harness/stack/app.py``), each a separate process on
+a free loopback port.
 
 ``WalletStack.start()`` brings it up with readiness checks, ``reset()`` returns it to the
-seeded state between scenarios (see ``harness/stack/reset.py``), ``stop()`` takes it down.
+seeded state between scenarios (the profile's ``[database.reset]``), ``stop()`` takes it down.
 The harness talks to every part the way a user's CI would: HTTP to the fake's control API and
-Stripe API, HTTP to the app, SQL to the database, and the app's own command line.
+Stripe API, HTTP to the app, SQL to the database, and the app's own commands.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +25,28 @@ import psycopg
 import stripe
 
 from fake_stripe.client import FakeStripeControl
-from harness.polling import poll_until
 from harness.ports import free_port
+from harness.profile.loading import LoadedProfile, default_profile_path, load_profile
+from harness.profile.placeholders import fill
+from harness.stack import app
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
-from harness.stack.services import ServiceFailed, ServiceProcess, log_tail, stop_all
+from harness.stack.services import (
+    ServiceFailed,
+    ServiceProcess,
+    log_tail,
+    python_module,
+    stop_all,
+)
 
 log = logging.getLogger("harness.stack.wallet_stack")
 
-START_TIMEOUT = 30.0  # seconds for each service to answer
-WORKER_BEAT_TIMEOUT = 10.0  # seconds for a started worker's first heartbeat
-# the fake accepts any test-mode key; the session secret signs the app's login cookies
-SECRET_KEY = "sk_test_wallet_harness"  # noqa: S105
-SESSION_SECRET = "wallet-harness-session-secret"  # noqa: S105
+START_TIMEOUT = 30.0  # seconds for fake_stripe to answer
+
+
+@cache
+def default_profile() -> LoadedProfile:
+    """The project's app profile (``[tool.wallet-harness] app-profile``), read once."""
+    return load_profile(default_profile_path())
 
 
 @dataclass(frozen=True)
@@ -50,62 +60,100 @@ class StackConfig:
     checkout_wait: float = 5.0
     app_env: Mapping[str, str] = field(default_factory=dict)
     worker: bool = True  # False: start() leaves the worker to the caller (start_worker())
-    # False: start() does not wait for the worker's first heartbeat (a worker that never beats)
+    # False: start() does not wait for the worker to be ready (a worker that never starts work)
     await_worker: bool = True
+    profile: LoadedProfile = field(default_factory=default_profile)
 
 
 class WalletStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
+        self.profile = config.profile
+        described = self.profile.app
         self.database_url = config.database_url
         config.log_dir.mkdir(parents=True, exist_ok=True)
-        self.logs = {name: config.log_dir / f"{name}.log" for name in ("fake", "web", "worker")}
+        self.logs = {
+            name: config.log_dir / f"{name}.log" for name in ("fake", *described.processes)
+        }
         self.fake_url = f"http://127.0.0.1:{free_port()}"
-        self.web_url = f"http://127.0.0.1:{free_port()}"
+        self.ports = {name: free_port() for name in described.processes}
+        self.web_url = f"http://127.0.0.1:{self.ports['web']}"
         self.control = FakeStripeControl(self.fake_url, timeout=60)
         self.stripe = stripe.StripeClient(
-            SECRET_KEY,
+            described.stripe.secret_key,
             base_addresses={"api": self.fake_url},
             http_client=stripe.HTTPXClient(allow_sync_methods=True),
             max_network_retries=0,  # the harness reads; a failure is evidence, not a retry
         )
         self.fake = ServiceProcess(
-            "fake_stripe", "fake_stripe", self._fake_args(), os.environ, self.logs["fake"]
+            "fake_stripe",
+            python_module("fake_stripe", *self._fake_args()),
+            os.environ,
+            self.logs["fake"],
         )
-        env = self._app_env()
-        port = self.web_url.rsplit(":", 1)[1]
-        self.web = ServiceProcess(
-            "web", "reference_app", ["web", "--port", port], env, self.logs["web"]
-        )
-        self.worker = ServiceProcess(
-            "worker", "reference_app", ["worker"], env, self.logs["worker"]
-        )
-        self.worker_beating = False
+        self.values = {
+            **app.fixed_values(self.profile),
+            "database_url": self.database_url,
+            "stripe_api_base": self.fake_url,
+            "stripe_secret_key": described.stripe.secret_key,
+            "public_url": self.web_url,
+            "defects": described.defects.separator.join(self._expanded(config.defects)),
+            **{f"port:{name}": str(port) for name, port in self.ports.items()},
+        }
+        self.services: dict[str, ServiceProcess] = {}
+        self.worker_beating = False  # the worker passed its readiness check
         self.last_reset_seconds: float | None = None
         self._snapshot: SeedSnapshot | None = None
+
+    @property
+    def web(self) -> ServiceProcess:
+        return self.services["web"]
+
+    @property
+    def worker(self) -> ServiceProcess:
+        """The process the scenarios stop and start (``capabilities.worker``)."""
+        name = self.profile.app.capabilities.worker
+        if name is None:
+            raise ServiceFailed(f"{self.profile.path}: names no worker (capabilities.worker)")
+        return self.services[name]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> WalletStack:
-        """Bring every part up in order; on any failure, stop what started and raise."""
+        """Bring every part up in order: fake_stripe, the side services, then the web process
+        with the worker starting meanwhile. On any failure, stop what started and raise."""
+        described = self.profile.app
+        worker = described.capabilities.worker
         try:
-            with self.connect() as conn:
-                self._snapshot = SeedSnapshot.take(conn)
+            reset = described.database.reset
+            if reset.snapshot is not None:
+                with self.connect() as conn:
+                    self._snapshot = SeedSnapshot.take(conn, reset.snapshot.keep)
             self.fake.start()
             self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")
+            if not described.stripe.registers_endpoint:
+                self.values["webhook_secret"] = self._register_endpoint()
+            for name in described.processes:
+                values = {**self.values, "port": str(self.ports[name])}
+                self.services[name] = app.service(name, self.profile, values, self.logs[name])
+                self.services[name].env.update(self.config.app_env)  # a test's own settings
+            for name in described.processes:
+                if name not in ("web", worker):
+                    self._start(name)
             self.web.start()
             # the worker needs neither the web process nor its port: it starts meanwhile
-            since = self._launch_worker() if self.config.worker else None
-            self.web.wait_ready(self._web_answers, START_TIMEOUT, f"GET {self.web_url}/login")
-            if since is not None and self.config.await_worker:
-                self._await_beat(since)
+            if worker is not None and self.config.worker:
+                self.worker.start()
+            self._await("web")
+            if worker is not None and self.config.worker and self.config.await_worker:
+                self._await_worker()
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
-        stop_all([self.worker, self.web, self.fake])
+        stop_all([*reversed(self.services.values()), self.fake])
         self.control.close()
 
     def __enter__(self) -> WalletStack:
@@ -117,60 +165,67 @@ class WalletStack:
     def restart_web(self) -> None:
         """Stop the web process and start it again on the same port, as a deploy does."""
         self.web.stop()
-        self._start_web()
+        self._start("web")
 
     # -- between scenarios ---------------------------------------------------------------------
 
     def reset(self) -> float:
-        """Nothing in flight, then the fake reset and the tables back to the seed. Returns the
-        seconds it took (also kept in ``last_reset_seconds``)."""
-        assert self._snapshot is not None, "start() the stack first"
+        """Nothing in flight, then the fake reset and the app back to the seed (the profile's
+        ``[database.reset]``). Returns the seconds it took (also kept in
+        ``last_reset_seconds``)."""
         started = time.perf_counter()
         if not self.web.running:
             raise ServiceFailed(f"the web app has died:\n{log_tail(self.logs['web'])}")
         self.control.settle(timeout=30)
-        worker_running = self.worker.running
-        with self.connect() as conn:
-            empty_and_reseed(conn, self._snapshot, drain=worker_running)
+        has_worker = self.profile.app.capabilities.worker is not None
+        worker_running = has_worker and self.worker.running
+        self._reset_app(drain=worker_running)
         self.control.reset()
-        if not worker_running:  # a scenario stopped it: the next one starts with one
+        if has_worker and not worker_running:  # a scenario stopped it: the next one gets one
             self.start_worker()
         self.last_reset_seconds = time.perf_counter() - started
         return self.last_reset_seconds
 
+    def _reset_app(self, *, drain: bool) -> None:
+        reset = self.profile.app.database.reset
+        values = {**self.values, "port": str(self.ports["web"])}
+        if reset.snapshot is not None:
+            assert self._snapshot is not None, "start() the stack first"
+            with self.connect() as conn:
+                empty_and_reseed(conn, self._snapshot, reset.snapshot, drain=drain)
+        elif reset.sql is not None:
+            with self.connect() as conn:
+                conn.execute(fill(reset.sql, values).encode())
+        elif reset.command is not None:
+            self._run_command("database.reset.command", reset.command)
+        elif reset.url is not None:
+            url = fill(reset.url, values)
+            answer = httpx.post(url if "://" in url else self.web_url + url, timeout=30)
+            if not answer.is_success:
+                raise ServiceFailed(
+                    f"database.reset.url: POST {url} answered {answer.status_code}:"
+                    f" {answer.text[:500]}"
+                )
+
     # -- the worker, which scenarios stop and start --------------------------------------------
 
     def start_worker(self, *, await_beat: bool = True) -> None:
-        """Start the worker and wait for its first heartbeat. A worker that stays up without
-        beating is left running with a warning: the scenarios will show what that costs."""
-        since = self._launch_worker()
-        if await_beat:
-            self._await_beat(since)
-
-    def _launch_worker(self) -> datetime:
-        """Start the worker process; returns the database's time just before, which its first
-        heartbeat comes after."""
-        since = self._database_now()
+        """Start the worker and wait until it is ready. A worker that stays up without getting
+        ready is left running with a warning: the scenarios will show what that costs."""
         self.worker.start()
         self.worker_beating = False
-        return since
+        if await_beat:
+            self._await_worker()
 
-    def _await_beat(self, since: datetime) -> None:
-
-        def beat() -> bool:
+    def _await_worker(self) -> None:
+        try:
+            self._await(self.worker.name)
+        except ServiceFailed:
             if not self.worker.running:
-                raise ServiceFailed(f"the worker exited:\n{log_tail(self.logs['worker'])}")
-            with self.connect() as conn:
-                row = conn.execute(
-                    "select 1 from worker_heartbeats where beat_at >= %s", (since,)
-                ).fetchone()
-            return row is not None
-
-        self.worker_beating = bool(poll_until(beat, timeout=WORKER_BEAT_TIMEOUT))
-        if not self.worker_beating:
-            log.warning(
-                "the worker is running but has not beaten within %.0f s", WORKER_BEAT_TIMEOUT
-            )
+                raise
+            log.warning("the worker is running but is not ready: %s", self.worker.name)
+            return
+        self.worker_beating = True
 
     def stop_worker(self) -> None:
         self.worker.stop()
@@ -194,10 +249,31 @@ class WalletStack:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def reconcile(self) -> str:
-        """Run the app's reconciliation sweep once (``python -m reference_app reconcile``)."""
+        """Run the app's reconciliation sweep once (``capabilities.reconcile``)."""
+        command = self.profile.app.capabilities.reconcile
+        if command is None:
+            raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
+        return self._run_command("capabilities.reconcile", command)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _start(self, name: str) -> None:
+        self.services[name].start()
+        self._await(name)
+
+    def _await(self, name: str) -> None:
+        ready = self.profile.app.processes[name].ready
+        values = {**self.values, "port": str(self.ports[name])}
+        check, what = app.readiness(ready, self.services[name], values)
+        self.services[name].wait_ready(check, ready.timeout, what)
+
+    def _run_command(self, key: str, command: list[str]) -> str:
+        """One of the app's own commands, with the web process's environment."""
+        words = [fill(word, {**self.values, "port": str(self.ports["web"])}) for word in command]
         done = subprocess.run(
-            [sys.executable, "-m", "reference_app", "reconcile"],
+            words,
             env=self.web.env,
+            cwd=self.profile.folder,
             capture_output=True,
             text=True,
             timeout=60,
@@ -205,10 +281,24 @@ class WalletStack:
         )
         if done.returncode != 0:
             output = done.stdout + done.stderr
-            raise ServiceFailed(f"reconcile failed ({done.returncode}):\n{output}")
+            raise ServiceFailed(f"{key} failed ({done.returncode}):\n{output}")
         return done.stdout
 
-    # -- plumbing ------------------------------------------------------------------------------
+    def _register_endpoint(self) -> str:
+        """Where the app does not register its own: the harness does, and passes the secret."""
+        described = self.profile.app.stripe
+        endpoint = self.stripe.v1.webhook_endpoints.create(
+            params={
+                "url": self.web_url + described.webhook_path,
+                "enabled_events": described.events,  # type: ignore[typeddict-item]
+            }
+        )
+        return endpoint.secret or ""
+
+    def _expanded(self, defects: tuple[str, ...]) -> list[str]:
+        """The defect switches asked for, each preset in the profile given as its members."""
+        presets = self.profile.app.defects.presets
+        return [name for asked in defects for name in presets.get(asked, [asked])]
 
     def _fake_args(self) -> list[str]:
         config = self.config
@@ -223,43 +313,9 @@ class WalletStack:
             str(config.checkout_wait),
         ]
 
-    def _app_env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "STRIPE_SECRET_KEY": SECRET_KEY,
-            "STRIPE_API_BASE": self.fake_url,
-            "PUBLIC_BASE_URL": self.web_url,
-            "SESSION_SECRET": SESSION_SECRET,
-            "WALLET_DEFECTS": ",".join(self.config.defects),
-            "JOB_RETRY_WAIT_SECONDS": "0.5",
-            "JOB_MAX_ATTEMPTS": "3",
-            "RECONCILE_INTERVAL_SECONDS": "86400",  # scenarios run the sweep when they mean to
-            "STRIPE_TIMEOUT_SECONDS": "5",
-            **self.config.app_env,
-        }
-
-    def _start_web(self) -> None:
-        self.web.start()
-        self.web.wait_ready(self._web_answers, START_TIMEOUT, f"GET {self.web_url}/login")
-
     def _fake_answers(self) -> bool:
         try:
             self.control.health()
         except httpx.TransportError:
             return False
         return True
-
-    def _web_answers(self) -> bool:
-        try:
-            httpx.get(self.web_url + "/login", timeout=1)
-        except httpx.TransportError:
-            return False
-        return True
-
-    def _database_now(self) -> datetime:
-        with self.connect() as conn:
-            row = conn.execute("select now()").fetchone()
-        assert row is not None
-        now: datetime = row[0]
-        return now

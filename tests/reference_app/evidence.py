@@ -16,7 +16,7 @@ from harness.records import ledger as ledger_records
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_chain import chain_breaks
 from harness.stack.demo_accounts import DEMO_ORG, account
-from harness.stack.wallet_stack import SESSION_SECRET, WalletStack
+from harness.stack.wallet_stack import WalletStack
 
 DEMO_TOKEN = account("test@demo.com").api_token
 OTHER_TOKEN = account("other@demo.com").api_token
@@ -132,5 +132,6 @@ def session_cookie(user_email: str, stack: WalletStack) -> dict[str, str]:
         ).fetchone()
     assert row is not None
     data = base64.b64encode(json.dumps({"user_id": row[0]}).encode())
-    signed = itsdangerous.TimestampSigner(SESSION_SECRET).sign(data)
+    secret = stack.web.env["SESSION_SECRET"]  # what the app's profile gives it
+    signed = itsdangerous.TimestampSigner(secret).sign(data)
     return {"session": signed.decode()}

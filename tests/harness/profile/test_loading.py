@@ -126,6 +126,16 @@ def test_an_unknown_placeholder_is_refused_when_loading_not_when_starting() -> N
     assert "env.REDIS_URL: unknown placeholder {port:cache}" in message
 
 
+def test_the_webhook_secret_is_known_only_where_the_harness_registers_the_endpoint() -> None:
+    raw = minimal(env={"STRIPE_WEBHOOK_SECRET": "{webhook_secret}"})
+
+    assert "env.STRIPE_WEBHOOK_SECRET: {webhook_secret} is only known where the harness" in (
+        refusal(raw)
+    )
+    raw["stripe"] = {"registers_endpoint": False}
+    assert parse_profile(raw).env["STRIPE_WEBHOOK_SECRET"] == "{webhook_secret}"
+
+
 def test_another_processes_port_may_be_named() -> None:
     raw = minimal(env={"REDIS_URL": "redis://127.0.0.1:{port:cache}"})
     raw["processes"]["cache"] = {

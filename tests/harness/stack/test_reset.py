@@ -15,7 +15,13 @@ from psycopg import sql
 from harness.polling import poll_until
 from harness.stack import reset as stack_reset
 from harness.stack.demo_accounts import DEMO_ORG, OTHER_ORG
-from harness.stack.reset import KEPT_TABLES, ResetFailed, SeedSnapshot, empty_and_reseed
+from harness.stack.reset import ResetFailed, SeedSnapshot, empty_and_reseed
+from harness.stack.wallet_stack import default_profile
+
+# the reference app's [database.reset.snapshot]: what it keeps, how it sees work in flight
+SETTINGS = default_profile().app.database.reset.snapshot
+assert SETTINGS is not None
+KEPT_TABLES = frozenset(SETTINGS.keep)
 
 pytestmark = pytest.mark.slow  # a real PostgreSQL
 
@@ -25,7 +31,7 @@ Conn = psycopg.Connection[Any]
 @pytest.fixture
 def seeded(conn: Conn) -> tuple[Conn, SeedSnapshot, dict[str, Any]]:
     """The seeded database, its snapshot, and every table's contents as the seed left them."""
-    return conn, SeedSnapshot.take(conn), contents(conn)
+    return conn, SeedSnapshot.take(conn, KEPT_TABLES), contents(conn)
 
 
 def contents(conn: Conn) -> dict[str, Any]:
@@ -134,7 +140,7 @@ def test_a_reset_puts_back_exactly_the_seed(
         table: rows for table, rows in contents(conn).items() if table in (KEPT_TABLES)
     }
 
-    empty_and_reseed(conn, snapshot)
+    empty_and_reseed(conn, snapshot, SETTINGS)
 
     after = contents(conn)
     for table in snapshot.tables:
@@ -160,7 +166,7 @@ def test_identities_start_again_after_a_reset(
     conn, snapshot, _ = seeded
     play_a_scenario(conn)
 
-    empty_and_reseed(conn, snapshot)
+    empty_and_reseed(conn, snapshot, SETTINGS)
 
     assert credit(conn, DEMO_ORG, 5000, "cs_test_again") == 1
     assert add_job(conn, "todo") == 1
@@ -175,9 +181,9 @@ def test_the_seed_can_be_reset_twice_in_a_row(
 ) -> None:
     conn, snapshot, seed = seeded
 
-    empty_and_reseed(conn, snapshot)
+    empty_and_reseed(conn, snapshot, SETTINGS)
     play_a_scenario(conn)
-    empty_and_reseed(conn, snapshot)
+    empty_and_reseed(conn, snapshot, SETTINGS)
 
     after = contents(conn)
     assert {table: after[table] for table in snapshot.tables} == {
@@ -194,7 +200,7 @@ def test_a_job_still_running_stops_the_reset_with_the_reason(
     monkeypatch.setattr(stack_reset, "DRAIN_TIMEOUT", 0.3)
 
     with pytest.raises(ResetFailed, match=r"1 job\(s\) still running"):
-        empty_and_reseed(conn, snapshot, drain=True)
+        empty_and_reseed(conn, snapshot, SETTINGS, drain=True)
 
     # nothing was emptied half-way: the scenario's rows are all still there
     assert count(conn, "credit_transactions") == 3
@@ -209,7 +215,7 @@ def test_without_a_worker_a_job_marked_running_is_emptied_anyway(
     add_job(conn, "doing")
     monkeypatch.setattr(stack_reset, "DRAIN_TIMEOUT", 0.3)
 
-    empty_and_reseed(conn, snapshot, drain=False)
+    empty_and_reseed(conn, snapshot, SETTINGS, drain=False)
 
     assert count(conn, "procrastinate_jobs") == 0
     assert contents(conn)["organizations"] == seed["organizations"]
@@ -251,7 +257,7 @@ def test_the_reset_waits_for_a_running_job_to_finish(
     with ThreadPoolExecutor(max_workers=1) as pool:
         finished = pool.submit(worker)
         assert worker_holds_the_job.wait(timeout=20)
-        empty_and_reseed(conn, snapshot, drain=True)
+        empty_and_reseed(conn, snapshot, SETTINGS, drain=True)
         # 1: the job was still in the queue when it finished, so the reset did not empty it early
         assert finished.result(timeout=20) == 1
 

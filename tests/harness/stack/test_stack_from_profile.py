@@ -1,0 +1,129 @@
+"""The stack built from an app profile the harness has never seen: a tiny app of three real
+processes (a web server, a worker that says when it is up, a side service on its own port),
+a schema made by its own migrate command, a webhook endpoint the harness registers, and a reset
+by SQL. It starts, resets and stops as the profile says; an app that cannot start is reported
+with its log, and nothing is left running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.profile.loading import LoadedProfile, parse_profile
+from harness.stack.schema import migrate_and_seed
+from harness.stack.services import ServiceFailed
+from harness.stack.wallet_stack import StackConfig, WalletStack
+
+pytestmark = pytest.mark.slow  # real processes
+
+SERVE = ["{python}", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
+IDLE = "import threading; print('worker up', flush=True); threading.Event().wait()"
+MIGRATE = (
+    "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True)"
+    ".execute('create table visits (n int)')"
+)
+
+
+def tiny_app(**changes: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "name": "a tiny app",
+        "env": {"CACHE_URL": "tcp://127.0.0.1:{port:cache}", "WEBHOOK_SECRET": "{webhook_secret}"},
+        "processes": {
+            "cache": {"command": SERVE, "ready": {"tcp": "{port}"}},
+            "web": {"command": SERVE, "ready": {"http": "{public_url}/"}, "stop_grace": 5},
+            "worker": {"command": ["{python}", "-c", IDLE], "ready": {"log": "^worker up$"}},
+        },
+        "database": {
+            "migrate": ["{python}", "-c", MIGRATE, "{database_url}"],
+            "reset": {"sql": "truncate visits"},
+        },
+        "stripe": {"registers_endpoint": False, "webhook_path": "/hooks/stripe"},
+        "capabilities": {"worker": "worker"},
+    }
+    raw.update(changes)
+    return raw
+
+
+def loaded(raw: dict[str, Any], folder: Path) -> LoadedProfile:
+    return LoadedProfile(folder / "app.toml", parse_profile(raw))
+
+
+@pytest.fixture
+def stack_for(wallet_db_url: str, tmp_path: Path) -> Iterator[Any]:
+    stacks: list[WalletStack] = []
+
+    def _stack(raw: dict[str, Any]) -> WalletStack:
+        profile = loaded(raw, tmp_path)
+        migrate_and_seed(wallet_db_url, profile)
+        stack = WalletStack(StackConfig(wallet_db_url, tmp_path / "logs", profile=profile))
+        stacks.append(stack)
+        return stack
+
+    yield _stack
+    for stack in stacks:
+        stack.stop()
+
+
+def test_the_stack_starts_resets_and_stops_as_the_profile_says(stack_for: Any) -> None:
+    stack = stack_for(tiny_app()).start()
+
+    assert all(service.running for service in stack.services.values())
+    assert stack.worker_beating  # the worker printed its line
+    cache_port = stack.ports["cache"]
+    assert stack.web.env["CACHE_URL"] == f"tcp://127.0.0.1:{cache_port}"
+    # the app does not register its endpoint: the harness did, and passed the secret in
+    [endpoint] = stack.stripe.v1.webhook_endpoints.list().data
+    assert endpoint.url == stack.web_url + "/hooks/stripe"
+    assert stack.web.env["WEBHOOK_SECRET"].startswith("whsec_")
+
+    with stack.connect() as conn:
+        conn.execute("insert into visits values (1), (2)")
+    stack.reset()
+    with stack.connect() as conn:
+        assert conn.execute("select count(*) from visits").fetchone() == (0,)
+
+    processes = list(stack.services.values())
+    stack.stop()
+    assert not any(service.running for service in processes)
+
+
+def test_a_process_that_exits_at_start_up_is_reported_with_its_log(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["processes"]["web"]["command"] = [
+        "{python}",
+        "-c",
+        "print('no config'); raise SystemExit(3)",
+    ]
+    stack = stack_for(raw)
+
+    with pytest.raises(
+        ServiceFailed, match=r"(?s)web exited during start-up \(code 3\).*no config"
+    ):
+        stack.start()
+    assert not any(service.running for service in stack.services.values())
+    assert not stack.fake.running
+
+
+def test_a_readiness_url_that_never_answers_fails_in_its_timeout(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["processes"]["web"]["ready"] = {"http": "http://127.0.0.1:9/", "timeout": 1}
+    stack = stack_for(raw)
+
+    with pytest.raises(
+        ServiceFailed, match=r"web was not ready within 1 s \(GET http://127\.0\.0\.1:9/ answers\)"
+    ):
+        stack.start()
+    assert not any(service.running for service in stack.services.values())
+
+
+def test_a_missing_command_is_named(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["processes"]["cache"]["command"] = ["no-such-redis-server", "--port", "{port}"]
+    stack = stack_for(raw)
+
+    with pytest.raises(ServiceFailed, match=r"cache cannot start: No such file or directory"):
+        stack.start()
+    assert not stack.fake.running
