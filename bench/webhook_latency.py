@@ -27,8 +27,9 @@ from pathlib import Path
 import httpx
 
 from harness.postgres.server import fresh_database, postgres_server
+from harness.profile.loading import default_profile
 from harness.stack.schema import schema_template
-from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
+from harness.stack.wallet_stack import StackConfig, WalletStack
 
 SECRET = "whsec_bench_latency"  # noqa: S105 (a throwaway test secret)
 ids = itertools.count()

@@ -9,14 +9,15 @@ from harness.durations import parse_seconds
 
 
 def defect_name(text: str) -> str:
-    """argparse's type for a defect: a name from the app's catalogue, or a preset."""
+    """argparse's type for a defect: a name the app's profile declares, or a preset."""
     from harness.defect_matrix.table import known_defects
 
     known = known_defects()
     if text not in known:
         raise argparse.ArgumentTypeError(
             f"no defect {text!r}; known: {', '.join(known)}"
-            " (`python -m reference_app defects` describes them)"
+            " (the app profile's [defects]; the reference app's `python -m reference_app defects`"
+            " describes its own)"
         )
     return text
 
@@ -30,15 +31,14 @@ def duration_value(text: str) -> float:
 
 
 def add_defect_option(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--defect NAME``, repeatable, checked against the app's catalogue."""
+    """``--defect NAME``, repeatable, checked against the app's profile."""
     parser.add_argument(
         "--defect",
         action="append",
         default=[],
         type=defect_name,
         metavar="NAME",
-        help=f"{what} (repeatable; `python -m reference_app defects` lists them),"
-        " e.g. --defect seed-bug",
+        help=f"{what} (repeatable; the app profile's [defects] lists them), e.g. --defect seed-bug",
     )
 
 

@@ -42,8 +42,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         nargs="?",
         type=defect_name,
         metavar="DEFECT",
-        help="a defect or preset to switch on, e.g. seed-bug (`python -m reference_app"
-        " defects` lists them); none: the healthy app",
+        help="a defect or preset to switch on, e.g. seed-bug (the app profile's [defects]"
+        " lists them); none: the healthy app",
     )
     reproduce.add_argument("--headed", action="store_true", help="show the browser as it works")
     add_db_url_option(reproduce)

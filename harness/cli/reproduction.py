@@ -22,10 +22,10 @@ from harness.diagnosis import STAGE_KEYS, Diagnosis, Stage, TopupEvidence, diagn
 from harness.diagnosis.trace import BROKEN
 from harness.money import format_money
 from harness.pages.checkout_page import by_card
+from harness.profile.loading import default_profile
 from harness.project import ProjectNotFound, find_project_root
 from harness.records import ledger
 from harness.scenario import Scenario, StackNotQuiet
-from reference_app.defects import PRESETS
 
 EMAIL = "test@demo.com"
 CARD = "4242 4242 4242 4242"  # the report's test card, typed as people type it
@@ -188,8 +188,9 @@ def ledger_line(evidence: TopupEvidence) -> str:
 def describe_defects(defect: str | None) -> str:
     if defect is None:
         return "the healthy app, no defect"
-    if defect in PRESETS:
-        return f"defect preset {defect}: {', '.join(sorted(PRESETS[defect]))}"
+    presets = default_profile().app.defects.presets
+    if defect in presets:
+        return f"defect preset {defect}: {', '.join(sorted(presets[defect]))}"
     return f"defect {defect}"
 
 

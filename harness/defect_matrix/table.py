@@ -16,8 +16,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.profile.loading import default_profile
 from harness.project import SCENARIOS_MODULE
-from reference_app.defects import CATALOGUE, PRESETS
 
 TABLE = Path("features") / "defect_matrix.toml"
 KEYS = ("defect", "scenario", "fails_with", "stage")  # every [[catch]] entry names all four
@@ -49,8 +49,9 @@ class Result:
 
 
 def known_defects() -> list[str]:
-    """Every name the app accepts: its catalogue, then its presets."""
-    return [defect.name for defect in CATALOGUE] + sorted(PRESETS)
+    """Every name the app's profile declares: its defects, then its presets."""
+    defects = default_profile().app.defects
+    return [*defects.names, *sorted(defects.presets)]
 
 
 def load(path: Path) -> list[Catch]:

@@ -51,8 +51,7 @@ def wallet_app_profile(request: pytest.FixtureRequest) -> LoadedProfile:
     """The profile of the app under test: ``--app-profile``, else the project's default."""
     from pathlib import Path
 
-    from harness.profile.loading import ProfileError, load_profile
-    from harness.stack.wallet_stack import default_profile
+    from harness.profile.loading import ProfileError, default_profile, load_profile
 
     named: str | None = request.config.getoption("app_profile")
     try:

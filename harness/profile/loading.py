@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, get_origin
 
@@ -46,6 +47,12 @@ def load_profile(path: Path) -> LoadedProfile:
 
 
 PROFILE_VARIABLE = "WALLET_APP_PROFILE"
+
+
+@cache
+def default_profile() -> LoadedProfile:
+    """The project's app profile (``default_profile_path``), read once."""
+    return load_profile(default_profile_path())
 
 
 def default_profile_path() -> Path:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.postgres.server import PostgresServer
-from harness.profile.loading import LoadedProfile
+from harness.profile.loading import LoadedProfile, default_profile
 from harness.stack.schema import migrate_and_seed
-from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
+from harness.stack.wallet_stack import StackConfig, WalletStack
 
 SEED_BUG_TAG = "seed-bug"  # the tag, and the defect preset it runs against
 

@@ -14,10 +14,10 @@ import psycopg
 
 from harness.postgres.pg_process import LocalClusterError
 from harness.postgres.server import NoPostgresAvailable, ServerUrlUnreachable, postgres_server
-from harness.profile.loading import LoadedProfile, ProfileError
+from harness.profile.loading import LoadedProfile, ProfileError, default_profile
 from harness.stack.schema import SchemaSetupError, migrate_and_seed
 from harness.stack.services import ServiceFailed
-from harness.stack.wallet_stack import StackConfig, WalletStack, default_profile
+from harness.stack.wallet_stack import StackConfig, WalletStack
 
 # what can stop the stack from starting; the message of each says why
 START_ERRORS = (

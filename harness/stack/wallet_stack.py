@@ -16,7 +16,6 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ import stripe
 
 from fake_stripe.client import FakeStripeControl
 from harness.ports import free_port
-from harness.profile.loading import LoadedProfile, default_profile_path, load_profile
+from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.placeholders import fill
 from harness.stack import app
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
@@ -41,12 +40,6 @@ from harness.stack.services import (
 log = logging.getLogger("harness.stack.wallet_stack")
 
 START_TIMEOUT = 30.0  # seconds for fake_stripe to answer
-
-
-@cache
-def default_profile() -> LoadedProfile:
-    """The project's app profile (``[tool.wallet-harness] app-profile``), read once."""
-    return load_profile(default_profile_path())
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import pytest
 from psycopg import sql
 
 from harness.polling import poll_until
+from harness.profile.loading import default_profile
 from harness.stack import reset as stack_reset
 from harness.stack.demo_accounts import DEMO_ORG, OTHER_ORG
 from harness.stack.reset import ResetFailed, SeedSnapshot, empty_and_reseed
-from harness.stack.wallet_stack import default_profile
 
 # the reference app's [database.reset.snapshot]: what it keeps, how it sees work in flight
 SETTINGS = default_profile().app.database.reset.snapshot
