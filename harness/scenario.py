@@ -15,7 +15,6 @@ from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
 from harness.records import app_tables
-from harness.stack.demo_accounts import account
 from harness.stack.wallet_stack import WalletStack
 
 QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
@@ -66,7 +65,7 @@ class Scenario:
 
     def api(self, email: str) -> WalletApi:
         if email not in self._apis:
-            self._apis[email] = WalletApi(self.stack.web_url, account(email).api_token)
+            self._apis[email] = WalletApi(self.stack.web_url, self.stack.api_token(email))
         return self._apis[email]
 
     def note_api_session(self, session_id: str) -> None:
@@ -108,7 +107,8 @@ class Scenario:
     def _new_customer(self, email: str) -> Customer:
         if self._contexts is None:
             raise RuntimeError("this scenario has no browser")
-        customer = Customer(self._contexts.take(), self.stack.web_url, email)
+        account = self.stack.account(email)
+        customer = Customer(self._contexts.take(), self.stack.web_url, email, account)
         if self.trace_browsers:
             customer.trace()
         return customer

@@ -12,7 +12,6 @@ from harness.drivers.records import Records
 from harness.money import format_money
 from harness.records.ledger_chain import chain_breaks, describe
 from harness.scenario import Scenario
-from harness.stack.demo_accounts import account
 
 
 def wallet_holds(scenario: Scenario, records: Records, email: str, amount: int) -> None:
@@ -54,7 +53,7 @@ def topup_credited_once(
         raise AssertionError(
             f"the row names payment {row.stripe_payment_intent_id}, Stripe says {intent}"
         )
-    if row.org_id != account(email).org_id:
+    if row.org_id != scenario.stack.account(email).org_id:
         raise AssertionError(f"credited to {row.org_id}, not {email}'s org")
 
 

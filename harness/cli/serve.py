@@ -29,8 +29,8 @@ from harness.cli.serve_state import (
     write_state,
 )
 from harness.console import fail, make_console, plain
+from harness.profile.loading import default_profile
 from harness.project import shown
-from harness.stack.demo_accounts import ACCOUNTS
 
 if TYPE_CHECKING:
     from harness.stack.wallet_stack import WalletStack
@@ -126,10 +126,11 @@ def show_stack(console: Console, state: ServeState, state_file: Path) -> None:
     console.print()
     console.print(Text("The wallet stack is up.", style="bold green"))
     row("Dashboard", state.dashboard_url)
-    for index, account in enumerate(ACCOUNTS.values()):
-        login = f"{account.email} / {account.password}"
+    accounts = default_profile().app.accounts.values()
+    for index, account in enumerate(accounts):
+        login = f"{account.login} / {account.password}"
         row("Logins" if index == 0 else "", f"{login:<32} organisation {account.org_id}")
-    tokens = sorted({account.api_token for account in ACCOUNTS.values()})
+    tokens = sorted({account.api_token for account in accounts if account.api_token})
     row("API tokens", f"{', '.join(tokens)}   (Authorization: Bearer ... on {state.web_url}/api)")
     row("fake_stripe", f"{state.fake_url}   (Stripe API and hosted Checkout)")
     row("Control API", state.control_url)

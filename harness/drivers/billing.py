@@ -4,12 +4,11 @@ always the token's, never one named in the body."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-
-from harness.stack.demo_accounts import account
 
 
 @dataclass(frozen=True)
@@ -29,8 +28,9 @@ class GateAnswer:
 
 
 class BillingGates:
-    def __init__(self, web_url: str) -> None:
+    def __init__(self, web_url: str, api_token: Callable[[str], str]) -> None:
         self._http = httpx.Client(base_url=web_url, timeout=30)
+        self._api_token = api_token  # of the organisation a person the features name is in
 
     def close(self) -> None:
         self._http.close()
@@ -40,7 +40,7 @@ class BillingGates:
         return self._post(email, "/api/billing/sms", {"to": to, "body": body})
 
     def _post(self, email: str, path: str, body: dict[str, str]) -> GateAnswer:
-        token = account(email).api_token
+        token = self._api_token(email)
         response = self._http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
         try:
             answer = response.json()

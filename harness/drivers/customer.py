@@ -13,7 +13,7 @@ from harness.money import format_money
 from harness.pages.checkout_page import CheckoutPage, PayAction
 from harness.pages.dashboard_page import DashboardPage
 from harness.pages.login_page import LoginPage
-from harness.stack.demo_accounts import account
+from harness.profile.model import Account
 
 LAND, CLOSE_TAB, STAY = "land", "close the tab", "stay on Checkout"  # after paying
 LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")
@@ -31,10 +31,11 @@ def prepare_context(context: BrowserContext) -> None:
 
 
 class Customer:
-    def __init__(self, context: BrowserContext, web_url: str, email: str) -> None:
+    def __init__(self, context: BrowserContext, web_url: str, email: str, account: Account) -> None:
         self.context = context
         self.web_url = web_url
-        self.account = account(email)
+        self.name = email  # as the features name the customer
+        self.account = account  # the app's own login for them
         self._listening: list[tuple[Page, Any]] = []  # (tab, its navigation listener)
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
@@ -49,7 +50,7 @@ class Customer:
 
     @property
     def email(self) -> str:
-        return self.account.email
+        return self.name
 
     @property
     def dashboard(self) -> DashboardPage:
@@ -69,7 +70,7 @@ class Customer:
             self.dashboard.open()
             if self.page.url.startswith(self.dashboard.url):
                 return self.dashboard
-        LoginPage(self.page, self.web_url).open().log_in(self.email, self.account.password)
+        LoginPage(self.page, self.web_url).open().log_in(self.account.login, self.account.password)
         expect(self.page).to_have_url(self.dashboard.url)
         _SAVED_LOGINS[(self.web_url, self.email)] = list(self.context.cookies(self.web_url))
         return self.dashboard

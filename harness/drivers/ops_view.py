@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from harness.stack.demo_accounts import account
+from harness.profile.model import Account
 
 ADMIN = "admin@demo.com"
 HOME = "/dashboard/wallet"
@@ -54,8 +54,8 @@ class PipelineFailure:
 
 
 class OpsView:
-    def __init__(self, web_url: str, email: str = ADMIN) -> None:
-        self.account = account(email)
+    def __init__(self, web_url: str, account: Account) -> None:
+        self.account = account  # an admin's login
         self._http = httpx.Client(base_url=web_url, timeout=30, follow_redirects=False)
         self._logged_in = False
 
@@ -69,13 +69,13 @@ class OpsView:
             "/login",
             data={
                 **form.values,
-                "email": self.account.email,
+                "email": self.account.login,
                 "password": self.account.password,
             },
         )
         if answer.status_code != 303 or answer.headers.get("location") != HOME:
             raise AdminLoginFailed(
-                f"logging in as {self.account.email} answered {answer.status_code}:"
+                f"logging in as {self.account.login} answered {answer.status_code}:"
                 f" {answer.text[:300]}"
             )
         self._logged_in = True

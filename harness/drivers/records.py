@@ -7,7 +7,6 @@ from harness.records import app_tables, ledger
 from harness.records.app_tables import InboxEvent, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.stripe import StripeSession, stripe_session
-from harness.stack.demo_accounts import account
 from harness.stack.wallet_stack import WalletStack
 
 COMPLETED = "checkout.session.completed"
@@ -21,11 +20,11 @@ class Records:
 
     def balance_pence(self, email: str) -> int:
         with self.stack.connect() as conn:
-            return ledger.balance_pence(conn, account(email).org_id)
+            return ledger.balance_pence(conn, self.stack.account(email).org_id)
 
     def ledger(self, email: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:
-            return ledger.ledger_rows(conn, account(email).org_id)
+            return ledger.ledger_rows(conn, self.stack.account(email).org_id)
 
     def topup_rows(self, session_id: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:

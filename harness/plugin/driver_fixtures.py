@@ -65,7 +65,7 @@ def hosted_checkout(wallet_scenario: Scenario) -> HostedCheckout:
 def billing_gates(wallet_scenario: Scenario) -> Iterator[BillingGates]:
     from harness.drivers.billing import BillingGates
 
-    gates = BillingGates(wallet_scenario.stack.web_url)
+    gates = BillingGates(wallet_scenario.stack.web_url, wallet_scenario.stack.api_token)
     yield gates
     gates.close()
 
@@ -79,8 +79,8 @@ def webhook_faults(wallet_scenario: Scenario) -> WebhookFaults:
 
 @pytest.fixture
 def ops_view(wallet_scenario: Scenario) -> Iterator[OpsView]:
-    from harness.drivers.ops_view import OpsView
+    from harness.drivers.ops_view import ADMIN, OpsView
 
-    view = OpsView(wallet_scenario.stack.web_url)
+    view = OpsView(wallet_scenario.stack.web_url, wallet_scenario.stack.account(ADMIN))
     yield view
     view.close()

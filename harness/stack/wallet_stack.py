@@ -26,6 +26,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from harness.ports import free_port
 from harness.profile.loading import LoadedProfile, default_profile
+from harness.profile.model import Account
 from harness.profile.placeholders import fill
 from harness.stack import app
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
@@ -97,6 +98,22 @@ class WalletStack:
         self.worker_beating = False  # the worker passed its readiness check
         self.last_reset_seconds: float | None = None
         self._snapshot: SeedSnapshot | None = None
+
+    def account(self, email: str) -> Account:
+        """The app's login for a person the features name (the profile's ``[accounts]``)."""
+        accounts = {name.lower(): found for name, found in self.profile.app.accounts.items()}
+        if email.lower() not in accounts:
+            raise KeyError(
+                f"no login {email!r} in {self.profile.path} [accounts];"
+                f" known: {', '.join(self.profile.app.accounts) or 'none'}"
+            )
+        return accounts[email.lower()]
+
+    def api_token(self, email: str) -> str:
+        token = self.account(email).api_token
+        if token is None:
+            raise KeyError(f"{self.profile.path}: accounts.{email!r} has no api_token")
+        return token
 
     @property
     def web(self) -> ServiceProcess:

@@ -11,15 +11,17 @@ from typing import TypeVar
 import itsdangerous
 
 from harness.polling import poll_until
+from harness.profile.loading import default_profile
 from harness.records import app_tables
 from harness.records import ledger as ledger_records
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_chain import chain_breaks
-from harness.stack.demo_accounts import DEMO_ORG, account
 from harness.stack.wallet_stack import WalletStack
 
-DEMO_TOKEN = account("test@demo.com").api_token
-OTHER_TOKEN = account("other@demo.com").api_token
+ACCOUNTS = default_profile().app.accounts  # the reference app's seed logins
+DEMO_ORG = ACCOUNTS["test@demo.com"].org_id
+DEMO_TOKEN = ACCOUNTS["test@demo.com"].api_token or ""
+OTHER_TOKEN = ACCOUNTS["other@demo.com"].api_token or ""
 T = TypeVar("T")
 
 

@@ -15,13 +15,14 @@ from psycopg import sql
 from harness.polling import poll_until
 from harness.profile.loading import default_profile
 from harness.stack import reset as stack_reset
-from harness.stack.demo_accounts import DEMO_ORG, OTHER_ORG
 from harness.stack.reset import ResetFailed, SeedSnapshot, empty_and_reseed
 
 # the reference app's [database.reset.snapshot]: what it keeps, how it sees work in flight
 SETTINGS = default_profile().app.database.reset.snapshot
 assert SETTINGS is not None
 KEPT_TABLES = frozenset(SETTINGS.keep)
+DEMO_ORG = default_profile().app.accounts["test@demo.com"].org_id
+OTHER_ORG = default_profile().app.accounts["other@demo.com"].org_id
 
 pytestmark = pytest.mark.slow  # a real PostgreSQL
 
