@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from harness.cli import clock, fault, reproduce, serve, simulate
-from harness.cli.options import add_db_url_option, add_defect_option
+from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
+from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
 
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the scenarios under features/. Arguments not listed here go to pytest.",
     )
     run.add_argument("--tags", metavar="EXPR", help='tag expression, e.g. "ledger and not slow"')
+    add_app_option(run)
     add_db_url_option(run)
     run.add_argument("--headed", action="store_true", help="show the browser while it works")
     add_defect_option(run, "run against the app with this defect")
@@ -57,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run features/defect_matrix.toml: its scenarios pass on the healthy app and"
         " fail, with the stated assertion and diagnosis stage, against each defect.",
     )
+    add_app_option(matrix)
     matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     add_defect_option(matrix, "check only this defect")
     matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
@@ -70,8 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        choose_app(arguments)
+    except ProfileError as error:
+        print(f"wallet-harness: {error}", file=sys.stderr)
+        return 2
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(arguments)
     if args.command not in ("run", "matrix"):  # only those pass arguments on to pytest
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

@@ -1,11 +1,15 @@
-"""What several commands take alike: a defect or preset by name, a duration as people write it,
-and the PostgreSQL server to use. Each is refused by argparse with a message, exit code 2."""
+"""What several commands take alike: the app's profile, a defect or preset by name, a duration as
+people write it, and the PostgreSQL server to use. Each is refused with a message, exit code 2."""
 
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
 
 from harness.durations import parse_seconds
+from harness.profile.loading import PROFILE_VARIABLE, default_profile, load_profile
 
 
 def defect_name(text: str) -> str:
@@ -48,3 +52,30 @@ def add_db_url_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="PostgreSQL server to create the databases on (default: a throwaway one)",
     )
+
+
+def add_app_option(parser: argparse.ArgumentParser) -> None:
+    """``--app PROFILE``: which app to run (read by ``choose_app`` before anything else)."""
+    parser.add_argument(
+        "--app",
+        metavar="PROFILE",
+        help="the app profile (TOML) of the app to run and drive (default: env"
+        " WALLET_APP_PROFILE, then [tool.wallet-harness] app-profile in pyproject.toml;"
+        " see docs/app-profile.md)",
+    )
+
+
+def choose_app(argv: Sequence[str]) -> None:
+    """Make ``--app PROFILE`` the profile of this whole run, before any option is checked
+    against it: it becomes ``WALLET_APP_PROFILE`` for this process and the pytest runs it
+    starts. A profile that cannot be used is refused here (``ProfileError``), before anything
+    starts."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--app")
+    named = early.parse_known_args(list(argv))[0].app
+    if not named:
+        return
+    path = Path(named).resolve()
+    load_profile(path)
+    os.environ[PROFILE_VARIABLE] = str(path)
+    default_profile.cache_clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from harness.cli.options import add_db_url_option, defect_name
+from harness.cli.options import add_app_option, add_db_url_option, defect_name
 from harness.console import fail, make_console, plain
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " lists them); none: the healthy app",
     )
     reproduce.add_argument("--headed", action="store_true", help="show the browser as it works")
+    add_app_option(reproduce)
     add_db_url_option(reproduce)
     reproduce.set_defaults(handler=run_reproduce)
 

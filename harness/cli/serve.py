@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
-from harness.cli.options import add_db_url_option, add_defect_option
+from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
 from harness.cli.serve_state import (
     ServeState,
     default_state_file,
@@ -61,6 +61,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " fault` and `wallet-harness clock` find the running fake through the state file.",
         epilog="example: wallet-harness serve --defect seed-bug",
     )
+    add_app_option(serve)
     add_db_url_option(serve)
     add_defect_option(serve, "run the app with this defect")
     serve.add_argument(

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.cli.options import add_db_url_option, add_defect_option
+from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
 from harness.console import make_console, plain
 from harness.project import artifacts_dir, shown
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
@@ -48,6 +48,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--only", metavar="N,N", help="replay only these top-ups of the plan")
     parser.add_argument("--report", metavar="PATH", help="write an HTML report here")
+    add_app_option(parser)
     add_db_url_option(parser)
     parser.add_argument(
         "--no-shrink", action="store_true", help="on a violation, do not look for a smaller case"

@@ -1,0 +1,68 @@
+"""``--app PROFILE`` on the commands: the named profile is the app of the whole run (the
+defects a command accepts are its defects, and the pytest runs it starts inherit it), and a
+profile that cannot be used is refused before anything starts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.cli.main import main
+from harness.cli.options import choose_app
+from harness.profile.loading import PROFILE_VARIABLE, default_profile
+
+OTHER_APP = """
+name = "another wallet app"
+[processes.web]
+command = ["node", "server.js", "--port", "{port}"]
+[database]
+migrate = ["npm", "run", "migrate"]
+[defects]
+names = ["forgets-the-org"]
+"""
+
+
+@pytest.fixture(autouse=True)
+def own_profile_choice(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``--app`` sets WALLET_APP_PROFILE for the run: put it back after each test."""
+    monkeypatch.setenv(PROFILE_VARIABLE, "")  # recorded: undone after the test, whatever is set
+    default_profile.cache_clear()
+    yield
+    default_profile.cache_clear()
+
+
+def test_the_named_profile_becomes_the_runs_app(tmp_path: Path) -> None:
+    (tmp_path / "other.toml").write_text(OTHER_APP)
+
+    choose_app(["run", "--app", str(tmp_path / "other.toml"), "--tags", "ledger"])
+
+    assert Path(default_profile().path) == tmp_path / "other.toml"
+    assert default_profile().app.name == "another wallet app"
+
+
+def test_the_defects_a_command_accepts_are_the_named_apps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "other.toml").write_text(OTHER_APP)
+
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--app", str(tmp_path / "other.toml"), "--defect", "lost-update"])
+
+    assert refused.value.code == 2
+    assert "no defect 'lost-update'; known: forgets-the-org" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "matrix", "serve", "reproduce", "simulate"])
+def test_a_profile_that_cannot_be_used_is_refused_before_anything_starts(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "broken.toml").write_text('name = "x"\n[processes.web]\ncomand = ["node"]\n')
+
+    assert main([command, "--app", str(tmp_path / "broken.toml")]) == 2
+
+    err = capsys.readouterr().err
+    assert "broken.toml: the profile cannot be used:" in err
+    assert "processes.web.comand: not a key here (known: command," in err
+    assert "database: missing (this key is required)" in err
