@@ -11,6 +11,7 @@ from pytest_bdd import parsers, then, when
 from harness.checks import billing
 from harness.drivers.billing import BillingGates, GateAnswer
 from harness.drivers.records import Records
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import MONEY, sentence
 
@@ -19,6 +20,7 @@ from steps.sentences import MONEY, sentence
     sentence(r'"{email}" sends the SMS "(?P<body>[^"]+)" to (?P<to>\+\d+)'),
     target_fixture="sms",
 )
+@needs("capabilities.billing_api")
 def sends_sms(billing_gates: BillingGates, email: str, body: str, to: str) -> GateAnswer:
     """When "EMAIL" sends the SMS "TEXT" to NUMBER
 

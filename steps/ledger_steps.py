@@ -14,6 +14,7 @@ from pytest_bdd import given, parsers, then, when
 
 from harness.checks import wallet_functions
 from harness.drivers.ledger import LedgerDriver, Outcome
+from harness.profile.needs import needs
 from steps.sentences import MONEY, sentence
 
 
@@ -21,6 +22,7 @@ from steps.sentences import MONEY, sentence
     sentence(r'the organisation "{email}" has a balance of (?P<amount>{money})'),
     converters=MONEY,
 )
+@needs("capabilities.ledger_functions")
 def organisation_has_balance(ledger: LedgerDriver, email: str, amount: int) -> None:
     """Given the organisation "EMAIL" has a balance of MONEY
 
@@ -51,6 +53,7 @@ def organisation_may_go_into_debt(ledger: LedgerDriver, email: str, amount: int)
     target_fixture="outcome",
     converters=MONEY,
 )
+@needs("capabilities.ledger_functions")
 def checkout_session_credits(
     ledger: LedgerDriver, session: str, amount: int, email: str, payment: str
 ) -> Outcome:
@@ -73,6 +76,7 @@ def checkout_session_credits(
     target_fixture="outcomes",
     converters={**MONEY, "callers": int},
 )
+@needs("capabilities.ledger_functions")
 def checkout_session_credits_at_once(
     ledger: LedgerDriver, session: str, amount: int, email: str, callers: int
 ) -> list[Outcome]:
@@ -91,6 +95,7 @@ def checkout_session_credits_at_once(
     target_fixture="outcome",
     converters=MONEY,
 )
+@needs("capabilities.ledger_functions")
 def organisation_is_charged(ledger: LedgerDriver, email: str, amount: int, kind: str) -> Outcome:
     """When "EMAIL" is charged MONEY for "TYPE"
 
@@ -110,6 +115,7 @@ def organisation_is_charged(ledger: LedgerDriver, email: str, amount: int, kind:
     target_fixture="terminal",
     converters=MONEY,
 )
+@needs("capabilities.manual_credit")
 def support_credits_by_email(
     ledger: LedgerDriver, amount: int, email: str, reason: str
 ) -> subprocess.CompletedProcess[str]:
@@ -130,6 +136,7 @@ def support_credits_by_email(
     target_fixture="terminal",
     converters=MONEY,
 )
+@needs("capabilities.manual_credit")
 def support_credits_by_id(
     ledger: LedgerDriver, amount: int, org_id: str
 ) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ from harness.checks import deliveries
 from harness.checks.pipeline import rejected_signature_listed
 from harness.drivers.ops_view import OpsView
 from harness.drivers.webhook_faults import WebhookFaults
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import ANSWER_LIST, ANSWERS, DURATION, EVENT, SECONDS, TIMES, WHICH
 
@@ -246,6 +247,7 @@ def clock_advances(webhook_faults: WebhookFaults, duration: int) -> None:
 
 
 @when(parsers.re(r"the reconciliation sweep runs(?: again)?"))
+@needs("capabilities.reconcile")
 def reconciliation_sweep_runs(wallet_scenario: Scenario) -> None:
     """When the reconciliation sweep runs [again]
 
@@ -359,6 +361,7 @@ def sent_as_events(
 @then(
     parsers.re(r"recent failures list the rejected signature(?: because \"(?P<reason>[^\"]+)\")?")
 )
+@needs("capabilities.failures_url")
 def recent_failures_list_rejection(
     wallet_scenario: Scenario,
     webhook_faults: WebhookFaults,

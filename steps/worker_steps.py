@@ -13,11 +13,13 @@ from harness.drivers.ops_view import OpsView
 from harness.drivers.records import Records
 from harness.drivers.stripe_account import StripeAccount
 from harness.drivers.worker import Worker
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import EVENT, MONEY, sentence
 
 
 @given("the worker is stopped")
+@needs("capabilities.worker")
 def worker_stopped(worker: Worker) -> None:
     """Given the worker is stopped
 
@@ -29,6 +31,7 @@ def worker_stopped(worker: Worker) -> None:
 
 
 @when("the worker starts again")
+@needs("capabilities.worker")
 def worker_starts(worker: Worker) -> None:
     """When the worker starts again
 
@@ -95,6 +98,7 @@ def kept_as_failed_job(
 
 
 @then(sentence(r'recent failures list the payment because "(?P<reason>[^"]+)"'))
+@needs("capabilities.failures_url")
 def recent_failures_list_payment(wallet_scenario: Scenario, ops_view: OpsView, reason: str) -> None:
     """Then recent failures list the payment because "TEXT"
 

@@ -97,10 +97,18 @@ def pytest_configure(config: pytest.Config) -> None:
         from harness.plugin import browser_fixtures
 
         config.pluginmanager.register(browser_fixtures, "wallet_harness_browser")
-    from harness.plugin import bdd_xdist, driver_fixtures, fixtures, scenario_hooks, summary
+    from harness.plugin import (
+        applicability,
+        bdd_xdist,
+        driver_fixtures,
+        fixtures,
+        scenario_hooks,
+        summary,
+    )
 
     for name, module in (
         ("fixtures", fixtures),
+        ("applicability", applicability),
         ("drivers", driver_fixtures),
         ("bdd_xdist", bdd_xdist),
         ("scenarios", scenario_hooks),

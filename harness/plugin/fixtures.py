@@ -46,18 +46,29 @@ def wallet_db_url(wallet_postgres: PostgresServer) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def wallet_app_profile(request: pytest.FixtureRequest) -> LoadedProfile:
-    """The profile of the app under test: ``--app-profile``, else the project's default."""
+_PROFILE = pytest.StashKey["LoadedProfile"]()
+
+
+def profile_for(config: pytest.Config) -> LoadedProfile:
+    """The profile of the app under test: ``--app-profile``, else the project's default; read
+    once per run. One that cannot be used stops the run with its mistakes listed."""
     from pathlib import Path
 
     from harness.profile.loading import ProfileError, default_profile, load_profile
 
-    named: str | None = request.config.getoption("app_profile")
-    try:
-        return load_profile(Path(named)) if named else default_profile()
-    except ProfileError as error:
-        raise pytest.UsageError(str(error)) from None
+    if _PROFILE not in config.stash:
+        named: str | None = config.getoption("app_profile")
+        try:
+            config.stash[_PROFILE] = load_profile(Path(named)) if named else default_profile()
+        except ProfileError as error:
+            raise pytest.UsageError(str(error)) from None
+    return config.stash[_PROFILE]
+
+
+@pytest.fixture(scope="session")
+def wallet_app_profile(request: pytest.FixtureRequest) -> LoadedProfile:
+    """The profile of the app under test (``profile_for``)."""
+    return profile_for(request.config)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """A short summary of the scenarios at the end of the terminal report, for people and CI logs:
-how many passed, how long they took (median and 95th percentile), how long the resets took,
-and for each failure the stage the diagnosis found broken. Works under pytest-xdist: it reads
+how many ran, passed, failed and were not applicable to the app's profile (with the keys it
+lacks), how long they took (median and 95th percentile), how long the resets took, and for each
+failure the stage the diagnosis found broken. Works under pytest-xdist: it reads
 the reports the controller receives (durations and ``user_properties``)."""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+
+from harness.plugin.applicability import missing_of
 
 SCENARIO_PROPERTY = "wallet_scenario"  # set on every test that ran on the stack
 RESET_PROPERTY = "reset_ms"
@@ -23,6 +26,7 @@ class _Tally:
     durations: dict[str, float] = field(default_factory=dict)  # nodeid -> call seconds
     failed: dict[str, str] = field(default_factory=dict)  # nodeid -> broken stage or ""
     resets_ms: dict[str, float] = field(default_factory=dict)  # nodeid -> reset ms
+    not_applicable: dict[str, str] = field(default_factory=dict)  # nodeid -> missing keys
 
 
 _TALLY = _Tally()
@@ -33,6 +37,10 @@ def _properties(report: pytest.TestReport) -> dict[str, object]:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    missing = missing_of(report)
+    if missing is not None and report.skipped:
+        _TALLY.not_applicable[report.nodeid] = missing
+        return
     properties = _properties(report)
     if SCENARIO_PROPERTY not in properties:
         return
@@ -66,13 +74,16 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _TALLY.durations and not _TALLY.failed:
+    if not _TALLY.durations and not _TALLY.failed and not _TALLY.not_applicable:
         return
     durations = list(_TALLY.durations.values())
     write = terminalreporter.write_line
     terminalreporter.section("wallet harness: scenarios on the stack")
     passed = len(durations) - len([n for n in _TALLY.failed if n in _TALLY.durations])
-    write(f"{len(_TALLY.durations)} scenarios ran, {passed} passed, {len(_TALLY.failed)} failed")
+    write(
+        f"{len(_TALLY.durations)} scenarios ran, {passed} passed, {len(_TALLY.failed)} failed,"
+        f" {len(_TALLY.not_applicable)} not applicable"
+    )
     if durations:
         write(
             f"scenario time: median {statistics.median(durations):.2f} s,"
@@ -87,3 +98,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for nodeid, stage in _TALLY.failed.items():
         where = f"broke at stage '{stage}'" if stage else "no stage named"
         write(f"FAILED {nodeid}: {where}")
+    for nodeid, missing in _TALLY.not_applicable.items():
+        write(f"NOT APPLICABLE {nodeid}: the app profile has no {missing}")
