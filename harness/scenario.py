@@ -65,7 +65,11 @@ class Scenario:
 
     def api(self, email: str) -> WalletApi:
         if email not in self._apis:
-            self._apis[email] = WalletApi(self.stack.web_url, self.stack.api_token(email))
+            self._apis[email] = WalletApi(
+                self.stack.web_url,
+                self.stack.api_token(email),
+                self.stack.profile.app.capabilities.topup_api,
+            )
         return self._apis[email]
 
     def note_api_session(self, session_id: str) -> None:

@@ -1,5 +1,6 @@
 """The app's billing gates over HTTP, as a script holding an organisation's API token calls
-them (``/api/billing/...``, see reference_app/web/billing_api.py): the organisation charged is
+them, under the profile's ``capabilities.billing_api`` base path (``<base>/sms``: JSON ``to``
+and ``body``; 2xx with what was charged, 4xx with ``error``): the organisation charged is
 always the token's, never one named in the body."""
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ class GateAnswer:
 
 
 class BillingGates:
-    def __init__(self, web_url: str, api_token: Callable[[str], str]) -> None:
+    def __init__(self, web_url: str, base_path: str, api_token: Callable[[str], str]) -> None:
         self._http = httpx.Client(base_url=web_url, timeout=30)
+        self._base = base_path.rstrip("/")
         self._api_token = api_token  # of the organisation a person the features name is in
 
     def close(self) -> None:
         self._http.close()
 
     def send_sms(self, email: str, to: str, body: str) -> GateAnswer:
-        """POST /api/billing/sms with the API token of ``email``'s organisation."""
-        return self._post(email, "/api/billing/sms", {"to": to, "body": body})
+        """POST <base>/sms with the API token of ``email``'s organisation."""
+        return self._post(email, f"{self._base}/sms", {"to": to, "body": body})
 
     def _post(self, email: str, path: str, body: dict[str, str]) -> GateAnswer:
         token = self._api_token(email)

@@ -65,7 +65,11 @@ def hosted_checkout(wallet_scenario: Scenario) -> HostedCheckout:
 def billing_gates(wallet_scenario: Scenario) -> Iterator[BillingGates]:
     from harness.drivers.billing import BillingGates
 
-    gates = BillingGates(wallet_scenario.stack.web_url, wallet_scenario.stack.api_token)
+    stack = wallet_scenario.stack
+    base = stack.profile.app.capabilities.billing_api
+    if base is None:  # the scenario is not applicable; reaching here is a missing @needs
+        raise LookupError("the app profile has no capabilities.billing_api")
+    gates = BillingGates(stack.web_url, base, stack.api_token)
     yield gates
     gates.close()
 

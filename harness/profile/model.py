@@ -175,13 +175,16 @@ class Screen(_Table):
 
 
 class TopupApi(_Table):
-    """Start a top-up over HTTP, as the dashboard's button does (``simulate`` needs it)."""
+    """Start a top-up over HTTP with an account's API token, as a script would (``simulate``
+    and the API scenarios need it)."""
 
     method: Literal["POST", "PUT"] = "POST"
     path: str
-    json_body: dict[str, object] = Field(default_factory=dict)  # "{amount_pence}" is filled in
-    session_id: str = "session_id"  # where the answer's JSON holds the Checkout Session id
-    auth: Literal["bearer", "cookie"] = "bearer"
+    # the JSON sent; a string that is exactly "{amount_pence}" becomes the amount, a number
+    json_body: dict[str, object] = Field(default_factory=dict)
+    session_id: str = "session_id"  # where the answer's JSON holds the id: a dotted path
+    # what the landing page asks about one top-up (GET, the same token): "{session_id}" filled
+    status_path: str | None = None
 
 
 class QueueProbe(_Table):
@@ -210,6 +213,10 @@ class Capabilities(_Table):
     failures_url: str | None = None
     billing_api: str | None = None  # base path of the billing gates
     logs: list[str] = Field(default_factory=list)  # files to keep as evidence
+    # the database has the report's add_wallet_credits / deduct_wallet_credits functions
+    ledger_functions: bool = False
+    # support's manual credit at a terminal: {org_id}, {amount_pence}, {reason} filled in
+    manual_credit: Command | None = None
 
 
 class Defects(_Table):

@@ -24,6 +24,7 @@ PLACEHOLDERS = {
     "session_id": "in a fulfilment query: the Checkout Session asked about",
     "amount_pence": "in topup_api.json_body: the amount to top up, in pence",
     "pounds": "in screen.money: the amount in pounds with two decimals (50.00)",
+    "reason": "in capabilities.manual_credit: why support credits the wallet",
 }
 # left to right, as str.format reads: a doubled brace is a literal one, else {name}
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")

@@ -50,6 +50,7 @@ class Runner:
         on_done: Callable[[Played], None] | None = None,
     ) -> None:
         self.stack = stack
+        self._topup_api = stack.profile.app.capabilities.topup_api
         self.orgs = orgs
         self.concurrency = max(1, concurrency)
         self.restart_before = restart_before or set()
@@ -105,10 +106,10 @@ class Runner:
         if history.index in self.restart_before:
             self._restart_worker()
         org = self.orgs[history.org]
-        api = WalletApi(self.stack.web_url, org.token, http=http)
+        api = WalletApi(self.stack.web_url, org.token, self._topup_api, http=http)
         started = api.start_top_up(history.amount_pence)
-        session_id = started.body.get("session_id")
-        if started.status_code not in (200, 201) or not isinstance(session_id, str):
+        session_id = api.session_id(started)
+        if started.status_code not in (200, 201) or session_id is None:
             item.problems.append(f"starting the top-up: {started.status_code} {started.body}")
             return
         item.session_id = session_id

@@ -258,16 +258,19 @@ class WalletMachine(RuleBasedStateMachine):
     # -- plumbing ----------------------------------------------------------------------------
 
     def _start(self, org: int, amount: int) -> str:
-        answer = WalletApi(self.stack.web_url, self.orgs[org].token, http=self.http).start_top_up(
-            amount
-        )
-        session_id = answer.body.get("session_id")
-        if answer.status_code not in (200, 201) or not isinstance(session_id, str):
+        api = self._api(self.orgs[org].token)
+        answer = api.start_top_up(amount)
+        session_id = api.session_id(answer)
+        if answer.status_code not in (200, 201) or session_id is None:
             raise self._broken(
                 [Violation("customer answers", "top-up", f"{answer.status_code} {answer.body}")]
             )
         self.model[session_id] = TopUp(session_id, org, amount)
         return session_id
+
+    def _api(self, token: str) -> WalletApi:
+        topup_api = self.stack.profile.app.capabilities.topup_api
+        return WalletApi(self.stack.web_url, token, topup_api, http=self.http)
 
     def _open(self) -> TopUp | None:
         return next((t for t in self.model.values() if t.state == "open"), None)
@@ -293,9 +296,7 @@ class WalletMachine(RuleBasedStateMachine):
         )
 
     def _land(self, session_id: str) -> None:
-        answer = WalletApi(
-            self.stack.web_url, self.orgs[self.model[session_id].org].token, http=self.http
-        ).check_top_up(session_id)
+        answer = self._api(self.orgs[self.model[session_id].org].token).check_top_up(session_id)
         if answer.status_code != 200:
             raise self._broken(
                 [Violation("customer answers", session_id, f"landing: {answer.status_code}")]
