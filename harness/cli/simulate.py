@@ -15,7 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
 from harness.console import make_console, plain
+from harness.profile.loading import default_profile
 from harness.project import artifacts_dir, shown
+from harness.simulation.orgs import TooFewOrgs, simulation_orgs
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
 from harness.stack.standalone import START_ERRORS, standalone_stack
@@ -96,6 +98,17 @@ def run_simulate(args: argparse.Namespace) -> int:
     try:
         options = options_from(args)
     except PlanError as error:
+        plain(console, f"wallet-harness simulate: {error}", style="red")
+        return 2
+    profile = default_profile().app
+    try:
+        if profile.capabilities.topup_api is None:
+            raise PlanError(
+                "the app profile has no capabilities.topup_api: the simulation starts its"
+                " top-ups through the app's API (docs/app-profile.md)"
+            )
+        simulation_orgs(options.seed, options.orgs, profile)
+    except (PlanError, TooFewOrgs) as error:
         plain(console, f"wallet-harness simulate: {error}", style="red")
         return 2
     defects = tuple(sorted(args.defect or ()))

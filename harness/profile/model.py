@@ -217,6 +217,9 @@ class Capabilities(_Table):
     ledger_functions: bool = False
     # support's manual credit at a terminal: {org_id}, {amount_pence}, {reason} filled in
     manual_credit: Command | None = None
+    # statements making one more organisation with an API token, for `simulate` (placeholders
+    # {org_id} a UUID, {org_name}, {org_email}, {api_token}, {api_token_sha256})
+    create_org_sql: list[str] = Field(default_factory=list)
 
 
 class Defects(_Table):

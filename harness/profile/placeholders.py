@@ -25,6 +25,10 @@ PLACEHOLDERS = {
     "amount_pence": "in topup_api.json_body: the amount to top up, in pence",
     "pounds": "in screen.money: the amount in pounds with two decimals (50.00)",
     "reason": "in capabilities.manual_credit: why support credits the wallet",
+    "org_name": "in capabilities.create_org_sql: the new organisation's name",
+    "org_email": "in capabilities.create_org_sql: its login email",
+    "api_token": "in capabilities.create_org_sql: its API token, as the harness will send it",
+    "api_token_sha256": "in capabilities.create_org_sql: that token's SHA-256, in hex",
 }
 # left to right, as str.format reads: a doubled brace is a literal one, else {name}
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
@@ -52,3 +56,21 @@ def fill(text: str, values: Mapping[str, str]) -> str:
         return values[name]
 
     return _TOKEN.sub(value, text)
+
+
+def sql_with_values(text: str, values: Mapping[str, object]) -> tuple[str, dict[str, object]]:
+    """A profile's SQL with each ``{name}`` made a query parameter (``%(name)s``), never pasted
+    in, and the values it names; a literal ``%`` is kept as one."""
+    named: dict[str, object] = {}
+
+    def parameter(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return match.group(0)[0]
+        if name not in values:
+            raise KeyError(f"no value for {{{name}}} here (in {text!r})")
+        named[name] = values[name]
+        return f"%({name})s"
+
+    query = _TOKEN.sub(parameter, text.replace("%", "%%"))
+    return query, named

@@ -1,7 +1,9 @@
 """The simulation's organisations: M wallets, each with an API token for its top-ups.
 
-Written into the app's database before the run, as a CI job seeds its test data; the ids and
-tokens follow from the seed, so a replay uses the same ones.
+Where the app's profile says how to make one (``capabilities.create_org_sql``), they are
+written into the app's database before the run, as a CI job seeds its test data; the ids and
+tokens follow from the seed, so a replay uses the same ones. Without it, the simulation uses the
+organisations of the profile's ``[accounts]`` that have an API token, and no more of them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from typing import Any
 
 import psycopg
 
+from harness.profile.model import AppProfile
+from harness.profile.placeholders import sql_with_values
+
 NAMESPACE = uuid.UUID("6f1c8c1e-2b1e-4c55-9a0e-5a1d0b3c9e77")
+
+
+class TooFewOrgs(ValueError):
+    """The profile cannot give the simulation as many organisations as asked."""
 
 
 @dataclass(frozen=True)
@@ -23,26 +32,43 @@ class SimOrg:
     token: str
 
 
-def simulation_orgs(seed: int, count: int) -> list[SimOrg]:
-    return [
-        SimOrg(n, str(uuid.uuid5(NAMESPACE, f"{seed}:{n}")), f"wallet_sim_{seed}_{n}")
-        for n in range(count)
-    ]
+def simulation_orgs(seed: int, count: int, profile: AppProfile) -> list[SimOrg]:
+    """The ``count`` organisations of a run with this seed (``TooFewOrgs`` when the profile
+    can neither make them nor has that many accounts with a token)."""
+    if profile.capabilities.create_org_sql:
+        return [
+            SimOrg(n, str(uuid.uuid5(NAMESPACE, f"{seed}:{n}")), f"wallet_sim_{seed}_{n}")
+            for n in range(count)
+        ]
+    tokens: dict[str, str] = {}
+    for account in profile.accounts.values():
+        if account.api_token is not None:
+            tokens.setdefault(account.org_id, account.api_token)
+    if len(tokens) < count:
+        raise TooFewOrgs(
+            f"{count} organisations asked for, but the app profile has no"
+            f" capabilities.create_org_sql to make them and {len(tokens)} [accounts]"
+            f" organisation(s) with an api_token: ask for --orgs {max(len(tokens), 1)}, or add"
+            " capabilities.create_org_sql (docs/app-profile.md)"
+        )
+    return [SimOrg(n, org_id, token) for n, (org_id, token) in enumerate(tokens.items())][:count]
 
 
-def create_orgs(conn: psycopg.Connection[Any], orgs: list[SimOrg]) -> None:
-    """Insert the organisations and their tokens (only the token's SHA-256 is stored)."""
+def create_orgs(conn: psycopg.Connection[Any], orgs: list[SimOrg], profile: AppProfile) -> None:
+    """Make the organisations and their tokens with the profile's ``create_org_sql`` (nothing
+    to do for organisations taken from its accounts)."""
+    statements = profile.capabilities.create_org_sql
+    if not statements:
+        return
     with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
-            "insert into organizations (id, name, email) values (%s, %s, %s)"
-            " on conflict (id) do nothing",
-            [
-                (o.org_id, f"Simulated org {o.number}", f"sim{o.number}@{o.org_id}.test")
-                for o in orgs
-            ],
-        )
-        cur.executemany(
-            "insert into api_tokens (token_sha256, org_id, label) values (%s, %s, 'simulation')"
-            " on conflict (token_sha256) do nothing",
-            [(hashlib.sha256(o.token.encode()).hexdigest(), o.org_id) for o in orgs],
-        )
+        for org in orgs:
+            values = {
+                "org_id": org.org_id,
+                "org_name": f"Simulated org {org.number}",
+                "org_email": f"sim{org.number}@{org.org_id}.test",
+                "api_token": org.token,
+                "api_token_sha256": hashlib.sha256(org.token.encode()).hexdigest(),
+            }
+            for statement in statements:
+                query, params = sql_with_values(statement, values)
+                cur.execute(query.encode(), params)

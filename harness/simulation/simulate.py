@@ -14,7 +14,7 @@ from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
-from harness.simulation.orgs import create_orgs, simulation_orgs
+from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
 from harness.simulation.plan import History, make_plan, worker_restarts
 from harness.simulation.runner import Played, Runner
 from harness.stack.wallet_stack import WalletStack
@@ -38,6 +38,7 @@ class Options:
 @dataclass
 class Outcome:
     options: Options
+    orgs: list[SimOrg]
     played: list[Played]
     violations: list[Violation]
     attempts: list[DeliveryAttempt]
@@ -62,9 +63,7 @@ class Outcome:
     def failing_histories(self) -> list[History]:
         """The histories the violations point at (by session, else by organisation)."""
         by_session = {p.session_id: p.history for p in self.played if p.session_id}
-        org_ids = {
-            sim.org_id: sim.number for sim in simulation_orgs(self.options.seed, self.options.orgs)
-        }
+        org_ids = {sim.org_id: sim.number for sim in self.orgs}
         chosen: dict[int, History] = {}
         for violation in self.violations:
             if violation.subject in by_session:
@@ -107,9 +106,9 @@ def simulate(
         mark = now
 
     stack.reset()
-    orgs = simulation_orgs(options.seed, options.orgs)
+    orgs = simulation_orgs(options.seed, options.orgs, stack.profile.app)
     with stack.connect() as conn:
-        create_orgs(conn, orgs)
+        create_orgs(conn, orgs, stack.profile.app)
     clock_start = stack.control.clock().now
     lap("reset")
     phase("playing the top-ups")
@@ -117,7 +116,11 @@ def simulate(
         stack,
         orgs,
         concurrency=options.concurrency,
-        restart_before=worker_restarts(options.topups, options.worker_restarts),
+        restart_before=(
+            worker_restarts(options.topups, options.worker_restarts)
+            if stack.profile.app.capabilities.worker is not None
+            else set()  # no worker the harness may restart
+        ),
         on_done=on_done,
     )
     played = runner.run(histories)
@@ -140,7 +143,8 @@ def simulate(
     with stack.connect() as conn:
         violations = invariants.acknowledged_but_uncredited(conn, _acknowledged(played, attempts))
     reconciled_at = stack.control.clock().now
-    stack.reconcile()
+    if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
+        stack.reconcile()
     world.wait_until_quiet(QUIET_TIMEOUT)
     lap("reconcile")
 
@@ -157,6 +161,7 @@ def simulate(
     lap("check")
     return Outcome(
         options=options,
+        orgs=orgs,
         played=played,
         violations=violations,
         attempts=attempts,

@@ -98,9 +98,9 @@ class WalletMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.stack.reset()
-        self.orgs: list[SimOrg] = simulation_orgs(0, ORGS)
+        self.orgs: list[SimOrg] = simulation_orgs(0, ORGS, self.stack.profile.app)
         with self.stack.connect() as conn:
-            create_orgs(conn, self.orgs)
+            create_orgs(conn, self.orgs, self.stack.profile.app)
         self.http = httpx.Client(base_url=self.stack.web_url, timeout=30)
         self.control: FakeStripeControl = self.stack.control
         self.world = Scenario(self.stack, None)

@@ -66,3 +66,32 @@ def test_a_profile_that_cannot_be_used_is_refused_before_anything_starts(
     assert "broken.toml: the profile cannot be used:" in err
     assert "processes.web.comand: not a key here (known: command," in err
     assert "database: missing (this key is required)" in err
+
+
+def test_simulate_refuses_an_app_without_a_topup_api_before_starting_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "other.toml").write_text(OTHER_APP)
+
+    code = main(["simulate", "--app", str(tmp_path / "other.toml"), "--topups", "5"])
+
+    assert code == 2
+    out = capsys.readouterr().out
+    assert "the app profile has no capabilities.topup_api" in out
+    assert "the stack did not start" not in out  # refused before anything started
+
+
+def test_simulate_refuses_more_orgs_than_the_profile_can_give(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_api = OTHER_APP.replace(
+        "[defects]",
+        '[accounts."test@demo.com"]\nlogin = "a"\npassword = "b"\norg_id = "1"\n'
+        'api_token = "t"\n[capabilities]\ntopup_api = { path = "/topups" }\n[defects]',
+    )
+    (tmp_path / "other.toml").write_text(with_api)
+
+    code = main(["simulate", "--app", str(tmp_path / "other.toml"), "--orgs", "3"])
+
+    assert code == 2
+    assert "ask for --orgs 1, or add capabilities.create_org_sql" in capsys.readouterr().out

@@ -10,7 +10,7 @@ from harness.simulation.simulate import Options, Outcome
 
 def outcome(violations: list[Violation]) -> Outcome:
     options = Options(seed=7, orgs=2, topups=0, mix={"drop": 0.05})
-    return Outcome(options, [], violations, [], {"drop": 1}, {}, {}, 0, timings={"play": 2.0})
+    return Outcome(options, [], [], violations, [], {"drop": 1}, {}, {}, 0, timings={"play": 2.0})
 
 
 def test_a_clean_run_reads_every_invariant_holds() -> None:
