@@ -1,4 +1,6 @@
-"""Money in sentences, written as people say it (``£50.00``), converted here and only here."""
+"""Money in sentences, written as people say it (``£50.00``), converted here and only here; and
+money as an app's screen writes it (an app profile's ``screen.money``, ``"£{pounds}"`` unless it
+says otherwise). The ledger's side stays in pence."""
 
 from __future__ import annotations
 
@@ -19,8 +21,25 @@ def parse_money(text: str) -> int:
     return -pence if negative else pence
 
 
-def format_money(pence: int) -> str:
-    """5000 -> ``£50.00``, the inverse of ``parse_money``."""
+SCREEN_MONEY = "£{pounds}"  # how the features (and the report's app) write an amount
+
+
+def format_money(pence: int, written: str = SCREEN_MONEY) -> str:
+    """5000 -> ``£50.00``, the inverse of ``parse_money``; ``-4`` -> ``-£0.04``.
+
+    ``written`` is how a screen writes an amount (an app profile's ``screen.money``):
+    ``{pounds}`` is the amount in pounds with two decimals and commas between thousands
+    (``1,234.56``), a minus sign goes in front of it all, and doubled braces are literal ones
+    (``str.format``): ``"${pounds}"`` writes ``$50.00``, ``"{pounds} GBP"`` ``50.00 GBP``.
+    """
     sign = "-" if pence < 0 else ""
     pounds, rest = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}.{rest:02d}"
+    return sign + written.format(pounds=f"{pounds:,}.{rest:02d}")
+
+
+def plain_pounds(pence: int) -> str:
+    """The amount as a person types it into an amount field: 5000 -> ``50.00``,
+    123456 -> ``1234.56`` (no currency, no commas)."""
+    sign = "-" if pence < 0 else ""
+    pounds, rest = divmod(abs(pence), 100)
+    return f"{sign}{pounds}.{rest:02d}"

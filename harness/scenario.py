@@ -112,7 +112,13 @@ class Scenario:
         if self._contexts is None:
             raise RuntimeError("this scenario has no browser")
         account = self.stack.account(email)
-        customer = Customer(self._contexts.take(), self.stack.web_url, email, account)
+        customer = Customer(
+            self._contexts.take(),
+            self.stack.web_url,
+            email,
+            account,
+            self.stack.profile.app.screen,
+        )
         if self.trace_browsers:
             customer.trace()
         return customer

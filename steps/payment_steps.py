@@ -11,7 +11,6 @@ from pytest_bdd import parsers, then, when
 from harness.checks.topups import topup_recorded_as
 from harness.drivers.customer import CLOSE_TAB, STAY
 from harness.drivers.records import Records
-from harness.money import format_money
 from harness.pages.checkout_page import by_bank_debit, by_card
 from harness.scenario import Scenario
 from steps.sentences import CARD, MONEY, sentence, with_reference
@@ -126,7 +125,7 @@ def leaves_checkout_unpaid(wallet_scenario: Scenario, email: str, amount: int) -
     The session stays open until it expires (24 hours on the fake's clock).
     """
     customer = wallet_scenario.customer(email)
-    customer.start_top_up(format_money(amount))
+    customer.start_top_up(amount)
     customer.leave_checkout()
 
 

@@ -11,7 +11,6 @@ from pytest_bdd import given, parsers, then, when
 from harness.checks import dashboard, ledger, topups
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
-from harness.money import format_money
 from harness.pages.checkout_page import by_card
 from harness.scenario import Scenario
 from steps.sentences import CARD, MONEY, sentence
@@ -91,7 +90,8 @@ def dashboard_balance(wallet_scenario: Scenario, amount: int) -> None:
 
     Waits for it (the dashboard updates without a reload where the app promises one).
     """
-    wallet_scenario.current_customer.dashboard.expect_balance(format_money(amount))
+    dashboard = wallet_scenario.current_customer.dashboard
+    dashboard.expect_balance(dashboard.money(amount))
 
 
 @then(
@@ -103,7 +103,8 @@ def newest_transaction(wallet_scenario: Scenario, amount: int) -> None:
 
     Example: Then the newest transaction on the dashboard is a top-up of £50.00
     """
-    wallet_scenario.current_customer.dashboard.expect_top_row(f"Top-up +{format_money(amount)}")
+    dashboard = wallet_scenario.current_customer.dashboard
+    dashboard.expect_top_row(f"Top-up +{dashboard.money(amount)}")
 
 
 @then(parsers.parse("the dashboard lists {count:d} transactions"))

@@ -64,7 +64,8 @@ def run_reproduce(args: argparse.Namespace) -> int:
         with standalone_stack(args.db_url, (defect,) if defect else (), log_dir) as stack:
             plain(
                 console,
-                f"the stack is up: {stack.web_url}/dashboard/wallet; logs in {shown(log_dir)}",
+                f"the stack is up: {stack.web_url}{stack.profile.app.screen.dashboard.path};"
+                f" logs in {shown(log_dir)}",
             )
             return reproduce_in_browser(stack, console, defect, headed=args.headed)
     except START_ERRORS as error:

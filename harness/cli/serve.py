@@ -170,7 +170,7 @@ def _state(stack: WalletStack) -> ServeState:
         fake_url=stack.fake_url,
         control_url=f"{stack.fake_url}/_control",
         web_url=stack.web_url,
-        dashboard_url=f"{stack.web_url}/dashboard/wallet",
+        dashboard_url=f"{stack.web_url}{stack.profile.app.screen.dashboard.path}",
         database_url=redact_url(stack.database_url),
         defects=list(stack.config.defects),
         logs={name: str(path) for name, path in stack.logs.items()},

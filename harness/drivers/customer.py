@@ -4,19 +4,18 @@ dashboard (or closes the tab first), and comes back later."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from harness.browser.contexts import blank_tab
-from harness.money import format_money
 from harness.pages.checkout_page import CheckoutPage, PayAction
-from harness.pages.dashboard_page import DashboardPage
+from harness.pages.dashboard_page import DashboardPage, landing_pattern
 from harness.pages.login_page import LoginPage
-from harness.profile.model import Account
+from harness.profile.model import Account, Screen
 
 LAND, CLOSE_TAB, STAY = "land", "close the tab", "stay on Checkout"  # after paying
-LANDING = re.compile(r"/dashboard/wallet\?session_id=(cs_\w+)")
 ACTION_TIMEOUT_MS = 10_000  # a click or fill that cannot happen in 10 s will not happen
 # (app URL, email) -> the cookies a real login through the form earned on that app
 _SAVED_LOGINS: dict[tuple[str, str], list[Any]] = {}  # Playwright's cookie dicts
@@ -24,18 +23,35 @@ CHECKOUT_FORM = re.compile(r"/c/pay/cs_\w+(?:/authenticate)?$")  # the form, the
 
 
 def prepare_context(context: BrowserContext) -> None:
-    """What every customer's browser needs, once per context: the action time limit, and the
-    banner recorder on every page it loads."""
+    """What every customer's browser needs, once per context: the action time limit. (The
+    message recorder depends on the app's screen: each ``Customer`` installs it.)"""
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    DashboardPage.record_banner(context)
 
 
 class Customer:
-    def __init__(self, context: BrowserContext, web_url: str, email: str, account: Account) -> None:
+    """One person in a browser context, on the app at ``web_url`` whose screen is ``screen``
+    (the app profile's ``[screen]``). A screenshot of
+    an element the profile names but the page lacks goes to ``screenshots`` (next to the
+    stack's logs; None: ``artifacts/screens/``)."""
+
+    def __init__(
+        self,
+        context: BrowserContext,
+        web_url: str,
+        email: str,
+        account: Account,
+        screen: Screen,
+        screenshots: Path | None = None,
+    ) -> None:
         self.context = context
         self.web_url = web_url
         self.name = email  # as the features name the customer
         self.account = account  # the app's own login for them
+        self.screen = screen
+        self.screenshots = screenshots
+        # where Checkout sends the customer back: the app's origin with the session id in it
+        self.landing = landing_pattern(web_url)
+        DashboardPage.record_banner(context, self.screen)
         self._listening: list[tuple[Page, Any]] = []  # (tab, its navigation listener)
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
@@ -54,7 +70,7 @@ class Customer:
 
     @property
     def dashboard(self) -> DashboardPage:
-        return DashboardPage(self.page, self.web_url)
+        return DashboardPage(self.page, self.web_url, self.screen, self.screenshots)
 
     @property
     def checkout(self) -> CheckoutPage:
@@ -70,17 +86,20 @@ class Customer:
             self.dashboard.open()
             if self.page.url.startswith(self.dashboard.url):
                 return self.dashboard
-        LoginPage(self.page, self.web_url).open().log_in(self.account.login, self.account.password)
-        expect(self.page).to_have_url(self.dashboard.url)
+        login = LoginPage(self.page, self.web_url, self.screen, self.screenshots)
+        login.open().log_in(self.account.login, self.account.password)
+        if not self.page.url.startswith(self.dashboard.url):  # the app went elsewhere first
+            self.dashboard.open()
+        expect(self.page).to_have_url(re.compile(f"^{re.escape(self.dashboard.url)}"))
         _SAVED_LOGINS[(self.web_url, self.email)] = list(self.context.cookies(self.web_url))
         return self.dashboard
 
-    def start_top_up(self, amount: str) -> str:
-        """Choose ``amount`` on the dashboard and press Top Up; return the Checkout Session id
-        once the hosted page shows it."""
+    def start_top_up(self, pence: int) -> str:
+        """Choose the amount on the dashboard and press the top-up button; return the Checkout
+        Session id once the hosted page shows it."""
         if not self.page.url.startswith(self.dashboard.url):
             self.dashboard.open()
-        self.dashboard.choose_amount(amount)
+        self.dashboard.choose_amount(pence)
         self.dashboard.press_top_up()
         session_id = self.checkout.wait_until_open()
         self.session_ids.append(session_id)
@@ -90,7 +109,7 @@ class Customer:
         """Top up on the dashboard, pay on the hosted Checkout page, and then ``LAND`` (wait
         to be sent back to the dashboard), ``CLOSE_TAB`` (the landing page never loads) or
         ``STAY`` (a refused payment keeps the customer on Checkout). Returns the session id."""
-        session_id = self.start_top_up(format_money(pence))
+        session_id = self.start_top_up(pence)
         if then == CLOSE_TAB:
             self.pay_then_close_tab(pay)
         else:
@@ -100,9 +119,10 @@ class Customer:
         return session_id
 
     def land(self) -> str:
-        """Wait until Checkout sends the tab back to the dashboard; return the session id."""
-        expect(self.page).to_have_url(LANDING)
-        match = LANDING.search(self.page.url)
+        """Wait until Checkout sends the tab back to the app (an address of the app holding
+        the session id); return the session id."""
+        expect(self.page).to_have_url(self.landing)
+        match = self.landing.search(self.page.url)
         assert match is not None
         return match.group(1)
 
@@ -120,7 +140,7 @@ class Customer:
                 return
             response = route.fetch(max_redirects=0)
             location = response.headers.get("location", "")
-            if LANDING.search(location):
+            if self.landing.search(location):
                 sent_back_to.append(location)
                 route.abort("aborted")
             else:  # a 3-D Secure challenge or an error: the customer is still paying
@@ -175,5 +195,5 @@ class Customer:
         self.page.close()
 
     def _note_load(self, page: Page, url: str) -> None:
-        if page.main_frame.url == url and LANDING.search(url):
+        if page.main_frame.url == url and self.landing.search(url):
             self.landing_loads.append(url)

@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 
-from harness.profile.model import Account
+from harness.profile.model import Account, Screen
 
 ADMIN = "admin@demo.com"
-HOME = "/dashboard/wallet"
 
 
 class AdminLoginFailed(AssertionError):
@@ -54,8 +53,10 @@ class PipelineFailure:
 
 
 class OpsView:
-    def __init__(self, web_url: str, account: Account) -> None:
+    def __init__(self, web_url: str, account: Account, screen: Screen) -> None:
         self.account = account  # an admin's login
+        self.web_url = web_url
+        self.screen = screen  # the login form's path, and the dashboard it sends the admin to
         self._http = httpx.Client(base_url=web_url, timeout=30, follow_redirects=False)
         self._logged_in = False
 
@@ -64,16 +65,21 @@ class OpsView:
 
     def log_in(self) -> None:
         form = _HiddenFields()
-        form.feed(self._http.get("/login").text)
+        login_path = self.screen.login.path
+        home = self.screen.dashboard.path
+        form.feed(self._http.get(login_path).text)
         answer = self._http.post(
-            "/login",
+            login_path,
             data={
                 **form.values,
                 "email": self.account.login,
                 "password": self.account.password,
             },
         )
-        if answer.status_code != 303 or answer.headers.get("location") != HOME:
+        if answer.status_code != 303 or answer.headers.get("location") not in (
+            home,
+            f"{self.web_url}{home}",
+        ):
             raise AdminLoginFailed(
                 f"logging in as {self.account.login} answered {answer.status_code}:"
                 f" {answer.text[:300]}"

@@ -1,70 +1,115 @@
-"""The wallet dashboard: balance, the landing banner after Checkout, the top-up form, and the
-transaction list. What the customer sees, read through the page's ``data-testid`` contract."""
+"""The wallet dashboard: balance, the message after Checkout, the top-up form, and the
+transaction list. What the customer sees, found where the app profile's ``[screen.dashboard]``
+says (``harness.pages.locators``); amounts written as its ``screen.money`` says."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-# Every text the top-up banner shows, in order, from the first paint: a landing can go from
-# "being confirmed" to "added" faster than a test could look, and both are what the customer saw.
-_RECORD_BANNER = """
-(() => {
+from harness.money import format_money, plain_pounds
+from harness.pages.locators import ScreenElement, ScreenMismatch, css_selector, locate, on_screen
+from harness.profile.model import Screen
+
+# Every text the message shows, in order, from the first paint: a landing can go from "being
+# confirmed" to "added" faster than a test could look, and both are what the customer saw. An
+# init script has no Playwright locators, so it finds the message by a CSS selector; each entry
+# is "<state>: <text>" when the profile names the state's attribute, else the text.
+_RECORD_MESSAGE = """
+((selector, stateAttribute) => {
+  if (window.__walletBannerHistory) return;
   const seen = [];
   window.__walletBannerHistory = seen;
   const note = () => {
-    const banner = document.querySelector('[data-testid="topup-status"]');
+    const banner = document.querySelector(selector);
     if (!banner) return;
     const text = banner.textContent.replace(/\\s+/g, " ").trim();
-    const entry = banner.getAttribute("data-state") + ": " + text;
+    const entry = (stateAttribute ? banner.getAttribute(stateAttribute) + ": " : "") + text;
     if (seen[seen.length - 1] !== entry) seen.push(entry);
   };
   new MutationObserver(note).observe(document, {subtree: true, childList: true,
     characterData: true, attributes: true});
   document.addEventListener("DOMContentLoaded", note);
-})();
-"""
+})"""
+_RECORDING: WeakKeyDictionary[BrowserContext, str] = WeakKeyDictionary()  # its script, once
+
+
+def landing_pattern(web_url: str) -> re.Pattern[str]:
+    """Where Checkout sends the customer back: any address of the app (``web_url``) holding a
+    Checkout Session id (``cs_...``), in its path or its query; group 1 is the id. Not tied to
+    the dashboard's path: an app may land anywhere."""
+    return re.compile(rf"^{re.escape(web_url.rstrip('/'))}[/?][^#]*?(?<!\w)(cs_\w+)")
 
 
 class DashboardPage:
-    def __init__(self, page: Page, web_url: str) -> None:
+    def __init__(
+        self, page: Page, web_url: str, screen: Screen, screenshots: Path | None = None
+    ) -> None:
         self.page = page
-        self.url = f"{web_url}/dashboard/wallet"
+        self.screen = screen
+        self.web_url = web_url
+        self.url = f"{web_url}{screen.dashboard.path}"
+        self.screenshots = screenshots  # where a mismatch's screenshot goes
 
     @staticmethod
-    def record_banner(browser: BrowserContext) -> None:
-        """Install the banner recorder on every document the context's tabs load from now on."""
-        browser.add_init_script(_RECORD_BANNER)
+    def record_banner(context: BrowserContext, screen: Screen) -> None:
+        """Install the message recorder on every document the context's tabs load from now on
+        (once per context). Only a message found by ``test_id`` or ``css`` can be recorded: for
+        one found by role, label or text nothing is, and ``banner_history`` says what the
+        message says now."""
+        dashboard = screen.dashboard
+        selector = css_selector(dashboard.message)
+        if selector is None:
+            return
+        state = dashboard.message_state
+        script = f"{_RECORD_MESSAGE}({json.dumps(selector)}, {json.dumps(state)});"
+        if _RECORDING.get(context) != script:
+            context.add_init_script(script)
+            _RECORDING[context] = script
 
     def open(self) -> DashboardPage:
         self.page.goto(self.url)
         return self
 
     def open_with_reference(self, session_id: str) -> DashboardPage:
-        """The dashboard for one payment (``?session_id=``): it checks that top-up and says how
-        it stands."""
+        """The dashboard for one payment (``?session_id=``, the Checkout Session id as Stripe's
+        documented success URL passes it): it checks that top-up and says how it stands."""
         self.page.goto(f"{self.url}?session_id={session_id}")
         return self
 
+    def money(self, pence: int) -> str:
+        """An amount as the screen writes it (``screen.money``)."""
+        return format_money(pence, self.screen.money)
+
     # -- reading -------------------------------------------------------------------------------
 
-    # alike in shape, one property per data-testid: the page's contract, named for what it shows
+    def element(self, key: str) -> ScreenElement:
+        """The element ``screen.dashboard.<key>`` of the profile, on this tab."""
+        spec = getattr(self.screen.dashboard, key)
+        return ScreenElement(self.page, f"screen.dashboard.{key}", spec, self.screenshots)
 
     @property
     def balance(self) -> Locator:
-        return self.page.get_by_test_id("wallet-balance")
+        return locate(self.page, self.screen.dashboard.balance)
 
     @property
     def rows(self) -> Locator:
-        return self.page.get_by_test_id("transaction-row")
+        return locate(self.page, self.screen.dashboard.rows)
 
     @property
     def status(self) -> Locator:
-        return self.page.get_by_test_id("topup-status")
+        """The message the customer is told on landing (``screen.dashboard.message``)."""
+        return locate(self.page, self.screen.dashboard.message)
 
     @property
     def error(self) -> Locator:
-        return self.page.get_by_test_id("topup-error")
+        return locate(self.page, self.screen.dashboard.error)
 
+    @on_screen("balance")
     def balance_text(self) -> str:
         return self.balance.inner_text().strip()
 
@@ -72,32 +117,61 @@ class DashboardPage:
         return [" ".join(text.split()) for text in self.rows.all_inner_texts()]
 
     def banner_history(self) -> list[str]:
-        history = self.page.evaluate("window.__walletBannerHistory || []")
-        return [str(entry) for entry in history]
+        """What the message said since the page loaded, each ``"<state>: <text>"`` (or the
+        text, when the profile names no ``message_state``). Where the recorder cannot run (a
+        message found by role, label or text), what the message says now, if it is there."""
+        history = self.page.evaluate("window.__walletBannerHistory")
+        if history is not None:
+            return [str(entry) for entry in history]
+        message = self.status
+        if not message.count():
+            return []
+        text = " ".join((message.first.text_content(timeout=1_000) or "").split())
+        attribute = self.screen.dashboard.message_state
+        if attribute is None:
+            return [text]
+        return [f"{message.first.get_attribute(attribute, timeout=1_000)}: {text}"]
 
     def landed_session(self) -> str | None:
-        """The session id the dashboard was opened for (``?session_id=``), if any."""
-        if "session_id=" not in self.page.url:
-            return None
-        return self.page.url.split("session_id=", 1)[1].split("&", 1)[0]
+        """The Checkout Session id in the address, when the tab is on the app (the landing
+        after Checkout, or the dashboard opened with a reference), else None."""
+        match = landing_pattern(self.web_url).search(self.page.url)
+        return match.group(1) if match else None
 
     # -- expecting (auto-waiting) --------------------------------------------------------------
 
+    # each names its element for the failure (on_screen), and keeps the expectation at the
+    # method's own level, where a failure's traceback shows it
+
+    @on_screen("balance")
     def expect_balance(self, text: str, timeout_ms: float | None = None) -> None:
         expect(self.balance).to_have_text(text, timeout=timeout_ms)
 
+    @on_screen("rows")
     def expect_row_count(self, count: int, timeout_ms: float | None = None) -> None:
         expect(self.rows).to_have_count(count, timeout=timeout_ms)
 
+    @on_screen("rows")
     def expect_top_row(self, text: str, timeout_ms: float | None = None) -> None:
         expect(self.rows.first).to_contain_text(text, timeout=timeout_ms)
 
+    @on_screen("message")
     def expect_status(self, state: str, timeout_ms: float | None = None) -> None:
-        expect(self.status).to_have_attribute("data-state", state, timeout=timeout_ms)
+        """The message says the top-up is ``state`` (in the ``message_state`` attribute)."""
+        attribute = self.screen.dashboard.message_state
+        if attribute is None:
+            raise ScreenMismatch(
+                f"cannot tell whether the top-up is {state!r}: the app profile gives no"
+                " screen.dashboard.message_state (the attribute of the message saying how the"
+                " top-up stands)"
+            )
+        expect(self.status).to_have_attribute(attribute, state, timeout=timeout_ms)
 
+    @on_screen("message")
     def expect_status_text(self, text: str, timeout_ms: float | None = None) -> None:
         expect(self.status).to_contain_text(text, timeout=timeout_ms)
 
+    @on_screen("error")
     def expect_error(self, text: str, timeout_ms: float | None = None) -> None:
         expect(self.error).to_be_visible(timeout=timeout_ms)
         expect(self.error).to_contain_text(text, timeout=timeout_ms)
@@ -107,13 +181,17 @@ class DashboardPage:
 
     # -- acting --------------------------------------------------------------------------------
 
-    def choose_amount(self, label: str) -> None:
-        """A preset ("£50") when there is one, else "Other amount" with the pounds typed in."""
-        preset = self.page.get_by_label(label, exact=True)
-        if preset.count():
-            preset.check()
-        else:
-            self.page.get_by_label("Custom amount in pounds").fill(label.lstrip("£"))
+    def choose_amount(self, pence: int) -> None:
+        """A preset labelled with the amount (``£50.00``) when the profile says the app offers
+        presets and one fits, else the pounds typed into the amount field (``50.00``)."""
+        if self.screen.dashboard.presets:
+            preset = self.page.get_by_label(self.money(pence), exact=True)
+            if preset.count():
+                preset.check()
+                return
+        with self.element("amount").check() as amount:
+            amount.fill(plain_pounds(pence))
 
+    @on_screen("top_up")
     def press_top_up(self) -> None:
-        self.page.get_by_role("button", name="Top Up").click()
+        locate(self.page, self.screen.dashboard.top_up).click()

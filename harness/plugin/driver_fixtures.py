@@ -85,6 +85,7 @@ def webhook_faults(wallet_scenario: Scenario) -> WebhookFaults:
 def ops_view(wallet_scenario: Scenario) -> Iterator[OpsView]:
     from harness.drivers.ops_view import ADMIN, OpsView
 
-    view = OpsView(wallet_scenario.stack.web_url, wallet_scenario.stack.account(ADMIN))
+    stack = wallet_scenario.stack
+    view = OpsView(stack.web_url, stack.account(ADMIN), stack.profile.app.screen)
     yield view
     view.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Table(BaseModel):
@@ -129,8 +129,9 @@ class Ledger(_Table):
 
 
 class Locator(_Table):
-    """One element of the page, as Playwright finds it: by ``role`` (with ``name``), ``label``,
-    ``text``, ``test_id`` or, as a last resort, ``css``."""
+    """One element of the page, as Playwright finds it (``harness.pages.locators.locate``): by
+    ``role`` (with ``name``: get_by_role), ``label`` (get_by_label), ``text`` (get_by_text),
+    ``test_id`` (get_by_test_id, the ``data-testid`` attribute) or, as a last resort, ``css``."""
 
     role: str | None = None
     name: str | None = None  # with role: the accessible name
@@ -148,6 +149,9 @@ class Locator(_Table):
 
 
 class LoginScreen(_Table):
+    """The login form: at ``path``, the login typed into ``email``, the password into
+    ``password``, then ``submit`` pressed; logged in once the address is no longer ``path``."""
+
     path: str = "/login"
     email: Locator = Locator(label="Email")
     password: Locator = Locator(label="Password")
@@ -155,6 +159,9 @@ class LoginScreen(_Table):
 
 
 class DashboardScreen(_Table):
+    """The wallet dashboard at ``path`` (the harness opens it after logging in, and as
+    ``path?session_id=cs_...`` for one top-up's reference)."""
+
     path: str = "/dashboard/wallet"
     # the amount: a preset chosen by its label ("£50.00") where one exists, else typed in here
     amount: Locator = Locator(label="Amount")
@@ -171,7 +178,18 @@ class DashboardScreen(_Table):
 class Screen(_Table):
     login: LoginScreen = LoginScreen()
     dashboard: DashboardScreen = DashboardScreen()
-    money: str = "£{pounds}"  # how an amount is written: {pounds} is 50.00
+    money: str = "£{pounds}"  # how an amount is written: {pounds} is 50.00 (1,234.56)
+
+    @field_validator("money")
+    @classmethod
+    def _names_pounds(cls, money: str) -> str:
+        try:
+            written = money.format(pounds="\0")
+        except (KeyError, IndexError, ValueError):  # another {name}, or a lone brace
+            written = ""
+        if written.count("\0") != 1:
+            raise ValueError('name {pounds} once and nothing else in braces, e.g. "£{pounds}"')
+        return money
 
 
 class TopupApi(_Table):

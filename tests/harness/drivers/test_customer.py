@@ -1,0 +1,64 @@
+"""The customer driver on an app known only through its profile: where Checkout's landing is
+(the app's origin with the session id in the address, whatever the path), and logging in on a
+tiny app whose login form and dashboard are nothing like the reference app's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from harness.drivers.customer import Customer, prepare_context
+from harness.pages.dashboard_page import landing_pattern
+from harness.profile.model import Account
+from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet, tiny_wallet
+
+APP = "http://127.0.0.1:40001"
+
+
+@pytest.mark.parametrize(
+    ("url", "session_id"),
+    [
+        (f"{APP}/dashboard/wallet?session_id=cs_test_a1B2", "cs_test_a1B2"),
+        (f"{APP}/billing/done/cs_test_c3?tab=wallet", "cs_test_c3"),
+        (f"{APP}/?ref=x&checkout=cs_live_9", "cs_live_9"),
+        (f"{APP}/wallet", None),  # no session: not a landing
+        (f"{APP}/docs_cs_test_1", None),  # not an id of its own
+        ("http://127.0.0.1:40002/c/pay/cs_test_a1", None),  # the fake's Checkout, not the app
+        ("http://127.0.0.1:400011/x?session_id=cs_test_a1", None),  # another port
+    ],
+)
+def test_the_landing_is_the_apps_origin_with_the_session_id(
+    url: str, session_id: str | None
+) -> None:
+    match = landing_pattern(APP).search(url)
+    assert (match.group(1) if match else None) == session_id
+
+
+@pytest.fixture(scope="module")
+def wallet() -> Iterator[TinyWallet]:
+    with tiny_wallet() as running:
+        yield running
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    context = browser.new_context()
+    prepare_context(context)
+    yield context
+    context.close()
+
+
+def test_logging_in_ends_on_the_profiles_dashboard(
+    context: BrowserContext, wallet: TinyWallet
+) -> None:
+    account = Account(login="jo@example.com", password="s3cret", org_id="org-1")
+    customer = Customer(context, wallet.url, "jo@example.com", account, SCREEN)
+
+    dashboard = customer.log_in()  # the tiny app sends a login to "/", not to its dashboard
+
+    assert customer.page.url == f"{wallet.url}/wallet/home"
+    assert ("/sign-in", {"who": ["jo@example.com"], "secret": ["s3cret"]}) in wallet.posted
+    dashboard.expect_balance(dashboard.money(101250))
+    customer.detach()
