@@ -1,7 +1,11 @@
-"""What an admin sees on the app's webhook metrics (``/api/webhook-metrics``), logged in the way
-an admin is: the endpoints take the browser session of a user whose role is ``admin`` (an
-organisation's API token is not enough), so this driver logs in through the login form, with
-the form's CSRF token, as a browser would, and keeps the session cookie."""
+"""What an admin sees of the webhook pipeline's recent failures (the profile's
+``capabilities.failures_url``), logged in the way an admin is: the endpoint takes the browser
+session of a user whose role is admin (an organisation's API token is not enough), so this
+driver logs in through the login form (``screen.login.path``; fields ``email`` and
+``password``, with the form's hidden fields such as a CSRF token), as a browser would, and keeps
+the session cookie. The endpoint answers JSON ``{"failures": [...]}``, each with ``kind``
+(``event_failed`` or ``rejected``), ``at``, ``event_id``, ``event_type``, ``object_id``,
+``stage`` and ``error``."""
 
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ class AdminLoginFailed(AssertionError):
 
 @dataclass(frozen=True)
 class PipelineFailure:
-    """One row of ``GET /api/webhook-metrics/recent-failures``."""
+    """One row of the recent failures."""
 
     kind: str  # event_failed | rejected
     at: str | None
@@ -53,8 +57,11 @@ class PipelineFailure:
 
 
 class OpsView:
-    def __init__(self, web_url: str, account: Account, screen: Screen) -> None:
+    def __init__(
+        self, web_url: str, account: Account, screen: Screen, failures_path: str
+    ) -> None:
         self.account = account  # an admin's login
+        self.failures_path = failures_path  # the profile's capabilities.failures_url
         self.web_url = web_url
         self.screen = screen  # the login form's path, and the dashboard it sends the admin to
         self._http = httpx.Client(base_url=web_url, timeout=30, follow_redirects=False)
@@ -88,7 +95,7 @@ class OpsView:
 
     def recent_failures(self, limit: int = 20) -> list[PipelineFailure]:
         """Failed events and refused deliveries, newest first."""
-        body = self._get("/api/webhook-metrics/recent-failures", params={"limit": limit})
+        body = self._get(self.failures_path, params={"limit": limit})
         return [PipelineFailure.from_json(failure) for failure in body["failures"]]
 
     def rejected_signatures(self, limit: int = 20) -> list[PipelineFailure]:
@@ -97,9 +104,6 @@ class OpsView:
             for failure in self.recent_failures(limit)
             if failure.kind == "rejected" and failure.stage == "signature"
         ]
-
-    def queue_health(self) -> dict[str, Any]:
-        return self._get("/api/webhook-metrics/queue-health")
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         if not self._logged_in:

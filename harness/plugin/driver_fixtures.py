@@ -86,6 +86,9 @@ def ops_view(wallet_scenario: Scenario) -> Iterator[OpsView]:
     from harness.drivers.ops_view import ADMIN, OpsView
 
     stack = wallet_scenario.stack
-    view = OpsView(stack.web_url, stack.account(ADMIN), stack.profile.app.screen)
+    failures = stack.profile.app.capabilities.failures_url
+    if failures is None:  # the scenario is not applicable; reaching here is a missing @needs
+        raise LookupError("the app profile has no capabilities.failures_url")
+    view = OpsView(stack.web_url, stack.account(ADMIN), stack.profile.app.screen, failures)
     yield view
     view.close()
