@@ -37,6 +37,7 @@ def organisation_has_balance(ledger: LedgerDriver, email: str, amount: int) -> N
     sentence(r'the organisation "{email}" may go (?P<amount>{money}) into debt'),
     converters=MONEY,
 )
+@needs("capabilities.debt_limit_sql")
 def organisation_may_go_into_debt(ledger: LedgerDriver, email: str, amount: int) -> None:
     """Given the organisation "EMAIL" may go MONEY into debt
 

@@ -37,4 +37,4 @@ def assert_flow_sound(scenario: Scenario) -> None:
 
 def _problems(scenario: Scenario) -> list[str]:
     with scenario.stack.connect() as conn:
-        return flow_problems(conn, stripe_sessions(scenario.stack.stripe))
+        return flow_problems(conn, scenario.stack.ledger, stripe_sessions(scenario.stack.stripe))

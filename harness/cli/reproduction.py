@@ -24,7 +24,6 @@ from harness.money import format_money
 from harness.pages.checkout_page import by_card
 from harness.profile.loading import default_profile
 from harness.project import ProjectNotFound, find_project_root
-from harness.records import ledger
 from harness.scenario import Scenario, StackNotQuiet
 
 EMAIL = "test@demo.com"
@@ -137,7 +136,7 @@ def settle_screen(scenario: Scenario) -> None:
     if not customer.page.url.startswith(customer.dashboard.url):
         return
     with scenario.stack.connect() as conn:
-        held = ledger.balance_pence(conn, customer.account.org_id)
+        held = scenario.stack.ledger.balance_pence(conn, customer.account.org_id)
     with contextlib.suppress(AssertionError):  # Playwright's expect() failing
         customer.dashboard.expect_balance(format_money(held), timeout_ms=SCREEN_WAIT_MS)
 
@@ -180,7 +179,7 @@ def ledger_line(evidence: TopupEvidence) -> str:
     rows = len(evidence.ledger_rows)
     return (
         f"The ledger: the organisation holds {format_money(evidence.org_balance_pence)};"
-        f" {rows} top-up {'row' if rows == 1 else 'rows'} in credit_transactions for"
+        f" {rows} top-up {'row' if rows == 1 else 'rows'} in the ledger for"
         f" {evidence.session_id}"
     )
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness.diagnosis.evidence import scenario_log
-from harness.records import ledger
 
 if TYPE_CHECKING:
     from harness.diagnosis import Diagnosis
@@ -77,8 +76,8 @@ def _ledger(scenario: Scenario, diagnosis: Diagnosis) -> str:
     with scenario.stack.connect() as conn:
         dump = {
             org: {
-                "balance_pence": ledger.balance_pence(conn, org),
-                "rows": [asdict(row) for row in ledger.ledger_rows(conn, org)],
+                "balance_pence": scenario.stack.ledger.balance_pence(conn, org),
+                "rows": [asdict(row) for row in scenario.stack.ledger.rows(conn, org)],
             }
             for org in sorted(orgs)
         }

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from harness.records import app_tables, ledger
+from harness.records import app_tables
 from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_invariants import check_ledger
@@ -313,15 +313,19 @@ def _database_evidence(
                 "rejections", lambda: tuple(app_tables.rejected_deliveries(conn)), ()
             )
             found["ledger_rows"] = read(
-                "ledger", lambda: tuple(ledger.topup_rows(conn, session_id)), ()
+                "ledger", lambda: tuple(scenario.stack.ledger.topup_rows(conn, session_id)), ()
             )
             owner = org_id or (found["topup"].org_id if found["topup"] else None)
             if owner is not None:
-                found["balance"] = read("balance", lambda: ledger.balance_pence(conn, owner), None)
+                found["balance"] = read(
+                    "balance", lambda: scenario.stack.ledger.balance_pence(conn, owner), None
+                )
             found["violations"] = read(
                 "ledger invariants",
                 lambda: tuple(
-                    str(v) for v in check_ledger(conn) if v.subject in (owner, session_id)
+                    str(v)
+                    for v in check_ledger(conn, scenario.stack.ledger)
+                    if v.subject in (owner, session_id)
                 ),
                 (),
             )
@@ -359,7 +363,7 @@ def _page_view(scenario: Scenario, customer: Customer | None) -> PageView | None
     org_id = customer.account.org_id
     try:
         with _connection(scenario) as conn:
-            db_balance: int | None = ledger.balance_pence(conn, org_id)
+            db_balance: int | None = scenario.stack.ledger.balance_pence(conn, org_id)
     except Exception:
         db_balance = None
     on_dashboard = url.startswith(dashboard.url)

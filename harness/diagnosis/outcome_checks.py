@@ -64,7 +64,7 @@ def rescue(ev: TopupEvidence, stopped: Stage | None) -> Stage:
 
 def _row_line(ev: TopupEvidence) -> list[str]:
     return [
-        f"credit_transactions #{r.id}: {r.type} {r.direction} {money(r.amount_pence)}"
+        f"ledger row #{r.id}: {r.type} {r.direction} {money(r.amount_pence)}"
         f" {money(r.balance_before_pence)} -> {money(r.balance_after_pence)} org"
         f" {short(r.org_id)} payment {r.stripe_payment_intent_id or '-'}"
         for r in ev.ledger_rows
@@ -107,7 +107,7 @@ def ledger_paid(ev: TopupEvidence, stopped: Stage | None, rescued: Stage) -> Sta
         return make_stage(
             "ledger",
             BROKEN,
-            f"no topup row in credit_transactions for the session, yet {'; '.join(claims)}",
+            f"no top-up row in the ledger for the session, yet {'; '.join(claims)}",
             evidence,
         )
     if stopped is not None or rescued.status == BROKEN:
@@ -115,7 +115,7 @@ def ledger_paid(ev: TopupEvidence, stopped: Stage | None, rescued: Stage) -> Sta
     return make_stage(
         "ledger",
         BROKEN,
-        "no topup row in credit_transactions although every earlier stage passed",
+        "no top-up row in the ledger although every earlier stage passed",
         evidence,
     )
 

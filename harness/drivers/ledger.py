@@ -1,15 +1,14 @@
 """Drives the ledger's SQL functions and the app's terminal credit, as the app's own paths do.
 
 The ledger features use it to act as the worker (``add_wallet_credits`` keyed on a checkout
-session), a billing gate (``deduct_wallet_credits``) and support at a terminal
-(``python -m reference_app credit``). It talks SQL and runs commands; it imports nothing of the
-app, so what it proves holds for the app as deployed.
+session), a billing gate (``deduct_wallet_credits``) and support at a terminal (the profile's
+``capabilities.manual_credit`` command). It talks SQL and runs commands; it imports nothing of
+the app, so what it proves holds for the app as deployed.
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,10 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from harness.records import ledger
+from harness.profile.loading import LoadedProfile
+from harness.profile.placeholders import fill, sql_with_values
+from harness.records.ledger import LedgerBook, LedgerRow
+from harness.stack import app
 
 T = TypeVar("T")
 
@@ -55,32 +57,37 @@ def race(database_url: str, calls: list[Callable[[psycopg.Connection[Any]], T]])
 
 
 class LedgerDriver:
-    def __init__(self, database_url: str) -> None:
+    """On the app's migrated, seeded database at ``database_url``; ``profile`` says where its
+    ledger is, who the features' people are, and how support credits and debt limits work."""
+
+    def __init__(self, database_url: str, profile: LoadedProfile) -> None:
         self.database_url = database_url
+        self.profile = profile
+        self.book = LedgerBook(profile.app.ledger)
         self.conn = psycopg.connect(database_url, autocommit=True)
 
     def close(self) -> None:
         self.conn.close()
 
     def org_id(self, email: str) -> str:
-        row = self.conn.execute(
-            "select id::text from organizations where email = %s", (email,)
-        ).fetchone()
-        if row is None:
-            raise LookupError(f"no organisation with email {email!r}")
-        return str(row[0])
+        """The organisation of a person the features name (the profile's ``[accounts]``)."""
+        accounts = {name.lower(): found for name, found in self.profile.app.accounts.items()}
+        account = accounts.get(email.lower())
+        if account is None:
+            raise LookupError(f"no login {email!r} in {self.profile.path} [accounts]")
+        return account.org_id
 
     def balance_pence(self, email: str) -> int:
-        return ledger.balance_pence(self.conn, self.org_id(email))
+        return self.book.balance_pence(self.conn, self.org_id(email))
 
-    def rows(self, email: str) -> list[ledger.LedgerRow]:
-        return ledger.ledger_rows(self.conn, self.org_id(email))
+    def rows(self, email: str) -> list[LedgerRow]:
+        return self.book.rows(self.conn, self.org_id(email))
 
-    def topup_rows(self, session_id: str) -> list[ledger.LedgerRow]:
-        return ledger.topup_rows(self.conn, session_id)
+    def topup_rows(self, session_id: str) -> list[LedgerRow]:
+        return self.book.topup_rows(self.conn, session_id)
 
     def row_count(self) -> int:
-        return ledger.ledger_row_count(self.conn)
+        return self.book.row_count(self.conn)
 
     def open_balance(self, email: str, pence: int) -> None:
         """Bring a fresh organisation's balance to ``pence`` with an opening adjustment."""
@@ -98,9 +105,14 @@ class LedgerDriver:
                 raise RuntimeError(f"opening balance refused: {outcome.reason}")
 
     def allow_debt(self, email: str, pence: int) -> None:
-        self.conn.execute(
-            "update organizations set debt_limit_pence = %s where email = %s", (pence, email)
+        """Let the organisation go ``pence`` below zero (``capabilities.debt_limit_sql``)."""
+        statement = self.profile.app.capabilities.debt_limit_sql
+        if statement is None:
+            raise LookupError(f"{self.profile.path} has no capabilities.debt_limit_sql")
+        query, params = sql_with_values(
+            statement, {"org_id": self.org_id(email), "amount_pence": pence}
         )
+        self.conn.execute(query.encode(), params)
 
     def credit_checkout_session(
         self, session_id: str, email: str, pence: int, payment_intent_id: str | None = None
@@ -129,22 +141,22 @@ class LedgerDriver:
     def terminal_credit(
         self, org_id: str, pence: int, reason: str
     ) -> subprocess.CompletedProcess[str]:
-        """The report's manual credit: ``python -m reference_app credit``."""
+        """The report's manual credit, support at a terminal: the profile's
+        ``capabilities.manual_credit`` command."""
+        command = self.profile.app.capabilities.manual_credit
+        if command is None:
+            raise LookupError(f"{self.profile.path} has no capabilities.manual_credit")
+        values = {
+            **app.fixed_values(self.profile),
+            "database_url": self.database_url,
+            "org_id": org_id,
+            "amount_pence": str(pence),
+            "reason": reason,
+        }
         return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "reference_app",
-                "credit",
-                "--database-url",
-                self.database_url,
-                "--org",
-                org_id,
-                "--amount-pence",
-                str(pence),
-                "--reason",
-                reason,
-            ],
+            [fill(word, values) for word in command],
+            cwd=self.profile.folder,
+            env=app.environment(self.profile, None, values),
             capture_output=True,
             text=True,
             timeout=60,

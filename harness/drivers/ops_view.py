@@ -57,9 +57,7 @@ class PipelineFailure:
 
 
 class OpsView:
-    def __init__(
-        self, web_url: str, account: Account, screen: Screen, failures_path: str
-    ) -> None:
+    def __init__(self, web_url: str, account: Account, screen: Screen, failures_path: str) -> None:
         self.account = account  # an admin's login
         self.failures_path = failures_path  # the profile's capabilities.failures_url
         self.web_url = web_url

@@ -3,7 +3,7 @@ top-up records (read-only SQL), and the truth kept at Stripe (the fake's API and
 
 from __future__ import annotations
 
-from harness.records import app_tables, ledger
+from harness.records import app_tables
 from harness.records.app_tables import InboxEvent, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.stripe import StripeSession, stripe_session
@@ -20,15 +20,15 @@ class Records:
 
     def balance_pence(self, email: str) -> int:
         with self.stack.connect() as conn:
-            return ledger.balance_pence(conn, self.stack.account(email).org_id)
+            return self.stack.ledger.balance_pence(conn, self.stack.account(email).org_id)
 
     def ledger(self, email: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:
-            return ledger.ledger_rows(conn, self.stack.account(email).org_id)
+            return self.stack.ledger.rows(conn, self.stack.account(email).org_id)
 
     def topup_rows(self, session_id: str) -> list[LedgerRow]:
         with self.stack.connect() as conn:
-            return ledger.topup_rows(conn, session_id)
+            return self.stack.ledger.topup_rows(conn, session_id)
 
     def topup(self, session_id: str) -> TopupRecord | None:
         with self.stack.connect() as conn:

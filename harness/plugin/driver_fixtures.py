@@ -18,15 +18,16 @@ if TYPE_CHECKING:
     from harness.drivers.stripe_account import StripeAccount
     from harness.drivers.webhook_faults import WebhookFaults
     from harness.drivers.worker import Worker
+    from harness.profile.loading import LoadedProfile
     from harness.scenario import Scenario
 
 
 @pytest.fixture
-def ledger(wallet_ledger_db_url: str) -> Iterator[LedgerDriver]:
+def ledger(wallet_ledger_db_url: str, wallet_app_profile: LoadedProfile) -> Iterator[LedgerDriver]:
     """The wallet's SQL functions and terminal credit, on a migrated, seeded database."""
     from harness.drivers.ledger import LedgerDriver
 
-    driver = LedgerDriver(wallet_ledger_db_url)
+    driver = LedgerDriver(wallet_ledger_db_url, wallet_app_profile)
     yield driver
     driver.close()
 

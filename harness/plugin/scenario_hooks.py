@@ -64,4 +64,5 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
     elif LEDGER_FIXTURE in request.fixturenames:
         from harness.records.ledger_invariants import assert_ledger_sound
 
-        assert_ledger_sound(request.getfixturevalue(LEDGER_FIXTURE).conn)
+        driver = request.getfixturevalue(LEDGER_FIXTURE)
+        assert_ledger_sound(driver.conn, driver.book)

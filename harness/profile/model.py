@@ -115,16 +115,25 @@ class Account(_Table):
     api_token: str | None = None
 
 
-DEFAULT_BALANCE_SQL = "select wallet_balance_pence from organizations where id = {org_id}"
+# every organisation's balance, and every ledger row of every organisation: the harness filters
+# and orders them itself, so the queries take no placeholders
+DEFAULT_BALANCES_SQL = (
+    "select id::text as org_id, wallet_balance_pence as balance_pence from organizations"
+)
 DEFAULT_ROWS_SQL = """
 select id, org_id::text as org_id, type, direction, amount_pence, balance_before_pence,
-       balance_after_pence, stripe_payment_intent_id, stripe_checkout_session_id, description
-  from credit_transactions where org_id = {org_id} order by id
+       balance_after_pence, stripe_payment_intent_id, stripe_checkout_session_id, description,
+       created_at as created
+  from credit_transactions
 """
 
 
 class Ledger(_Table):
-    balance_sql: str = DEFAULT_BALANCE_SQL
+    """Where the money is: ``balances_sql`` gives ``org_id`` and ``balance_pence`` for every
+    organisation, ``rows_sql`` every ledger row (columns in ``harness.records.ledger``); the
+    defaults are the bug report's tables."""
+
+    balances_sql: str = DEFAULT_BALANCES_SQL
     rows_sql: str = DEFAULT_ROWS_SQL
 
 
@@ -235,6 +244,8 @@ class Capabilities(_Table):
     ledger_functions: bool = False
     # support's manual credit at a terminal: {org_id}, {amount_pence}, {reason} filled in
     manual_credit: Command | None = None
+    # lets {org_id} go {amount_pence} below zero (the ledger features' debt limit)
+    debt_limit_sql: str | None = None
     # statements making one more organisation with an API token, for `simulate` (placeholders
     # {org_id} a UUID, {org_name}, {org_email}, {api_token}, {api_token_sha256})
     create_org_sql: list[str] = Field(default_factory=list)

@@ -12,20 +12,22 @@ from typing import Any
 import psycopg
 
 from harness.money import format_money
-from harness.records import ledger
+from harness.records.ledger import LedgerBook
 from harness.records.ledger_invariants import check_ledger
 from harness.records.stripe import StripeSession
 
 NEVER_CREDITED = "paid, never credited"  # how a lost payment's problem starts
 
 
-def flow_problems(conn: psycopg.Connection[Any], sessions: list[StripeSession]) -> list[str]:
+def flow_problems(
+    conn: psycopg.Connection[Any], book: LedgerBook, sessions: list[StripeSession]
+) -> list[str]:
     """The ledger invariants, then for each session: a paid one credited exactly once, for its
     amount, to its organisation (a session that names none was not a wallet top-up); an unpaid
     one never credited. Empty when the money adds up."""
-    problems = [str(violation) for violation in check_ledger(conn)]
+    problems = [str(violation) for violation in check_ledger(conn, book)]
     for session in sessions:
-        rows = ledger.topup_rows(conn, session.id)
+        rows = book.topup_rows(conn, session.id)
         if not session.paid:
             if rows:
                 problems.append(f"credited, never paid: {session.id} has {len(rows)} row(s)")

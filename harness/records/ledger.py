@@ -1,12 +1,18 @@
-"""Read-only queries on the app's ledger, for assertions and diagnosis."""
+"""Read-only queries on the app's ledger, for assertions and diagnosis, through the SQL its
+profile gives (``[ledger]``: every organisation's balance, every ledger row). The harness wraps
+those queries with its own filters and order, so a profile writes no placeholders; it names no
+table of any app itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
 from psycopg.rows import class_row
+
+from harness.profile.model import Ledger
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class LedgerRow:
     stripe_payment_intent_id: str | None
     stripe_checkout_session_id: str | None
     description: str | None
+    created: datetime | None = None
 
     @property
     def movement(self) -> tuple[str, str, int, int, int]:
@@ -34,41 +41,24 @@ class LedgerRow:
         )
 
 
-_ROWS = """
-select id, org_id::text as org_id, type, direction, amount_pence, balance_before_pence,
-       balance_after_pence, stripe_payment_intent_id, stripe_checkout_session_id, description
-  from credit_transactions
-"""
+ROW_COLUMNS = (
+    "id",  # orders an organisation's rows: each row starts where the one before it ended
+    "org_id",
+    "type",  # 'topup' for a top-up
+    "direction",  # 'credit' or 'debit'
+    "amount_pence",
+    "balance_before_pence",
+    "balance_after_pence",
+    "stripe_payment_intent_id",
+    "stripe_checkout_session_id",
+    "description",
+    "created",
+)
+BALANCE_COLUMNS = ("org_id", "balance_pence")
 
 
-def ledger_rows(conn: psycopg.Connection[Any], org_id: str) -> list[LedgerRow]:
-    """The organisation's ledger rows, oldest first."""
-    with conn.cursor(row_factory=class_row(LedgerRow)) as cur:
-        return cur.execute(_ROWS + " where org_id = %s order by id", (org_id,)).fetchall()
-
-
-def topup_rows(conn: psycopg.Connection[Any], checkout_session_id: str) -> list[LedgerRow]:
-    """Every top-up row for one checkout session (a sound ledger has at most one)."""
-    with conn.cursor(row_factory=class_row(LedgerRow)) as cur:
-        return cur.execute(
-            _ROWS + " where type = 'topup' and stripe_checkout_session_id = %s order by id",
-            (checkout_session_id,),
-        ).fetchall()
-
-
-def ledger_row_count(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute("select count(*) from credit_transactions").fetchone()
-    return int(row[0]) if row else 0
-
-
-def balance_pence(conn: psycopg.Connection[Any], org_id: str) -> int:
-    """The organisation's wallet balance; ``LookupError`` when it does not exist."""
-    row = conn.execute(
-        "select wallet_balance_pence from organizations where id = %s", (org_id,)
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"no organisation {org_id}")
-    return int(row[0])
+class LedgerQueryError(ValueError):
+    """A ledger query of the profile does not run or lacks a column the checks need."""
 
 
 @dataclass(frozen=True)
@@ -81,15 +71,88 @@ class SessionCredits:
     org_ids: tuple[str, ...]
 
 
-def topup_credits_by_session(conn: psycopg.Connection[Any]) -> dict[str, SessionCredits]:
-    """Every checkout session the ledger credited, with its rows counted and summed."""
-    rows = conn.execute(
-        "select stripe_checkout_session_id, count(*), sum(amount_pence),"
-        " array_agg(distinct org_id::text)"
-        " from credit_transactions where type = 'topup' and stripe_checkout_session_id is not null"
-        " group by 1"
-    ).fetchall()
-    return {
-        str(session): SessionCredits(str(session), int(n), int(total), tuple(orgs))
-        for session, n, total, orgs in rows
-    }
+class LedgerBook:
+    """The app's ledger as its profile's ``[ledger]`` queries show it."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.rows_sql = ledger.rows_sql.strip().rstrip(";")
+        self.balances_sql = ledger.balances_sql.strip().rstrip(";")
+
+    @property
+    def rows_table(self) -> str:
+        """Every ledger row, as a subquery to select from (``... from <this> t``)."""
+        columns = ", ".join(ROW_COLUMNS)
+        return f"(select {columns} from ({self.rows_sql}) ledger_rows)"
+
+    @property
+    def balances_table(self) -> str:
+        return f"(select org_id::text as org_id, balance_pence from ({self.balances_sql}) b)"
+
+    def _rows(
+        self, conn: psycopg.Connection[Any], where: str, params: tuple[object, ...]
+    ) -> list[LedgerRow]:
+        query = f"select * from {self.rows_table} t where {where} order by id"
+        with conn.cursor(row_factory=class_row(LedgerRow)) as cur:
+            return cur.execute(query.encode(), params).fetchall()
+
+    def rows(self, conn: psycopg.Connection[Any], org_id: str) -> list[LedgerRow]:
+        """The organisation's ledger rows, oldest first."""
+        return self._rows(conn, "org_id::text = %s", (org_id,))
+
+    def topup_rows(self, conn: psycopg.Connection[Any], session_id: str) -> list[LedgerRow]:
+        """Every top-up row for one checkout session (a sound ledger has at most one)."""
+        return self._rows(conn, "type = 'topup' and stripe_checkout_session_id = %s", (session_id,))
+
+    def row_count(self, conn: psycopg.Connection[Any]) -> int:
+        row = conn.execute(f"select count(*) from ({self.rows_sql}) t".encode()).fetchone()
+        return int(row[0]) if row else 0
+
+    def balance_pence(self, conn: psycopg.Connection[Any], org_id: str) -> int:
+        """The organisation's wallet balance; ``LookupError`` when it does not exist."""
+        query = f"select balance_pence from {self.balances_table} b where org_id = %s"
+        row = conn.execute(query.encode(), (org_id,)).fetchone()
+        if row is None:
+            raise LookupError(f"no organisation {org_id}")
+        return int(row[0])
+
+    def balances(self, conn: psycopg.Connection[Any]) -> dict[str, int]:
+        """Every organisation's balance."""
+        rows = conn.execute(f"select org_id, balance_pence from {self.balances_table} b".encode())
+        return {str(org): int(pence) for org, pence in rows.fetchall()}
+
+    def topup_credits_by_session(self, conn: psycopg.Connection[Any]) -> dict[str, SessionCredits]:
+        """Every checkout session the ledger credited, with its rows counted and summed."""
+        rows = conn.execute(
+            (
+                "select stripe_checkout_session_id, count(*), sum(amount_pence),"
+                f" array_agg(distinct org_id::text) from {self.rows_table} t"
+                " where type = 'topup' and stripe_checkout_session_id is not null group by 1"
+            ).encode()
+        ).fetchall()
+        return {
+            str(session): SessionCredits(str(session), int(n), int(total), tuple(orgs))
+            for session, n, total, orgs in rows
+        }
+
+    def check_columns(self, conn: psycopg.Connection[Any], source: str = "the profile") -> None:
+        """``LedgerQueryError`` naming the query, what it returned and what is missing, or the
+        database's own error, when a query cannot serve the checks."""
+        for key, text, needed in (
+            ("ledger.rows_sql", self.rows_sql, ROW_COLUMNS),
+            ("ledger.balances_sql", self.balances_sql, BALANCE_COLUMNS),
+        ):
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(f"select * from ({text}) t limit 0".encode())
+                    found = [column.name for column in cur.description or ()]
+            except psycopg.Error as error:
+                raise LedgerQueryError(
+                    f"{source}: {key} does not run: {str(error).strip()}\n  the query: {text}"
+                ) from None
+            missing = [column for column in needed if column not in found]
+            if missing:
+                raise LedgerQueryError(
+                    f"{source}: {key} returns {', '.join(found) or 'no columns'};"
+                    f" missing {', '.join(missing)} (each row needs {', '.join(needed)};"
+                    " alias your columns with `as`, see docs/app-profile.md [ledger])"
+                )

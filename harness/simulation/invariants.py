@@ -18,7 +18,8 @@ from typing import Any
 import psycopg
 
 from harness.money import format_money
-from harness.records import app_tables, ledger
+from harness.records import app_tables
+from harness.records.ledger import LedgerBook
 from harness.records.ledger_invariants import check_ledger
 from harness.records.stripe import StripeSession
 
@@ -47,10 +48,10 @@ class Violation:
 
 
 def acknowledged_but_uncredited(
-    conn: psycopg.Connection[Any], acknowledged: Iterable[str]
+    conn: psycopg.Connection[Any], book: LedgerBook, acknowledged: Iterable[str]
 ) -> list[Violation]:
     """``acknowledged``: paid sessions whose paying webhook got a 2xx from the app."""
-    credited = ledger.topup_credits_by_session(conn)
+    credited = book.topup_credits_by_session(conn)
     return [
         Violation(
             "acknowledged means credited",
@@ -63,9 +64,9 @@ def acknowledged_but_uncredited(
 
 
 def money_violations(
-    conn: psycopg.Connection[Any], truth: Mapping[str, StripeSession]
+    conn: psycopg.Connection[Any], book: LedgerBook, truth: Mapping[str, StripeSession]
 ) -> list[Violation]:
-    credited = ledger.topup_credits_by_session(conn)
+    credited = book.topup_credits_by_session(conn)
     violations: list[Violation] = []
     for session in truth.values():
         credit = credited.get(session.id)
@@ -107,7 +108,7 @@ def money_violations(
             )
     violations += [
         Violation("ledger sound", broken.subject, f"{broken.rule}: {broken.detail}")
-        for broken in check_ledger(conn)
+        for broken in check_ledger(conn, book)
     ]
     return violations
 

@@ -141,7 +141,9 @@ def simulate(
     phase("checking, then reconciling")
     attempts = stack.control.deliveries().attempts
     with stack.connect() as conn:
-        violations = invariants.acknowledged_but_uncredited(conn, _acknowledged(played, attempts))
+        violations = invariants.acknowledged_but_uncredited(
+            conn, stack.ledger, _acknowledged(played, attempts)
+        )
     reconciled_at = stack.control.clock().now
     if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
         stack.reconcile()
@@ -150,7 +152,7 @@ def simulate(
 
     truth = {session.id: session for session in stripe_sessions(stack.stripe)}
     with stack.connect() as conn:
-        violations += invariants.money_violations(conn, truth)
+        violations += invariants.money_violations(conn, stack.ledger, truth)
         violations += invariants.pipeline_violations(conn)
         paths = app_tables.fulfilment_paths(conn)
     violations += [

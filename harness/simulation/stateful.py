@@ -205,10 +205,12 @@ class WalletMachine(RuleBasedStateMachine):
         self.world.wait_until_quiet()
         truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
         with self.stack.connect() as conn:
-            found = invariants.acknowledged_but_uncredited(conn, self._acknowledged(truth))
+            found = invariants.acknowledged_but_uncredited(
+                conn, self.stack.ledger, self._acknowledged(truth)
+            )
             found += [
                 v
-                for v in invariants.money_violations(conn, truth)
+                for v in invariants.money_violations(conn, self.stack.ledger, truth)
                 if "never credited" not in v.detail
             ]
         if found:
@@ -230,15 +232,19 @@ class WalletMachine(RuleBasedStateMachine):
         self.world.wait_until_quiet()
         truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
         with self.stack.connect() as conn:
-            found = invariants.acknowledged_but_uncredited(conn, self._acknowledged(truth))
+            found = invariants.acknowledged_but_uncredited(
+                conn, self.stack.ledger, self._acknowledged(truth)
+            )
             lost = [
-                v for v in invariants.money_violations(conn, truth) if "never credited" in v.detail
+                v
+                for v in invariants.money_violations(conn, self.stack.ledger, truth)
+                if "never credited" in v.detail
             ]
         if lost and not found:  # webhooks that never got through: the sweep's job
             self.stack.reconcile()
             self.world.wait_until_quiet()
         with self.stack.connect() as conn:
-            found += invariants.money_violations(conn, truth)
+            found += invariants.money_violations(conn, self.stack.ledger, truth)
             found += invariants.pipeline_violations(conn)
         if found:
             raise self._broken(found)

@@ -28,6 +28,7 @@ from harness.ports import free_port
 from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.model import Account
 from harness.profile.placeholders import fill
+from harness.records.ledger import LedgerBook
 from harness.stack import app
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
 from harness.stack.services import (
@@ -127,6 +128,11 @@ class WalletStack:
             raise ServiceFailed(f"{self.profile.path}: names no worker (capabilities.worker)")
         return self.services[name]
 
+    @property
+    def ledger(self) -> LedgerBook:
+        """The app's ledger, read through its profile's ``[ledger]`` queries."""
+        return LedgerBook(self.profile.app.ledger)
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> WalletStack:
@@ -136,8 +142,10 @@ class WalletStack:
         worker = described.capabilities.worker
         try:
             reset = described.database.reset
-            if reset.snapshot is not None:
-                with self.connect() as conn:
+            with self.connect() as conn:
+                # a ledger query that cannot serve the checks fails here, not in every scenario
+                self.ledger.check_columns(conn, str(self.profile.path))
+                if reset.snapshot is not None:
                     self._snapshot = SeedSnapshot.take(conn, reset.snapshot.keep)
             self.fake.start()
             self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")

@@ -13,10 +13,10 @@ import itsdangerous
 from harness.polling import poll_until
 from harness.profile.loading import default_profile
 from harness.records import app_tables
-from harness.records import ledger as ledger_records
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_chain import chain_breaks
 from harness.stack.wallet_stack import WalletStack
+from tests.reference_app import ledger_reads
 
 ACCOUNTS = default_profile().app.accounts  # the reference app's seed logins
 DEMO_ORG = ACCOUNTS["test@demo.com"].org_id
@@ -52,12 +52,12 @@ def landing_check(stack: WalletStack, session_id: str) -> dict[str, object]:
 
 def ledger_rows(stack: WalletStack, org_id: str = DEMO_ORG) -> list[LedgerRow]:
     with stack.connect() as conn:
-        return ledger_records.ledger_rows(conn, org_id)
+        return ledger_reads.ledger_rows(conn, org_id)
 
 
 def balance(stack: WalletStack, org_id: str = DEMO_ORG) -> int:
     with stack.connect() as conn:
-        return ledger_records.balance_pence(conn, org_id)
+        return ledger_reads.balance_pence(conn, org_id)
 
 
 def chain_is_unbroken(rows: list[LedgerRow]) -> bool:

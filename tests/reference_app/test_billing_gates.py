@@ -7,11 +7,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows
-from harness.records.ledger_invariants import check_ledger
 from reference_app.billing import authorise_call, provision_phone_number, send_sms
 from reference_app.ledger import InsufficientFunds, InvalidLedgerRequest, add_wallet_credits
 from reference_app.settings import BillingPrices
+from tests.reference_app.ledger_reads import (
+    balance_pence,
+    check_ledger,
+    ledger_row_count,
+    ledger_rows,
+)
 from tests.reference_app.seed_data import DEMO_ORG_ID
 
 Conn = psycopg.Connection[Any]

@@ -10,8 +10,6 @@ import psycopg
 import pytest
 
 from harness.drivers.ledger import race as ledger_race
-from harness.records.ledger import balance_pence, ledger_rows, topup_rows
-from harness.records.ledger_invariants import check_ledger
 from reference_app.ledger import (
     CheckoutSessionConflict,
     CreditResult,
@@ -19,6 +17,7 @@ from reference_app.ledger import (
     add_wallet_credits,
     deduct_wallet_credits,
 )
+from tests.reference_app.ledger_reads import balance_pence, check_ledger, ledger_rows, topup_rows
 from tests.reference_app.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 
 Conn = psycopg.Connection[Any]

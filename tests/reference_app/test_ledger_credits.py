@@ -9,8 +9,6 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows, topup_rows
-from harness.records.ledger_invariants import check_ledger
 from reference_app.ledger import (
     CheckoutSessionConflict,
     InsufficientFunds,
@@ -18,6 +16,13 @@ from reference_app.ledger import (
     UnknownOrganisation,
     add_wallet_credits,
     deduct_wallet_credits,
+)
+from tests.reference_app.ledger_reads import (
+    balance_pence,
+    check_ledger,
+    ledger_row_count,
+    ledger_rows,
+    topup_rows,
 )
 from tests.reference_app.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 

@@ -7,13 +7,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.records.ledger import balance_pence, ledger_row_count
-from harness.records.ledger_invariants import (
-    LedgerInvariantError,
-    assert_ledger_sound,
-    check_ledger,
-)
+from harness.records.ledger_invariants import LedgerInvariantError
 from reference_app.ledger import add_wallet_credits, deduct_wallet_credits
+from tests.reference_app.ledger_reads import (
+    assert_ledger_sound,
+    balance_pence,
+    check_ledger,
+    ledger_row_count,
+)
 from tests.reference_app.seed_data import DEMO_ORG_ID, OTHER_ORG_ID
 
 Conn = psycopg.Connection[Any]
@@ -121,7 +122,7 @@ def test_the_invariant_check_catches_a_balance_without_a_ledger_row(credited: Co
 
     assert violation.rule == "balance = credits - debits"
     assert violation.subject == DEMO_ORG_ID
-    assert "wallet_balance_pence is 0, credits - debits is 4996" in violation.detail
+    assert "the balance is 0, credits - debits is 4996" in violation.detail
 
 
 def test_the_invariant_check_catches_a_double_credit_and_a_broken_chain(credited: Conn) -> None:
@@ -157,6 +158,6 @@ def test_assert_ledger_sound_lists_every_violation(credited: Conn) -> None:
 
     assert str(raised.value) == (
         "ledger invariants broken:\n"
-        f"  - balance = credits - debits [{OTHER_ORG_ID}]: wallet_balance_pence is 1,"
+        f"  - balance = credits - debits [{OTHER_ORG_ID}]: the balance is 1,"
         " credits - debits is 0, last ledger row ends at 0"
     )

@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.records.ledger import balance_pence, ledger_row_count, ledger_rows
+from tests.reference_app.ledger_reads import balance_pence, ledger_row_count, ledger_rows
 from tests.reference_app.seed_data import DEMO_ORG_ID
 
 Conn = psycopg.Connection[Any]

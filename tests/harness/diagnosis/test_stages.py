@@ -396,7 +396,7 @@ def test_a_lost_webhook_nobody_tried_to_rescue_blames_no_stage() -> None:
 
 def test_credited_by_the_app_without_a_ledger_row_is_broken_at_ledger() -> None:
     trace = broken_at(credited_by_webhook(ledger_rows=()), "ledger")
-    assert "no topup row" in detail(trace, "ledger")
+    assert "no top-up row in the ledger" in detail(trace, "ledger")
     assert "the app says credited (by webhook)" in detail(trace, "ledger")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.profile.loading import ProfileError, load_profile, parse_profile
-from harness.profile.model import DEFAULT_BALANCE_SQL, DEFAULT_EVENTS
+from harness.profile.model import DEFAULT_BALANCES_SQL, DEFAULT_EVENTS
 from harness.profile.placeholders import fill
 from reference_app.defects import BY_NAME, PRESETS
 
@@ -52,7 +52,7 @@ def test_a_minimal_profile_gets_the_bug_reports_names() -> None:
     assert profile.stripe.webhook_path == "/api/webhooks/stripe"
     assert profile.stripe.registers_endpoint is True
     assert profile.stripe.events == DEFAULT_EVENTS
-    assert profile.ledger.balance_sql == DEFAULT_BALANCE_SQL
+    assert profile.ledger.balances_sql == DEFAULT_BALANCES_SQL
     assert profile.processes["web"].ready.none is True
     assert profile.database.reset.snapshot is not None
     assert profile.capabilities.topup_api is None  # optional: its checks are not applicable

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from harness.profile.loading import LoadedProfile, parse_profile
+from harness.records.ledger import LedgerQueryError
+from harness.records.ledger_invariants import check_ledger
 from harness.stack.schema import migrate_and_seed
 from harness.stack.services import ServiceFailed
 from harness.stack.wallet_stack import StackConfig, WalletStack
@@ -22,9 +24,25 @@ pytestmark = pytest.mark.slow  # real processes
 SERVE = ["{python}", "-m", "http.server", "{port}", "--bind", "127.0.0.1"]
 IDLE = "import threading; print('worker up', flush=True); threading.Event().wait()"
 MIGRATE = (
-    "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True)"
-    ".execute('create table visits (n int)')"
+    "import psycopg, sys; psycopg.connect(sys.argv[1], autocommit=True).execute("
+    "'create table visits (n int);"
+    " create table wallets (org text primary key, pence int not null);"
+    " create table entries (n serial, org text, kind text, cents int, before_cents int,"
+    " after_cents int, checkout text)')"
 )
+# the tiny app's ledger is in tables and words of its own; the profile translates
+LEDGER = {
+    "balances_sql": "select org as org_id, pence as balance_pence from wallets",
+    "rows_sql": (
+        "select n as id, org as org_id,"
+        " case when kind = 'purchase' then 'topup' else kind end as type,"
+        " case when cents < 0 then 'debit' else 'credit' end as direction,"
+        " abs(cents) as amount_pence, before_cents as balance_before_pence,"
+        " after_cents as balance_after_pence, null as stripe_payment_intent_id,"
+        " checkout as stripe_checkout_session_id, null as description, null as created"
+        " from entries"
+    ),
+}
 
 
 def tiny_app(**changes: Any) -> dict[str, Any]:
@@ -42,6 +60,7 @@ def tiny_app(**changes: Any) -> dict[str, Any]:
         },
         "stripe": {"registers_endpoint": False, "webhook_path": "/hooks/stripe"},
         "capabilities": {"worker": "worker"},
+        "ledger": LEDGER,
     }
     raw.update(changes)
     return raw
@@ -125,5 +144,61 @@ def test_a_missing_command_is_named(stack_for: Any) -> None:
     stack = stack_for(raw)
 
     with pytest.raises(ServiceFailed, match=r"cache cannot start: No such file or directory"):
+        stack.start()
+    assert not stack.fake.running
+
+
+def test_the_ledger_is_read_through_the_profiles_own_queries(stack_for: Any) -> None:
+    stack = stack_for(tiny_app()).start()
+    with stack.connect() as conn:
+        conn.execute("insert into wallets values ('acme', 4000)")
+        conn.execute(
+            "insert into entries (org, kind, cents, before_cents, after_cents, checkout) values"
+            " ('acme', 'purchase', 5000, 0, 5000, 'cs_1'),"
+            " ('acme', 'sms', -1000, 5000, 4000, null)"
+        )
+        rows = stack.ledger.rows(conn, "acme")
+        assert [row.movement for row in rows] == [
+            ("topup", "credit", 5000, 0, 5000),
+            ("sms", "debit", 1000, 5000, 4000),
+        ]
+        assert stack.ledger.balance_pence(conn, "acme") == 4000
+        assert [row.id for row in stack.ledger.topup_rows(conn, "cs_1")] == [1]
+        assert check_ledger(conn, stack.ledger) == []
+
+        conn.execute(  # the same session credited twice, and a row off the chain
+            "insert into entries (org, kind, cents, before_cents, after_cents, checkout) values"
+            " ('acme', 'purchase', 5000, 3000, 8000, 'cs_1')"
+        )
+        rules = {violation.rule for violation in check_ledger(conn, stack.ledger)}
+    assert rules == {
+        "balance chain",  # the new row starts at 3000, the one before ended at 4000
+        "one top-up per checkout session",
+        "balance = credits - debits",  # the wallet still says 4000
+    }
+
+
+def test_a_ledger_query_without_the_needed_columns_stops_the_start(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["ledger"] = {**LEDGER, "rows_sql": "select n as id, org as org_id from entries"}
+    stack = stack_for(raw)
+
+    with pytest.raises(LedgerQueryError) as refused:
+        stack.start()
+
+    message = str(refused.value)
+    assert "ledger.rows_sql returns id, org_id; missing type, direction, amount_pence" in message
+    assert not any(service.running for service in stack.services.values())
+    assert not stack.fake.running
+
+
+def test_a_ledger_query_that_does_not_run_is_named_with_the_database_error(
+    stack_for: Any,
+) -> None:
+    raw = tiny_app()
+    raw["ledger"] = {**LEDGER, "balances_sql": "select org, pence from wallet"}
+    stack = stack_for(raw)
+
+    with pytest.raises(LedgerQueryError, match=r'ledger\.balances_sql does not run: .*"wallet"'):
         stack.start()
     assert not stack.fake.running
