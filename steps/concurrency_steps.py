@@ -12,6 +12,7 @@ from harness.checks import ledger, topups
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.pages.checkout_page import by_card
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import CARD, MONEY, sentence
 
@@ -77,6 +78,7 @@ def topup_credits_chained(
 
 
 @then("every top-up was fulfilled by the webhook")
+@needs("capabilities.fulfilment_sql")
 def every_topup_by_webhook(wallet_scenario: Scenario, records: Records) -> None:
     """Then every top-up was fulfilled by the webhook
 

@@ -12,6 +12,7 @@ from harness.checks.topups import topup_recorded_as
 from harness.drivers.customer import CLOSE_TAB, STAY
 from harness.drivers.records import Records
 from harness.pages.checkout_page import by_bank_debit, by_card
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import CARD, MONEY, sentence, with_reference
 
@@ -181,6 +182,7 @@ def dashboard_lists_nothing(wallet_scenario: Scenario) -> None:
 
 
 @then(parsers.re(rf'the top-up is recorded as "(?P<status>{TOPUP_STATUS})"'))
+@needs("capabilities.fulfilment_sql")
 def topup_is_recorded_as(wallet_scenario: Scenario, records: Records, status: str) -> None:
     """Then the top-up is recorded as "STATE"
 

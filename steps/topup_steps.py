@@ -12,6 +12,7 @@ from harness.checks import dashboard, ledger, topups
 from harness.drivers.customer import CLOSE_TAB
 from harness.drivers.records import Records
 from harness.pages.checkout_page import by_card
+from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import CARD, MONEY, sentence
 
@@ -177,6 +178,7 @@ def one_topup_credit(
         r"the top-up was fulfilled by the (?P<path>webhook|landing page|reconciliation sweep)"
     )
 )
+@needs("capabilities.fulfilment_sql")
 def fulfilled_by(wallet_scenario: Scenario, records: Records, path: str) -> None:
     """Then the top-up was fulfilled by the webhook / landing page / reconciliation sweep
 

@@ -47,6 +47,7 @@ def worker_starts(worker: Worker) -> None:
         rf"Stripe's (?P<event_type>{EVENT}) for the payment was accepted and waits in the queue"
     )
 )
+@needs("capabilities.events_sql", "capabilities.jobs_sql")
 def event_waits_in_queue(
     wallet_scenario: Scenario, records: Records, worker: Worker, event_type: str
 ) -> None:
@@ -84,6 +85,7 @@ def session_created_elsewhere(
     ),
     converters={"attempts": int},
 )
+@needs("capabilities.events_sql", "capabilities.jobs_sql")
 def kept_as_failed_job(
     wallet_scenario: Scenario, worker: Worker, event_type: str, attempts: int
 ) -> None:

@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from harness.records import app_tables
-from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
+from harness.records.app_records import InboxEvent, Job, NotObservable, Rejection, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_invariants import check_ledger
 from harness.records.stripe import StripeSession, stripe_session
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-WEBHOOK_PATH = "/api/webhooks/stripe"
 PAGE_TIMEOUT_MS = 2_000  # the page is read as it stands: nothing is waited for
 LOG_LINES_PER_SOURCE = 8
 LOG_LINE_CHARS = 220
@@ -62,7 +60,7 @@ class Attempt:
     succeeded: bool
 
 
-# alike in shape with records.app_tables.TopupRecord (and the other records there): each is a
+# alike in shape with records.app_records.TopupRecord (and the other records there): each is a
 # frozen record of a different source's fields; only the dataclass form is shared.
 @dataclass(frozen=True)
 class Pending:
@@ -182,7 +180,7 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
     return TopupEvidence(
         session_id=session_id,
         email=customer.email if customer else None,
-        app_webhook_url=stack.web_url + WEBHOOK_PATH,
+        app_webhook_url=stack.web_url + stack.profile.app.stripe.webhook_path,
         stripe_session=session,
         events=events,
         attempts=attempts,
@@ -220,6 +218,9 @@ class _Reader:
     def __call__(self, source: str, read: Callable[[], T], default: Any = None) -> Any:
         try:
             return read()
+        except NotObservable as missing:  # the profile gives no way to see it: say which key
+            self.unavailable[source] = str(missing)
+            return default
         except Exception as error:
             self.unavailable[source] = _why(error)
             return default
@@ -302,15 +303,16 @@ def _database_evidence(
 ) -> dict[str, Any]:
     found: dict[str, Any] = {}
     read = _Reader(gone)
+    records = scenario.stack.records
     try:
         with _connection(scenario) as conn:
-            found["topup"] = read("topups", lambda: app_tables.topup(conn, session_id))
-            inbox = read("inbox", lambda: tuple(app_tables.inbox_events(conn, session_id)), ())
+            found["topup"] = read("topups", lambda: records.topup(conn, session_id))
+            inbox = read("inbox", lambda: tuple(records.inbox_events(conn, session_id)), ())
             found["inbox"] = inbox
             ids = sorted(set(event_ids) | {event.event_id for event in inbox})
-            found["jobs"] = read("jobs", lambda: tuple(app_tables.jobs_for_events(conn, ids)), ())
+            found["jobs"] = read("jobs", lambda: tuple(records.jobs_for_events(conn, ids)), ())
             found["rejections"] = read(
-                "rejections", lambda: tuple(app_tables.rejected_deliveries(conn)), ()
+                "rejections", lambda: tuple(records.rejected_deliveries(conn)), ()
             )
             found["ledger_rows"] = read(
                 "ledger", lambda: tuple(scenario.stack.ledger.topup_rows(conn, session_id)), ()
@@ -330,7 +332,7 @@ def _database_evidence(
                 (),
             )
             found["heartbeat_age"] = read(
-                "heartbeat", lambda: app_tables.last_heartbeat_age(conn), None
+                "heartbeat", lambda: records.last_heartbeat_age(conn), None
             )
     except Exception as error:
         gone["database"] = _why(error)
@@ -423,12 +425,13 @@ def scenario_log(scenario: Scenario, name: str) -> str:
 def _log_lines(scenario: Scenario, ids: list[str]) -> tuple[LogLine, ...]:
     """A few lines of each log naming the session or its events, and the webhook's requests."""
     needles = [needle for needle in ids if needle]
+    webhook_request = f"POST {scenario.stack.profile.app.stripe.webhook_path}"
     lines: list[LogLine] = []
     for name in ("fake", "web", "worker"):
         picked = [
             _trim(line)
             for line in scenario_log(scenario, name).splitlines()
-            if (any(needle in line for needle in needles) or f"POST {WEBHOOK_PATH}" in line)
+            if (any(needle in line for needle in needles) or webhook_request in line)
             and "defect" not in line.lower()  # evidence is behaviour, never configuration
             and not any(noise in line for noise in _NOISE)
         ]

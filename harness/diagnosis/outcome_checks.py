@@ -20,6 +20,7 @@ from harness.diagnosis.trace import (
     log_evidence,
     make_stage,
     money,
+    not_observable,
     short,
 )
 
@@ -32,7 +33,10 @@ def rescue(ev: TopupEvidence, stopped: Stage | None) -> Stage:
     credited = topup is not None and topup.status == "credited"
     by = topup.fulfilled_by if topup is not None else None
     lost = stopped is not None and stopped.status == INJECTED
-    evidence = [*log_evidence(ev, "web", "/api/wallet/topups/", "landing"), *ev.landing_loads[:2]]
+    evidence = [*log_evidence(ev, "web", ev.session_id, "landing"), *ev.landing_loads[:2]]
+    hidden = not_observable(ev, "topups")
+    if hidden and ev.ledger_rows:  # credited, as the ledger shows; by which path is not seen
+        return make_stage("rescue", SKIPPED, f"credited; which path did it is {hidden}", evidence)
     if credited and by == "webhook":
         return make_stage("rescue", SKIPPED, "not needed: the webhook credited it")
     if credited:
@@ -47,6 +51,8 @@ def rescue(ev: TopupEvidence, stopped: Stage | None) -> Stage:
     if ev.reconciled:
         tried.append("the reconciliation sweep ran")
     status = "unknown to the app" if topup is None else topup.status
+    if hidden:
+        status = f"not credited in the ledger (its state in the app is {hidden})"
     if tried:
         return make_stage(
             "rescue",
@@ -188,7 +194,7 @@ def screen(ev: TopupEvidence) -> Stage:
         f"page: balance {page.balance_text}, banner {page.banner_state}"
         f" ({'shown' if page.banner_visible else 'hidden'}): {page.banner_text or '-'}",
         f"page: error ({'shown' if page.error_visible else 'hidden'}): {page.error_text or '-'}",
-        *log_evidence(ev, "web", "/api/wallet/topups/", "fulfil")[-2:],  # what the page was told
+        *log_evidence(ev, "web", ev.session_id, "fulfil")[-2:],  # what the page was told
         *(f"banner history: {entry}" for entry in page.banner_history[-2:]),
     ]
     if page.db_balance_pence is not None and page.balance_text != money(page.db_balance_pence):

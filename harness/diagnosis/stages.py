@@ -27,6 +27,7 @@ from harness.diagnosis.trace import (
     TopupTrace,
     make_stage,
     money,
+    not_observable,
     short,
 )
 
@@ -101,7 +102,8 @@ def _session(ev: TopupEvidence) -> Stage:
             f"created at Stripe, {amount}, but it names no organisation (client_reference_id"
             " is empty): nothing can tell whose wallet to credit",
         )
-    app = "" if ev.topup is not None else "; the app has no topups row for it"
+    seen = ev.topup is not None or not_observable(ev, "topups")
+    app = "" if seen else "; the app has no record of the top-up"
     org = short(session.client_reference_id)
     return make_stage("session", OK, f"created at Stripe, {amount}, org {org}{app}")
 

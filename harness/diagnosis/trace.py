@@ -63,6 +63,16 @@ def make_stage(key: str, status: str, detail: str, evidence: Iterable[str] = ())
     return Stage(key, TITLES[key], status, detail, tuple(evidence)[:MAX_EVIDENCE])
 
 
+def not_observable(ev: TopupEvidence, *sources: str) -> str | None:
+    """Why the first of these sources could not be seen because the profile gives no way to
+    see it (``not observable: add capabilities.KEY to the profile``), or None."""
+    for source in sources:
+        why = ev.unavailable.get(source, "")
+        if why.startswith("not observable"):
+            return why
+    return None
+
+
 def log_evidence(ev: TopupEvidence, source: str, *needles: str) -> list[str]:
     """The last few lines of one log that mention any of ``needles``."""
     picked: list[LogLine] = [

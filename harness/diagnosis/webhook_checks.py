@@ -10,6 +10,7 @@ scenario broke on purpose (a fault that fails it by itself: drop, fail, a bad si
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
 
 from fake_stripe.client import spoiling
 from harness.diagnosis.evidence import Attempt, Endpoint, TopupEvidence
@@ -18,10 +19,12 @@ from harness.diagnosis.trace import (
     INJECTED,
     NOT_REACHED,
     OK,
+    SKIPPED,
     Stage,
     count,
     log_evidence,
     make_stage,
+    not_observable,
 )
 
 COMPLETED = "checkout.session.completed"
@@ -105,7 +108,8 @@ def delivery(ev: TopupEvidence, paying: list[str]) -> Stage:
             for p in ev.pending
         ),
     ]
-    evidence = [*log_evidence(ev, "web", "/api/webhooks/stripe"), *evidence]
+    webhook_path = urlsplit(ev.app_webhook_url or "").path or "webhook"
+    evidence = [*log_evidence(ev, "web", webhook_path), *evidence]
     failed = _unrecovered(ev.attempts)
     if failed:
         codes = ", ".join(_answer(a) for a in failed)
@@ -183,7 +187,7 @@ def signature(ev: TopupEvidence, paying: list[str]) -> Stage:
     refused = [a for a in ours if _refused(a) and not _injected_failure(a)]
     reasons = _reasons(ev, {a.event_id for a in ours if _refused(a)})
     evidence = [
-        *(f"webhook_rejections: {r}" for r in reasons),
+        *(f"the app refused it: {r}" for r in reasons),
         *log_evidence(ev, "web", "rejected"),
     ]
     forged = [a for a in accepted if SIGNATURE_FAULTS & set(a.faults)]
@@ -203,7 +207,9 @@ def signature(ev: TopupEvidence, paying: list[str]) -> Stage:
             "signature", OK, f"accepted ({', '.join(_answer(a) for a in accepted)}){note}", evidence
         )
     if refused:
-        why = "; ".join(reasons) or "no webhook_rejections row recorded"
+        why = "; ".join(reasons) or (
+            not_observable(ev, "rejections") or "the app recorded no reason"
+        )
         return make_stage(
             "signature",
             BROKEN,
@@ -236,6 +242,9 @@ def _per_accepted_event(
 
 
 def queue(ev: TopupEvidence, paying: list[str]) -> Stage:
+    hidden = not_observable(ev, "inbox", "jobs")
+    if hidden:  # what the app stored and queued cannot be seen: no verdict, the key to add
+        return make_stage("queue", SKIPPED, hidden, log_evidence(ev, "worker", *paying))
     return _per_accepted_event("queue", _queue_one, ev, paying)
 
 
@@ -251,7 +260,7 @@ def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
         return make_stage(
             "queue",
             BROKEN,
-            f"the endpoint answered {code} to {event_id} but stripe_event_inbox has no row for it",
+            f"the endpoint answered {code} to {event_id} but the app stored no such event",
             evidence,
         )
     jobs = [j for j in ev.jobs if j.event_id == event_id]
@@ -276,8 +285,13 @@ def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
         job = waiting[0]
         age = ev.heartbeat_age
         if age is None or age > RECENT_BEAT_SECONDS:
+            hidden = not_observable(ev, "heartbeat")
             beat = (
-                "no worker has ever beaten" if age is None else f"last worker beat {age:.0f} s ago"
+                f"the worker's heartbeat is {hidden}"
+                if hidden
+                else "no worker has ever beaten"
+                if age is None
+                else f"last worker beat {age:.0f} s ago"
             )
             process = {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
             return make_stage(
@@ -312,6 +326,9 @@ def _inbox_lines(ev: TopupEvidence) -> list[str]:
 
 
 def job(ev: TopupEvidence, paying: list[str]) -> Stage:
+    hidden = not_observable(ev, "inbox", "jobs")
+    if hidden:
+        return make_stage("job", SKIPPED, hidden, log_evidence(ev, "worker", *paying))
     return _per_accepted_event("job", _job_one, ev, paying)
 
 

@@ -3,8 +3,7 @@ top-up records (read-only SQL), and the truth kept at Stripe (the fake's API and
 
 from __future__ import annotations
 
-from harness.records import app_tables
-from harness.records.app_tables import InboxEvent, TopupRecord
+from harness.records.app_records import InboxEvent, TopupRecord
 from harness.records.ledger import LedgerRow
 from harness.records.stripe import StripeSession, stripe_session
 from harness.stack.wallet_stack import WalletStack
@@ -17,6 +16,10 @@ class Records:
         self.stack = stack
 
     # -- the app -------------------------------------------------------------------------------
+
+    def observes(self, key: str) -> bool:
+        """Whether the profile gives ``capabilities.<key>``, a way to see that record."""
+        return self.stack.records.has(key)
 
     def balance_pence(self, email: str) -> int:
         with self.stack.connect() as conn:
@@ -32,15 +35,15 @@ class Records:
 
     def topup(self, session_id: str) -> TopupRecord | None:
         with self.stack.connect() as conn:
-            return app_tables.topup(conn, session_id)
+            return self.stack.records.topup(conn, session_id)
 
     def inbox(self, session_id: str) -> list[InboxEvent]:
         with self.stack.connect() as conn:
-            return app_tables.inbox_events(conn, session_id)
+            return self.stack.records.inbox_events(conn, session_id)
 
     def rejections(self) -> list[str]:
         with self.stack.connect() as conn:
-            return app_tables.rejections(conn)
+            return self.stack.records.rejections(conn)
 
     # -- Stripe (the fake) ---------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.records import app_tables
 from harness.stack.wallet_stack import WalletStack
 
 
@@ -51,8 +50,8 @@ class Worker:
     def events_for(self, session_id: str) -> list[QueuedEvent]:
         """The events the app stored for the session, oldest first, with their jobs."""
         with self.stack.connect() as conn:
-            events = app_tables.inbox_events(conn, session_id)
-            jobs = app_tables.jobs_for_events(conn, [event.event_id for event in events])
+            events = self.stack.records.inbox_events(conn, session_id)
+            jobs = self.stack.records.jobs_for_events(conn, [event.event_id for event in events])
         return [
             QueuedEvent(
                 event.event_id,

@@ -235,7 +235,14 @@ class Capabilities(_Table):
     topup_api: TopupApi | None = None
     reconcile: Command | None = None
     worker: str | None = None  # the process the scenarios stop, kill and start
-    fulfilment_sql: str | None = None  # one row: how {session_id} was credited
+    # SQL showing every record of a kind (the harness filters around it; columns in
+    # harness.records.app_records): the top-ups and which path credited each, the Stripe events
+    # the app stored, its queue's jobs, the deliveries it refused, its worker's last sign of life
+    fulfilment_sql: str | None = None
+    events_sql: str | None = None
+    jobs_sql: str | None = None
+    rejections_sql: str | None = None
+    heartbeat_sql: str | None = None  # one value: seconds since the worker last showed life
     queue_probe: QueueProbe | None = None
     failures_url: str | None = None
     billing_api: str | None = None  # base path of the billing gates

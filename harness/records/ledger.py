@@ -13,6 +13,7 @@ import psycopg
 from psycopg.rows import class_row
 
 from harness.profile.model import Ledger
+from harness.records.profile_queries import check_query
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,6 @@ ROW_COLUMNS = (
     "created",
 )
 BALANCE_COLUMNS = ("org_id", "balance_pence")
-
-
-class LedgerQueryError(ValueError):
-    """A ledger query of the profile does not run or lacks a column the checks need."""
 
 
 @dataclass(frozen=True)
@@ -135,24 +132,6 @@ class LedgerBook:
         }
 
     def check_columns(self, conn: psycopg.Connection[Any], source: str = "the profile") -> None:
-        """``LedgerQueryError`` naming the query, what it returned and what is missing, or the
-        database's own error, when a query cannot serve the checks."""
-        for key, text, needed in (
-            ("ledger.rows_sql", self.rows_sql, ROW_COLUMNS),
-            ("ledger.balances_sql", self.balances_sql, BALANCE_COLUMNS),
-        ):
-            try:
-                with conn.transaction(), conn.cursor() as cur:
-                    cur.execute(f"select * from ({text}) t limit 0".encode())
-                    found = [column.name for column in cur.description or ()]
-            except psycopg.Error as error:
-                raise LedgerQueryError(
-                    f"{source}: {key} does not run: {str(error).strip()}\n  the query: {text}"
-                ) from None
-            missing = [column for column in needed if column not in found]
-            if missing:
-                raise LedgerQueryError(
-                    f"{source}: {key} returns {', '.join(found) or 'no columns'};"
-                    f" missing {', '.join(missing)} (each row needs {', '.join(needed)};"
-                    " alias your columns with `as`, see docs/app-profile.md [ledger])"
-                )
+        """``ProfileQueryError`` when a ``[ledger]`` query cannot serve the checks."""
+        check_query(conn, source, "ledger.rows_sql", self.rows_sql, ROW_COLUMNS)
+        check_query(conn, source, "ledger.balances_sql", self.balances_sql, BALANCE_COLUMNS)

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from harness.money import format_money
-from harness.records import app_tables
+from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook
 from harness.records.ledger_invariants import check_ledger
 from harness.records.stripe import StripeSession
@@ -113,18 +113,21 @@ def money_violations(
     return violations
 
 
-def pipeline_violations(conn: psycopg.Connection[Any]) -> list[Violation]:
-    counts = app_tables.status_counts(conn)
+def pipeline_violations(conn: psycopg.Connection[Any], records: AppRecords) -> list[Violation]:
+    """Nothing left waiting or failed in the app's pipeline, as far as its profile shows it."""
+    counts = records.status_counts(conn)
+    inbox, jobs = counts.get("inbox", {}), counts.get("jobs", {})
     violations = []
     waiting = {
-        "inbox events queued": counts["inbox"].get("queued", 0),
-        "jobs to do or running": counts["jobs"].get("todo", 0) + counts["jobs"].get("doing", 0),
-        "jobs failed": counts["jobs"].get("failed", 0),
+        "inbox events queued": inbox.get("queued", 0),
+        "jobs to do or running": jobs.get("todo", 0) + jobs.get("doing", 0),
+        "jobs failed": jobs.get("failed", 0),
     }
     for what, count in waiting.items():
         if count:
             violations.append(Violation("pipeline drained", "pipeline", f"{count} {what}"))
-    for event in app_tables.failed_inbox_events(conn):
+    failed = records.failed_inbox_events(conn) if records.has("events_sql") else []
+    for event in failed:
         violations.append(
             Violation(
                 "pipeline drained",

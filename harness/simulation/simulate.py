@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from fake_stripe.client import DeliveryAttempt, FakeStripeControl
-from harness.records import app_tables
 from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario
 from harness.simulation import invariants
@@ -153,8 +152,8 @@ def simulate(
     truth = {session.id: session for session in stripe_sessions(stack.stripe)}
     with stack.connect() as conn:
         violations += invariants.money_violations(conn, stack.ledger, truth)
-        violations += invariants.pipeline_violations(conn)
-        paths = app_tables.fulfilment_paths(conn)
+        violations += invariants.pipeline_violations(conn, stack.records)
+        paths = stack.records.fulfilment_paths(conn) if stack.records.has("fulfilment_sql") else {}
     violations += [
         Violation("customer answers", p.session_id or f"top-up #{p.history.index}", problem)
         for p in played

@@ -15,6 +15,7 @@ import psycopg
 from harness.postgres.pg_process import LocalClusterError
 from harness.postgres.server import NoPostgresAvailable, ServerUrlUnreachable, postgres_server
 from harness.profile.loading import LoadedProfile, ProfileError, default_profile
+from harness.records.profile_queries import ProfileQueryError
 from harness.stack.schema import SchemaSetupError, migrate_and_seed
 from harness.stack.services import ServiceFailed
 from harness.stack.wallet_stack import StackConfig, WalletStack
@@ -27,6 +28,7 @@ START_ERRORS = (
     SchemaSetupError,
     ServiceFailed,
     ProfileError,
+    ProfileQueryError,
     psycopg.Error,
 )
 

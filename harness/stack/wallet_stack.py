@@ -28,6 +28,7 @@ from harness.ports import free_port
 from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.model import Account
 from harness.profile.placeholders import fill
+from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook
 from harness.stack import app
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
@@ -133,6 +134,11 @@ class WalletStack:
         """The app's ledger, read through its profile's ``[ledger]`` queries."""
         return LedgerBook(self.profile.app.ledger)
 
+    @property
+    def records(self) -> AppRecords:
+        """The app's own records, read through its profile's ``[capabilities]`` queries."""
+        return AppRecords(self.profile.app.capabilities)
+
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> WalletStack:
@@ -145,6 +151,7 @@ class WalletStack:
             with self.connect() as conn:
                 # a ledger query that cannot serve the checks fails here, not in every scenario
                 self.ledger.check_columns(conn, str(self.profile.path))
+                self.records.check_columns(conn, str(self.profile.path))
                 if reset.snapshot is not None:
                     self._snapshot = SeedSnapshot.take(conn, reset.snapshot.keep)
             self.fake.start()

@@ -12,7 +12,6 @@ import itsdangerous
 
 from harness.polling import poll_until
 from harness.profile.loading import default_profile
-from harness.records import app_tables
 from harness.records.ledger import LedgerRow
 from harness.records.ledger_chain import chain_breaks
 from harness.stack.wallet_stack import WalletStack
@@ -68,14 +67,14 @@ def chain_is_unbroken(rows: list[LedgerRow]) -> bool:
 def inbox(stack: WalletStack, session_id: str) -> list[tuple[str, str, int, str | None]]:
     """(event type, status, attempts, last error) of the session's stored events."""
     with stack.connect() as conn:
-        events = app_tables.inbox_events(conn, session_id)
+        events = ledger_reads.RECORDS.inbox_events(conn, session_id)
     return [(e.event_type, e.status, e.attempts, e.last_error) for e in events]
 
 
 def topup_status(stack: WalletStack, session_id: str) -> tuple[str, str | None] | None:
     """(status, fulfilled by) of the app's record of the top-up; None before it has one."""
     with stack.connect() as conn:
-        record = app_tables.topup(conn, session_id)
+        record = ledger_reads.RECORDS.topup(conn, session_id)
     return None if record is None else (record.status, record.fulfilled_by)
 
 
@@ -105,7 +104,7 @@ def job_attempts(stack: WalletStack) -> list[int]:
 
 def rejections(stack: WalletStack) -> list[str]:
     with stack.connect() as conn:
-        return app_tables.rejections(conn)
+        return ledger_reads.RECORDS.rejections(conn)
 
 
 def delivery_codes(

@@ -1,5 +1,6 @@
-"""The reference app's ledger as the harness reads it, through the queries of its profile
-(``reference_app/wallet-harness.toml``, whose ``[ledger]`` is the report's defaults)."""
+"""The reference app's ledger and records as the harness reads them, through the queries of
+its profile (``reference_app/wallet-harness.toml``, whose ``[ledger]`` is the report's
+defaults)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import psycopg
 
 from harness.profile.loading import load_profile
+from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook, LedgerRow
 from harness.records.ledger_invariants import Violation
 from harness.records.ledger_invariants import assert_ledger_sound as assert_sound
@@ -17,6 +19,7 @@ from harness.records.ledger_invariants import check_ledger as check
 Conn = psycopg.Connection[Any]
 PROFILE = load_profile(Path(__file__).parents[2] / "reference_app" / "wallet-harness.toml")
 BOOK = LedgerBook(PROFILE.app.ledger)
+RECORDS = AppRecords(PROFILE.app.capabilities)
 
 
 def balance_pence(conn: Conn, org_id: str) -> int:

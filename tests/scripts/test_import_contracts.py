@@ -80,7 +80,7 @@ def test_the_tree_as_it_is_keeps_every_contract(tmp_path: Path) -> None:
             "through its control client only",
         ),
         (
-            "harness/records/app_tables.py",
+            "harness/records/app_records.py",
             "from reference_app import topups",
             "knows an app under test only through its profile",
         ),

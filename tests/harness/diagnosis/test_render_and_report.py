@@ -16,6 +16,9 @@ from fake_stripe.client import FakeStripeControl
 from harness.diagnosis import Diagnosis, diagnose, judge
 from harness.diagnosis.failure_report import DiagnosedFailure, rerun_command
 from harness.ports import free_port
+from harness.profile.loading import default_profile
+from harness.records.app_records import AppRecords
+from harness.records.ledger import LedgerBook
 from tests.harness.diagnosis.topup_evidence import attempt, credited_by_webhook, topup
 
 if TYPE_CHECKING:
@@ -98,6 +101,9 @@ def test_gathering_from_services_that_are_gone_reports_them_unavailable(tmp_path
         web_url=closed,
         worker=SimpleNamespace(running=False),
         config=SimpleNamespace(seed=7),
+        profile=default_profile(),
+        records=AppRecords(default_profile().app.capabilities),
+        ledger=LedgerBook(default_profile().app.ledger),
     )
     scenario = SimpleNamespace(
         stack=stack, session_ids=["cs_test_gone"], customers={}, notes={}, log_offsets={}

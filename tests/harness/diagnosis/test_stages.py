@@ -215,7 +215,7 @@ def test_400s_with_rejection_reasons_are_broken_at_signature() -> None:
     reason = "signature rejected: No signatures found matching the expected signature"
     evidence = credited_by_webhook(
         attempts=(attempt(400),),
-        rejections=(Rejection(EVENT, reason),),
+        rejections=(Rejection(1, EVENT, reason),),
         topup=topup("created", None),
         inbox=(),
         jobs=(),
@@ -230,7 +230,7 @@ def test_400s_with_rejection_reasons_are_broken_at_signature() -> None:
 def test_400s_caused_by_an_injected_bad_signature_are_not_broken() -> None:
     evidence = webhook_lost(
         attempts=(attempt(400, faults=("corrupt_signature",)),),
-        rejections=(Rejection(EVENT, "signature rejected"),),
+        rejections=(Rejection(1, EVENT, "signature rejected"),),
     )
     trace = judge(evidence)
     assert trace.first_broken is None
@@ -250,7 +250,7 @@ def test_a_bad_signature_accepted_is_broken_at_signature() -> None:
 def test_a_2xx_without_an_inbox_row_is_broken_at_queue() -> None:
     evidence = credited_by_webhook(inbox=(), jobs=(), topup=topup("created", None), ledger_rows=())
     trace = broken_at(evidence, "queue")
-    assert "stripe_event_inbox has no row" in detail(trace, "queue")
+    assert "the app stored no such event" in detail(trace, "queue")
 
 
 def test_a_job_waiting_with_no_worker_heartbeat_is_broken_at_queue() -> None:
@@ -518,3 +518,54 @@ def test_later_stages_that_break_on_their_own_are_still_shown_after_the_first() 
     trace = broken_at(evidence, "delivery")
     assert trace.stage("rescue").status == BROKEN  # the landing page loaded and did not credit
     assert trace.stage("ledger").status == NOT_REACHED
+
+
+# -- what the profile does not show ------------------------------------------------------------
+
+NO_EVENTS = "not observable: add capabilities.events_sql to the profile"
+NO_TOPUPS = "not observable: add capabilities.fulfilment_sql to the profile"
+
+
+def test_a_queue_the_profile_does_not_show_is_not_observable_never_guessed() -> None:
+    """No events_sql/jobs_sql: the evidence has no stored events, which must not read as "the
+    app stored nothing"; the queue and job stages name the key, and the verdict falls on what
+    is seen (here: the landing page loaded, yet the ledger has no row)."""
+    evidence = credited_by_webhook(
+        inbox=(),
+        jobs=(),
+        topup=None,
+        ledger_rows=(),
+        unavailable={"inbox": NO_EVENTS, "jobs": NO_EVENTS, "topups": NO_TOPUPS},
+    )
+    trace = broken_at(evidence, "rescue")
+    assert "not credited in the ledger (its state in the app is not observable" in detail(
+        trace, "rescue"
+    )
+    assert trace.stage("queue").status == SKIPPED
+    assert detail(trace, "queue") == NO_EVENTS
+    assert detail(trace, "job") == NO_EVENTS
+    assert "stored no such event" not in detail(trace, "queue")
+    assert "the app has no record" not in detail(trace, "session")  # not seen is not absent
+
+
+def test_which_path_credited_is_not_observable_without_fulfilment_sql() -> None:
+    evidence = credited_by_webhook(topup=None, unavailable={"topups": NO_TOPUPS})
+    trace = judge(evidence)
+    assert trace.first_broken is None  # the ledger shows the credit
+    assert trace.stage("rescue").status == SKIPPED
+    assert detail(trace, "rescue") == f"credited; which path did it is {NO_TOPUPS}"
+
+
+def test_a_heartbeat_the_profile_does_not_show_is_said_so() -> None:
+    hidden = "not observable: add capabilities.heartbeat_sql to the profile"
+    evidence = credited_by_webhook(
+        inbox=(inbox("queued", None, attempts=0),),
+        jobs=(job("todo", 0),),
+        heartbeat_age=None,
+        topup=topup("created", None),
+        ledger_rows=(),
+        unavailable={"heartbeat": hidden},
+    )
+    trace = broken_at(evidence, "queue")
+    assert f"the worker's heartbeat is {hidden}" in detail(trace, "queue")
+    assert "no worker has ever beaten" not in detail(trace, "queue")

@@ -16,7 +16,7 @@ from harness.diagnosis.evidence import (
     StripeSession,
     TopupEvidence,
 )
-from harness.records.app_tables import InboxEvent, Job, Rejection, TopupRecord
+from harness.records.app_records import InboxEvent, Job, Rejection, TopupRecord
 from harness.records.ledger import LedgerRow
 
 SESSION = "cs_test_a1"
@@ -55,7 +55,7 @@ def inbox(
     event_type: str = COMPLETED,
     attempts: int = 1,
 ) -> InboxEvent:
-    return InboxEvent(event_id, event_type, status, attempts, stage, error)
+    return InboxEvent(event_id, event_type, SESSION, status, attempts, stage, error, None)
 
 
 def job(status: str = "succeeded", attempts: int = 1, *, event_id: str = EVENT) -> Job:

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from harness.profile.loading import LoadedProfile, parse_profile
-from harness.records.ledger import LedgerQueryError
+from harness.records.app_records import NotObservable
 from harness.records.ledger_invariants import check_ledger
+from harness.records.profile_queries import ProfileQueryError
 from harness.stack.schema import migrate_and_seed
 from harness.stack.services import ServiceFailed
 from harness.stack.wallet_stack import StackConfig, WalletStack
@@ -183,7 +184,7 @@ def test_a_ledger_query_without_the_needed_columns_stops_the_start(stack_for: An
     raw["ledger"] = {**LEDGER, "rows_sql": "select n as id, org as org_id from entries"}
     stack = stack_for(raw)
 
-    with pytest.raises(LedgerQueryError) as refused:
+    with pytest.raises(ProfileQueryError) as refused:
         stack.start()
 
     message = str(refused.value)
@@ -199,6 +200,32 @@ def test_a_ledger_query_that_does_not_run_is_named_with_the_database_error(
     raw["ledger"] = {**LEDGER, "balances_sql": "select org, pence from wallet"}
     stack = stack_for(raw)
 
-    with pytest.raises(LedgerQueryError, match=r'ledger\.balances_sql does not run: .*"wallet"'):
+    with pytest.raises(ProfileQueryError, match=r'ledger\.balances_sql does not run: .*"wallet"'):
         stack.start()
     assert not stack.fake.running
+
+
+def test_an_app_record_query_without_the_needed_columns_stops_the_start(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["capabilities"] = {
+        **raw["capabilities"],
+        "events_sql": "select n as event_id, n::text as event_type from visits",
+    }
+    stack = stack_for(raw)
+
+    with pytest.raises(ProfileQueryError) as refused:
+        stack.start()
+
+    assert (
+        "capabilities.events_sql returns event_id, event_type; missing object_id, status,"
+        " attempts, last_stage, last_error, received_at"
+    ) in str(refused.value)
+    assert not stack.fake.running
+
+
+def test_what_the_profile_gives_no_query_for_is_not_observable(stack_for: Any) -> None:
+    stack = stack_for(tiny_app()).start()
+
+    with stack.connect() as conn, pytest.raises(NotObservable) as hidden:
+        stack.records.inbox_events(conn, "cs_1")
+    assert str(hidden.value) == "not observable: add capabilities.events_sql to the profile"
