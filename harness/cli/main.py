@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import clock, fault, reproduce, serve, simulate
+from harness.cli import clock, fault, profile_check, reproduce, serve, simulate
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     clock.add_parser(commands)
     reproduce.add_parser(commands)
     simulate.add_parser(commands)
+    profile_check.add_parser(commands)
     return parser
 
 
