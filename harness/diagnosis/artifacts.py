@@ -1,6 +1,7 @@
 """A failed scenario's folder, ``artifacts/scenarios/<slug of its node id>/``: the flow trace
 and the evidence it was judged on, the fake's delivery log, the scenario's organisations'
-ledger rows, and the part of each process's log written during the scenario.
+ledger rows, the part of each process's log written during the scenario, and the last lines of
+each log file the app's profile names (``capabilities.logs``).
 
 Every file is written on its own: one that cannot be written is noted and the rest still are.
 """
@@ -46,8 +47,10 @@ def save_artifacts(folder: Path, scenario: Scenario, diagnosis: Diagnosis, trace
     write("evidence.json", lambda: _json([asdict(item) for item in diagnosis.evidence]))
     write("deliveries.json", lambda: _deliveries(scenario))
     write("ledger.json", lambda: _ledger(scenario, diagnosis))
-    for name in ("web", "worker", "fake"):
+    for name in scenario.stack.logs:  # every process the profile runs, and the fake
         write(f"{name}.log", _log_reader(scenario, name))
+    for path in _app_log_files(scenario):  # the profile's capabilities.logs
+        write(f"app-{path.name}", _file_tail(path))
     problems += scenario.save_browser_traces(folder)
     problems += scenario.save_screenshots(folder)[1]
     if problems:
@@ -82,6 +85,15 @@ def _ledger(scenario: Scenario, diagnosis: Diagnosis) -> str:
             for org in sorted(orgs)
         }
     return _json(dump)
+
+
+def _app_log_files(scenario: Scenario) -> list[Path]:
+    profile = scenario.stack.profile
+    return [(profile.folder / name).resolve() for name in profile.app.capabilities.logs]
+
+
+def _file_tail(path: Path) -> Callable[[], str]:
+    return lambda: _tail(path.read_text(errors="replace"))
 
 
 def _log_reader(scenario: Scenario, name: str) -> Callable[[], str]:
