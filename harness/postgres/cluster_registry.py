@@ -146,11 +146,11 @@ def default_tmp_root(environ: Mapping[str, str] | None = None) -> Path:
 def harness_tmp_dir(tmp_root: Path | None = None) -> Path:
     """``<tmp>/wallet-harness-<uid>``: private (0700, ours), created on first use."""
     root = Path(tmp_root or default_tmp_root())
-    return _private_dir(root / f"wallet-harness-{os.geteuid()}")
+    return private_dir(root / f"wallet-harness-{os.geteuid()}")
 
 
 def registry_dir(tmp_root: Path | None = None) -> Path:
-    return _private_dir(harness_tmp_dir(tmp_root) / "clusters")
+    return private_dir(harness_tmp_dir(tmp_root) / "clusters")
 
 
 def cluster_base_dir(record_id: str, tmp_root: Path) -> Path:
@@ -226,7 +226,7 @@ def _sweep_one(path: Path, tmp_root: Path) -> ClusterRecord | None:
     except FileNotFoundError:
         return None  # another sweeper finished it
     try:
-        if not _try_lock(fd) or not _still_linked_at(fd, path):
+        if not try_lock(fd) or not still_linked_at(fd, path):
             return None
         record = ClusterRecord.from_json(path.stem, _read(fd), tmp_root)
         logger.info(
@@ -257,13 +257,13 @@ def _remove_abandoned_unfinished(path: Path) -> None:
         return
     try:
         old = time.time() - os.fstat(fd).st_mtime > _UNFINISHED_RECORD_SECONDS
-        if old and _try_lock(fd) and _still_linked_at(fd, path):
+        if old and try_lock(fd) and still_linked_at(fd, path):
             path.unlink()
     finally:
         os.close(fd)
 
 
-def _try_lock(fd: int) -> bool:
+def try_lock(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -275,7 +275,7 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
-def _still_linked_at(fd: int, path: Path) -> bool:
+def still_linked_at(fd: int, path: Path) -> bool:
     """After locking, make sure no other sweeper already removed (or replaced) the file."""
     try:
         on_disk = os.stat(path)
@@ -296,7 +296,7 @@ def _read(fd: int) -> bytes:
     return os.pread(fd, size, 0)
 
 
-def _private_dir(path: Path) -> Path:
+def private_dir(path: Path) -> Path:
     with contextlib.suppress(FileExistsError):
         os.mkdir(path, 0o700)
     info = os.lstat(path)

@@ -6,6 +6,7 @@ fake_stripe and each process of the app's profile (web, worker, any side service
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from harness.polling import poll_until
+from harness.stack.leftovers import ServiceRecord, register
 
 STOP_GRACE_SECONDS = 10.0
 
@@ -58,6 +60,7 @@ class ServiceProcess:
         self.stop_signal = stop_signal
         self.stop_grace = stop_grace
         self._process: subprocess.Popen[bytes] | None = None
+        self._record: ServiceRecord | None = None  # while its group runs (harness.stack.leftovers)
         self._log_start = 0  # where this start's output begins in the log
 
     @property
@@ -86,6 +89,7 @@ class ServiceProcess:
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
+                self._record = register(self.name, self._process.pid, self.command)
             except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
                 raise ServiceFailed(
                     f"{self.name} cannot start: {error.strerror}: {error.filename}"
@@ -126,25 +130,34 @@ class ServiceProcess:
 
     def _signal_stop(self) -> None:
         process = self._process
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, self.stop_signal)  # the service and anything it started
+        if process is not None:  # the service and anything it started, even if it is gone
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, self.stop_signal)
 
     def _wait_stopped(self, since: float) -> None:
         process = self._process
         if process is None:
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # past its grace: killed below
             process.wait(timeout=max(0.0, since + self.stop_grace - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        self._kill_group()
 
     def kill(self) -> None:
         """Die at once, mid-work, as a crashed worker would (SIGKILL)."""
+        if self._process is not None:
+            self._kill_group()
+
+    def _kill_group(self) -> None:
+        """SIGKILL to whatever is left of the group (a child that outlived its parent too),
+        then reap the leader and forget the group's record."""
         process = self._process
-        if process is not None and process.poll() is None:
+        assert process is not None
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
+        if self._record is not None:
+            self._record.release()
+            self._record = None
 
 
 def stop_all(services: Sequence[ServiceProcess]) -> None:

@@ -31,6 +31,7 @@ from harness.profile.placeholders import fill
 from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook
 from harness.stack import app
+from harness.stack.leftovers import sweep_leftover_services
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
 from harness.stack.services import (
     ServiceFailed,
@@ -146,6 +147,7 @@ class WalletStack:
         with the worker starting meanwhile. On any failure, stop what started and raise."""
         described = self.profile.app
         worker = described.capabilities.worker
+        sweep_leftover_services()  # what a harness run that died left running
         try:
             reset = described.database.reset
             with self.connect() as conn:
