@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext
 from harness.drivers.customer import Customer, prepare_context
 from harness.pages.dashboard_page import landing_pattern
 from harness.profile.model import Account
-from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet, tiny_wallet
+from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet
 
 APP = "http://127.0.0.1:40001"
 
@@ -34,12 +34,6 @@ def test_the_landing_is_the_apps_origin_with_the_session_id(
 ) -> None:
     match = landing_pattern(APP).search(url)
     assert (match.group(1) if match else None) == session_id
-
-
-@pytest.fixture(scope="module")
-def wallet() -> Iterator[TinyWallet]:
-    with tiny_wallet() as running:
-        yield running
 
 
 @pytest.fixture

@@ -14,13 +14,7 @@ from playwright.sync_api import Browser, BrowserContext
 from harness.pages.dashboard_page import DashboardPage
 from harness.pages.locators import ScreenMismatch
 from harness.profile.model import DashboardScreen, Locator, Screen
-from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet, tiny_wallet
-
-
-@pytest.fixture(scope="module")
-def wallet() -> Iterator[TinyWallet]:
-    with tiny_wallet() as running:
-        yield running
+from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet
 
 
 @pytest.fixture

@@ -12,13 +12,7 @@ from playwright.sync_api import Browser, Page
 from harness.pages.locators import ScreenMismatch
 from harness.pages.login_page import LoginPage
 from harness.profile.model import Screen
-from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet, tiny_wallet
-
-
-@pytest.fixture(scope="module")
-def wallet() -> Iterator[TinyWallet]:
-    with tiny_wallet() as running:
-        yield running
+from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet
 
 
 @pytest.fixture
