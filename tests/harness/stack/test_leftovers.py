@@ -54,12 +54,13 @@ def test_the_groups_of_a_harness_run_killed_outright_are_stopped(tmp_path: Path)
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert harness.stdout is not None
-    pgid = int(harness.stdout.readline())
-    assert poll_until(lambda: len(group(pgid)) >= 2, timeout=10)  # sh and its sleeps
-
-    harness.kill()  # SIGKILL: no cleanup of its own
-    harness.wait()
+    try:
+        assert harness.stdout is not None
+        pgid = int(harness.stdout.readline())
+        assert poll_until(lambda: len(group(pgid)) >= 2, timeout=10)  # sh and its sleeps
+    finally:
+        harness.kill()  # SIGKILL: no cleanup of its own
+        harness.wait()
     assert len(group(pgid)) >= 2  # orphaned, still running
     stopped = sweep_leftover_services()
 
