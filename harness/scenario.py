@@ -74,6 +74,17 @@ class Scenario:
     def note_api_session(self, session_id: str) -> None:
         self._api_sessions.append(session_id)
 
+    def start_api_top_up(self, email: str, pence: int) -> str:
+        """Start a top-up through the app's API with ``email``'s token, as a script would; it
+        becomes the scenario's latest payment."""
+        api = self.api(email)
+        answer = api.start_top_up(pence)
+        session_id = api.session_id(answer)
+        assert answer.status_code in (200, 201), f"the API refused the top-up: {answer}"
+        assert session_id, f"no Checkout Session id where the profile says it is: {answer}"
+        self.note_api_session(session_id)
+        return session_id
+
     # -- what happened -------------------------------------------------------------------------
 
     @property

@@ -27,12 +27,7 @@ def starts_top_up_through_api(wallet_scenario: Scenario, email: str, amount: int
 
     With the organisation's API token, as a script would; no browser.
     """
-    api = wallet_scenario.api(email)
-    answer = api.start_top_up(amount)
-    session_id = api.session_id(answer)
-    assert answer.status_code in (200, 201), f"the API refused the top-up: {answer}"
-    assert session_id, f"no Checkout Session id where the profile says it is: {answer}"
-    wallet_scenario.note_api_session(session_id)
+    wallet_scenario.start_api_top_up(email, amount)
 
 
 @when(sentence(rf"it is paid on Stripe's checkout page with card {CARD}"))
