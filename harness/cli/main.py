@@ -5,8 +5,9 @@
 as they are. ``wallet-harness matrix`` checks that every defect is caught
 (``features/defect_matrix.toml``). ``serve`` keeps the whole stack up to use by hand, ``fault``
 and ``clock`` drive its fake_stripe, ``reproduce`` runs the bug report's £50 top-up once in
-a browser and explains it stage by stage, and ``simulate`` plays thousands of top-ups under
-random webhook faults and checks the money.
+a browser and explains it stage by stage, ``simulate`` plays thousands of top-ups under
+random webhook faults and checks the money, and ``profile check`` starts an app from its
+profile and checks each part, with the fix for what fails.
 """
 
 from __future__ import annotations

@@ -1,144 +1,285 @@
 """``wallet-harness profile check``: the reference app's profile passes every check, and a
-profile with each kind of mistake fails the check that finds it, with the fix, leaving nothing
-running."""
+profile with each kind of mistake fails the check that finds it, with the fix, and does not run
+the checks that need it. Real processes, a real PostgreSQL and a real Chromium; after each run,
+every process the check started is gone and its database is dropped."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psutil
 import pytest
 
 from harness.cli.main import main
+from harness.cli.profile_doctor import Doctor
+from harness.cli.profile_findings import FAILED, NOT_RUN, OK, Check
+from harness.pids import process_alive
 from harness.postgres.server import PostgresServer
+from harness.profile.loading import PROFILE_VARIABLE, load_profile
 from harness.project import find_project_root
 
-pytestmark = pytest.mark.slow  # each starts the app
+pytestmark = pytest.mark.slow  # each starts the app, or part of it
 
-REFERENCE = find_project_root() / "reference_app" / "wallet-harness.toml"
+ROOT = find_project_root()
+REFERENCE = ROOT / "reference_app" / "wallet-harness.toml"
+ENV_TABLE = "[env]  # every process's environment (a process's own env adds to it)\n"
 
 
-def profile_with(tmp_path: Path, old: str, new: str) -> str:
+def profile_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
+    """The reference app's profile with one key changed, in ``tmp_path`` (its processes run
+    there, so they import the reference app from this checkout)."""
     text = REFERENCE.read_text()
-    assert old in text, old
-    (tmp_path / "app.toml").write_text(text.replace(old, new, 1))
-    return str(tmp_path / "app.toml")
+    for old, new in ((ENV_TABLE, f'{ENV_TABLE}PYTHONPATH = "{ROOT}"\n'), *changes):
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "app.toml"
+    path.write_text(text)
+    return path
 
 
-def app_processes() -> list[str]:
-    """The app's processes this test process started and has not stopped."""
+def left_running() -> list[str]:
+    """The app's processes, the fake and the browser, if this test process left any."""
     found = []
     for process in psutil.Process().children(recursive=True):
         try:
             command = " ".join(process.cmdline())
         except psutil.Error:  # gone meanwhile
             continue
-        if "reference_app" in command or "fake_stripe" in command:
+        if re.search(r"reference_app|fake_stripe|chrom|playwright", command):
             found.append(command)
     return found
 
 
-def check(
-    profile: str, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
-) -> tuple[int, str]:
-    code = main(["profile", "check", profile, "--db-url", wallet_postgres.admin_url])
-    assert app_processes() == []  # nothing it started is left running
-    return code, capsys.readouterr().out
+class Checked:
+    def __init__(self, doctor: Doctor) -> None:
+        self.checks = doctor.checks
+        self.text = "\n".join(line for check in doctor.checks for line in check.lines())
+
+    def __getitem__(self, name: str) -> Check:
+        [found] = [check for check in self.checks if check.name == name]
+        return found
+
+
+def check(path: Path, wallet_postgres: PostgresServer, tmp_path: Path) -> Checked:
+    """Run the doctor on ``path``; afterwards nothing it started runs and its database is gone."""
+    doctor = Doctor(load_profile(path), wallet_postgres.admin_url, tmp_path / "logs")
+    doctor.run()
+    assert [pid for pid in doctor.pids if process_alive(pid)] == []
+    assert left_running() == []
+    assert not database_exists(wallet_postgres, doctor)
+    return Checked(doctor)
+
+
+def database_exists(server: PostgresServer, doctor: Doctor) -> bool:
+    import psycopg
+
+    name = doctor.database.url.rsplit("/", 1)[-1].split("?")[0]
+    if not name:
+        return False
+    with psycopg.connect(server.admin_url, autocommit=True) as conn:
+        row = conn.execute("select count(*) from pg_database where datname = %s", (name,))
+        found = row.fetchone()
+    return bool(found and found[0])
 
 
 def test_the_reference_apps_profile_passes_every_check(
-    capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
+    capsys: pytest.CaptureFixture[str],
+    wallet_postgres: PostgresServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    code, out = check(str(REFERENCE), capsys, wallet_postgres)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the reference app of this checkout
 
+    code = main(["profile", "check", str(REFERENCE), "--db-url", wallet_postgres.admin_url])
+
+    out = capsys.readouterr().out
     assert code == 0, out
+    assert left_running() == []
     assert "✗" not in out
-    for part in (
-        "✓ start: migrate and seed ran; web ready, worker ready",
-        "✓ login test@demo.com: test@demo.com logs in; the dashboard shows £0.00, as the ledger",
-        "✓ webhook endpoint:",
-        "✓ webhook delivery: a signed checkout.session.completed was answered 200",
-        "✓ reset: every table holds its seeded rows again",
-        "✓ capabilities.topup_api: started a top-up: 201",
+    assert " not run" not in out
+    for line in (
+        "✓ commands: the 5 commands, folders and SQL files it names are there",
+        "✓ accounts: a login for each person the features name (admin@demo.com,"
+        " other@demo.com, test@demo.com)",
+        "✓ database: database.migrate on an empty database: 17 tables",
+        "✓ queries: ledger.balances_sql, ledger.rows_sql and 5 capabilities queries: each"
+        " returns its columns; the seed has 2 organisation(s)",
+        "✓ processes: started fake_stripe, web, worker: ready in ",
+        "✓ login test@demo.com: test@demo.com at /login in Chromium: logged in, on"
+        " /dashboard/wallet",
+        "✓ balance other@demo.com: the dashboard shows £0.00, the ledger's balance for"
+        " 5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b",
+        "✓ webhook endpoint: http://127.0.0.1:",
+        "/api/webhooks/stripe: registered by the app, subscribed to checkout.session.completed",
+        "✓ webhook delivery: a £50.00 top-up as test@demo.com: started with POST"
+        " /api/wallet/topups (cs_test_",
+        "its signed checkout.session.completed was answered 200",
+        "✓ credit: the ledger holds one topup row of £50.00 for ad9306a9",
+        "✓ reset: database.reset.snapshot: the checks wrote to ",
+        "every table holds its rows from the start (10 compared) and every balance is the"
+        " seed's; a top-up after it was answered 2xx and credited",
+        "✓ capabilities.worker: worker stopped, started again and was ready",
         "✓ capabilities.queue_probe: 0 waiting, 0 failed",
+        "· capabilities.logs: not set: the app's own log files in a failed scenario's artifacts",
+        "31 passed, 0 failed, 1 not set",
     ):
-        assert part in out
+        assert line in out
 
 
-def test_a_login_that_fails_is_named_with_the_fix(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
+def test_a_missing_command_and_a_missing_login_are_named_before_anything_starts(
+    tmp_path: Path, wallet_postgres: PostgresServer
 ) -> None:
-    profile = profile_with(tmp_path, 'password = "other-demo-1"', 'password = "wrong"')
-
-    code, out = check(profile, capsys, wallet_postgres)
-
-    assert code == 1
-    assert "✗ login other@demo.com:" in out
-    assert "fix: check [accounts] (login, password, org_id)" in out
-    assert "✓ login test@demo.com" in out  # the others are still checked
-
-
-def test_a_reset_that_leaves_rows_behind_names_the_tables(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
-) -> None:
-    profile = profile_with(
+    path = profile_with(
         tmp_path,
-        "[database.reset.snapshot]",
-        '[database.reset]\nsql = "select 1"\n[unused_snapshot]',
-    )
-    profile_text = Path(profile).read_text()
-    # the snapshot's own keys now sit in a table the profile does not know: drop them
-    start = profile_text.index("[unused_snapshot]")
-    end = profile_text.index("[stripe]")
-    Path(profile).write_text(profile_text[:start] + profile_text[end:])
-
-    code, out = check(profile, capsys, wallet_postgres)
-
-    assert code == 1
-    assert "✗ reset: AssertionError: after the reset: " in out
-    assert "public.stripe_event_inbox 1 rows (seed 0)" in out
-
-
-def test_a_ledger_query_with_the_wrong_columns_stops_at_start(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
-) -> None:
-    profile = profile_with(
-        tmp_path,
-        "[screen.dashboard]",
-        '[ledger]\nbalances_sql = "select id::text as org_id from organizations"\n\n'
-        "[screen.dashboard]",
+        ('command = ["{python}", "-m", "reference_app", "worker"]', 'command = ["no-such-worker"]'),
+        ('[accounts."other@demo.com"]', '[accounts."someone@else.test"]'),
     )
 
-    code, out = check(profile, capsys, wallet_postgres)
+    checked = check(path, wallet_postgres, tmp_path)
 
-    assert code == 1
-    assert "✗ start:" in out
-    assert "ledger.balances_sql returns org_id; missing balance_pence" in out
-    assert "fix: fix that query" in out
+    assert checked["accounts"].detail == "no login for other@demo.com in [accounts]"
+    assert checked["accounts"].fix.startswith('add [accounts."other@demo.com"] with the app')
+
+    assert checked["commands"].outcome == FAILED
+    assert "✗ commands: not found: processes.worker: 'no-such-worker' is not on PATH" in (
+        checked.text
+    )
+    assert "fix: install what is missing, or give its path" in checked.text
+    assert checked["database"].headline == "- database: not run (needs: commands)"
+    assert checked["processes"].outcome == NOT_RUN
 
 
-def test_a_command_that_does_not_exist_is_found_before_anything_starts(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
+def test_a_process_that_exits_at_start_up_is_shown_with_its_last_log_lines(
+    tmp_path: Path, wallet_postgres: PostgresServer
 ) -> None:
-    profile = profile_with(
+    exits = "print('worker: no QUEUE_NAME set', flush=True); raise SystemExit(3)"
+    path = profile_with(
         tmp_path,
-        'command = ["{python}", "-m", "reference_app", "worker"]',
-        'command = ["no-such-worker", "--queue", "wallet"]',
+        (
+            'command = ["{python}", "-m", "reference_app", "worker"]',
+            f'command = ["{{python}}", "-c", "{exits}"]',
+        ),
     )
 
-    code, out = check(profile, capsys, wallet_postgres)
+    checked = check(path, wallet_postgres, tmp_path)
 
-    assert code == 1
-    assert "✗ commands: not found: processes.worker: 'no-such-worker'" in out
-    assert "start:" not in out
+    assert checked["database"].outcome == OK
+    assert checked["queries"].outcome == OK
+    processes = checked["processes"]
+    assert processes.outcome == FAILED
+    assert processes.detail == "worker exited during start-up (code 3):"
+    assert "worker: no QUEUE_NAME set" in processes.evidence
+    assert "    | worker: no QUEUE_NAME set" in checked.text
+    assert "fix: the process stopped by itself: its last lines (above) say why" in checked.text
+    assert checked["logins"].headline == "- logins: not run (needs: processes)"
 
 
-def test_a_profile_that_cannot_be_read_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], wallet_postgres: PostgresServer
+def test_a_readiness_url_that_never_answers_names_what_was_waited_for(
+    tmp_path: Path, wallet_postgres: PostgresServer
+) -> None:
+    path = profile_with(
+        tmp_path,
+        (
+            'ready = { http = "{public_url}/login" }',
+            'ready = { http = "http://127.0.0.1:9/health", timeout = 1 }',
+        ),
+    )
+
+    checked = check(path, wallet_postgres, tmp_path)
+
+    processes = checked["processes"]
+    assert processes.outcome == FAILED
+    assert processes.detail.startswith(
+        "web was not ready within 1 s (GET http://127.0.0.1:9/health answers)"
+    )
+    assert "check processes.<name>.ready (the URL and its {port}" in processes.fix
+
+
+def test_a_ledger_query_with_the_wrong_columns_is_named_before_the_app_starts(
+    tmp_path: Path, wallet_postgres: PostgresServer
+) -> None:
+    path = profile_with(
+        tmp_path,
+        (
+            "[screen.dashboard]",
+            '[ledger]\nbalances_sql = "select id::text as org_id from organizations"\n\n'
+            "[screen.dashboard]",
+        ),
+    )
+
+    checked = check(path, wallet_postgres, tmp_path)
+
+    queries = checked["queries"]
+    assert queries.outcome == FAILED
+    assert queries.detail.startswith("ledger.balances_sql returns org_id; missing balance_pence")
+    assert "fix: alias the app's columns to the names the harness reads" in checked.text
+    assert checked["processes"].headline == "- processes: not run (needs: queries)"
+
+
+def test_a_wrong_password_and_a_reset_that_deletes_nothing_fail_their_checks_only(
+    tmp_path: Path, wallet_postgres: PostgresServer
+) -> None:
+    text = REFERENCE.read_text()
+    snapshot = text[text.index("[database.reset.snapshot]") : text.index("[stripe]")]
+    path = profile_with(
+        tmp_path,
+        ('password = "other-demo-1"', 'password = "not-the-password"'),
+        (snapshot, '[database.reset]\nsql = "select 1"  # deletes nothing\n\n'),
+    )
+
+    checked = check(path, wallet_postgres, tmp_path)
+
+    login = checked["login other@demo.com"]
+    assert login.outcome == FAILED
+    assert "not at the dashboard (/dashboard/wallet)" in login.detail
+    assert "fix: check accounts.'other@demo.com': login and password" in checked.text
+    assert checked["balance other@demo.com"].headline == (
+        "- balance other@demo.com: not run (needs: login other@demo.com)"
+    )
+    assert checked["login test@demo.com"].outcome == OK  # the others are still checked
+    assert checked["credit"].outcome == OK  # the top-up the reset must undo
+    reset = checked["reset"]
+    assert reset.outcome == FAILED
+    assert "credit_transactions 1 rows (0 at the start)" in reset.detail
+    assert "ad9306a9-4d8a-4685-a667-cbeb7eb01a07 holds 5000 pence (seed 0)" in reset.detail
+    assert "fix: database.reset.sql must empty what a scenario adds" in checked.text
+    assert checked["capabilities.topup_api"].outcome == OK
+
+
+def test_ctrl_c_stops_everything_the_check_started(
+    tmp_path: Path, wallet_postgres: PostgresServer
+) -> None:
+    def interrupt_once_started(check: Check) -> None:
+        if check.name == "processes":
+            raise KeyboardInterrupt
+
+    doctor = Doctor(
+        load_profile(profile_with(tmp_path)),
+        wallet_postgres.admin_url,
+        tmp_path / "logs",
+        interrupt_once_started,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        doctor.run()
+
+    assert doctor.checks[-1].outcome == OK
+    assert len(doctor.pids) == 3  # fake_stripe, web, worker
+    assert [pid for pid in doctor.pids if process_alive(pid)] == []
+    assert left_running() == []
+    assert not database_exists(wallet_postgres, doctor)
+
+
+def test_a_profile_that_cannot_be_read_exits_2_with_every_mistake(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "app.toml").write_text('name = "x"\n[processes.web]\ncomand = ["x"]\n')
+    monkeypatch.setenv(PROFILE_VARIABLE, str(tmp_path / "app.toml"))
 
-    code, out = check(str(tmp_path / "app.toml"), capsys, wallet_postgres)
+    code = main(["profile", "check"])  # no PROFILE: the default one
 
+    out = capsys.readouterr().out
     assert code == 2
+    assert "✗ profile: " in out
+    assert "app.toml: the profile cannot be used:" in out
     assert "processes.web.comand: not a key here" in out
+    assert "database: missing (this key is required)" in out
