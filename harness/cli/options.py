@@ -19,9 +19,7 @@ def defect_name(text: str) -> str:
     known = known_defects()
     if text not in known:
         raise argparse.ArgumentTypeError(
-            f"no defect {text!r}; known: {', '.join(known)}"
-            " (the app profile's [defects]; the reference app's `python -m reference_app defects`"
-            " describes its own)"
+            f"no defect {text!r}; known: {', '.join(known)} (the app profile's [defects])"
         )
     return text
 

@@ -1,7 +1,7 @@
 """Read an app profile: TOML in, an ``AppProfile`` out, or one ``ProfileError`` that lists every
 mistake with the key's path, what was found and what the key takes, e.g.
 
-    reference_app/wallet-harness.toml: the profile cannot be used:
+    app.toml: the profile cannot be used:
       processes.web.comand: not a key here (known: command, cwd, env, ...)
       processes.web.env.DATABASE_URL: unknown placeholder {db_url} (known: {database_url}, ...)
 """
@@ -106,6 +106,10 @@ def _problem(item: Any) -> str:
     if item["type"] == "extra_forbidden":
         return f"{key}: not a key here{_known_keys(item['loc'])}"
     if item["type"] == "missing":
+        loc = tuple(item["loc"])
+        inside = _required_keys(_type_at(loc)) if not _names_entries(loc) else []
+        if inside:
+            return f"{key}: missing (this table is required, with {', '.join(inside)})"
         return f"{key}: missing (this key is required)"
     message = str(item["msg"]).removeprefix("Value error, ")
     found = item.get("input")
@@ -115,18 +119,45 @@ def _problem(item: Any) -> str:
 
 def _known_keys(loc: tuple[Any, ...]) -> str:
     """The keys the table holding ``loc``'s last part takes."""
+    model = _type_at(loc[:-1])
+    return f" (known: {', '.join(model.model_fields)})" if _is_table(model) else ""
+
+
+def _type_at(loc: tuple[Any, ...]) -> Any:
+    """What the key at ``loc`` takes: a table's model, or a plain type; None when unknown."""
     model: Any = AppProfile
     entry = False  # the part after a dict-valued key names an entry (a process, an account)
-    for part in loc[:-1]:
+    for part in loc:
         if entry:
             entry = False
             continue
         field = model.model_fields.get(str(part)) if _is_table(model) else None
         if field is None:
-            return ""
+            return None
         entry = get_origin(field.annotation) is dict
         model = _table_type(field.annotation)
-    return f" (known: {', '.join(model.model_fields)})" if _is_table(model) else ""
+    return model
+
+
+def _names_entries(loc: tuple[Any, ...]) -> bool:
+    """Whether the key at ``loc`` holds named entries (``processes``, ``accounts``)."""
+    parent = _type_at(loc[:-1])
+    field = parent.model_fields.get(str(loc[-1])) if _is_table(parent) and loc else None
+    return field is not None and get_origin(field.annotation) is dict
+
+
+def _required_keys(model: Any, prefix: str = "") -> list[str]:
+    """The keys a table must be given, nested tables' as dotted paths."""
+    if not _is_table(model):
+        return []
+    found: list[str] = []
+    for name, field in model.model_fields.items():
+        if not field.is_required():
+            continue
+        table = get_origin(field.annotation) is not dict  # a dict's keys are entries, not keys
+        nested = _required_keys(_table_type(field.annotation), f"{prefix}{name}.") if table else []
+        found += nested or [f"{prefix}{name}"]
+    return found
 
 
 def _is_table(model: Any) -> bool:

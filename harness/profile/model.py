@@ -176,17 +176,18 @@ class DashboardScreen(_Table):
     amount: Locator = Locator(label="Amount")
     presets: bool = False
     top_up: Locator = Locator(role="button", name="Top Up")
-    balance: Locator = Locator(test_id="wallet-balance")
-    rows: Locator = Locator(test_id="transaction-row")
-    message: Locator = Locator(test_id="topup-status")  # what the customer is told on landing
+    # no defaults: where an app shows these is its own markup, never a convention of the harness
+    balance: Locator
+    rows: Locator  # one element per transaction, newest first
+    message: Locator  # what the customer is told on landing
     # the attribute on the message saying how the top-up stands (pending, credited, ...), if any
     message_state: str | None = None
-    error: Locator = Locator(test_id="topup-error")
+    error: Locator  # where a failure is shown
 
 
 class Screen(_Table):
     login: LoginScreen = LoginScreen()
-    dashboard: DashboardScreen = DashboardScreen()
+    dashboard: DashboardScreen
     money: str = "£{pounds}"  # how an amount is written: {pounds} is 50.00 (1,234.56)
 
     @field_validator("money")
@@ -282,7 +283,7 @@ class AppProfile(_Table):
     stripe: Stripe = Stripe()
     accounts: dict[str, Account] = Field(default_factory=dict)
     ledger: Ledger = Ledger()
-    screen: Screen = Screen()
+    screen: Screen
     capabilities: Capabilities = Capabilities()
     defects: Defects = Defects()
 

@@ -25,7 +25,11 @@ def test_the_screen_writes_money_as_the_profile_says(written: str, pence: int, s
 
 
 def test_the_default_is_how_the_features_write_money() -> None:
-    assert format_money(100000) == format_money(100000, Screen().money) == "£1,000.00"
+    assert (
+        format_money(100000)
+        == format_money(100000, Screen.model_fields["money"].default)
+        == "£1,000.00"
+    )
 
 
 @pytest.mark.parametrize(("pence", "typed"), [(5000, "50.00"), (123456, "1234.56"), (5, "0.05")])

@@ -12,8 +12,10 @@ import pytest
 from harness.cli.main import main
 from harness.cli.options import choose_app
 from harness.profile.loading import PROFILE_VARIABLE, default_profile
+from tests.harness.profile.screens import SCREEN_TOML
 
-OTHER_APP = """
+OTHER_APP = (
+    """
 name = "another wallet app"
 [processes.web]
 command = ["node", "server.js", "--port", "{port}"]
@@ -22,6 +24,8 @@ migrate = ["npm", "run", "migrate"]
 [defects]
 names = ["forgets-the-org"]
 """
+    + SCREEN_TOML
+)
 
 
 @pytest.fixture(autouse=True)

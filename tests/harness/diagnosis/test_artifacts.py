@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from harness.diagnosis.artifacts import LOG_TAIL_LINES, save_artifacts
 from harness.profile.loading import LoadedProfile, parse_profile
+from tests.harness.profile.screens import SCREEN
 
 
 def test_the_profiles_log_files_are_kept_with_their_last_lines(tmp_path: Path) -> None:
@@ -22,6 +23,7 @@ def test_the_profiles_log_files_are_kept_with_their_last_lines(tmp_path: Path) -
         "processes": {"web": {"command": ["true"]}},
         "database": {"schema_sql": ["schema.sql"]},
         "capabilities": {"logs": ["app/payments.log"]},
+        "screen": SCREEN,
     }
     profile = LoadedProfile(tmp_path / "app.toml", parse_profile(raw))
     stack = SimpleNamespace(profile=profile, logs={"web": web_log})

@@ -117,9 +117,14 @@ def test_without_message_state_the_state_cannot_be_checked(
 def test_the_reference_apps_markup_is_not_there_and_the_failure_says_which_key(
     context: BrowserContext, wallet: TinyWallet, tmp_path: Path
 ) -> None:
-    page = dashboard(
-        context, wallet, Screen(dashboard=DashboardScreen(path="/wallet/home")), tmp_path
+    reference_markup = DashboardScreen(
+        path="/wallet/home",
+        balance=Locator(test_id="wallet-balance"),
+        rows=Locator(test_id="transaction-row"),
+        message=Locator(test_id="topup-status"),
+        error=Locator(test_id="topup-error"),
     )
+    page = dashboard(context, wallet, Screen(dashboard=reference_markup), tmp_path)
 
     with pytest.raises(ScreenMismatch) as failure:
         page.expect_balance("$1,012.50", timeout_ms=300)

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page
 
 from harness.pages.locators import ScreenMismatch
 from harness.pages.login_page import LoginPage
-from harness.profile.model import Screen
+from harness.profile.model import LoginScreen
 from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet
 
 
@@ -36,7 +36,7 @@ def test_a_field_the_form_lacks_is_named_by_its_profile_key(
     page: Page, wallet: TinyWallet, tmp_path: Path
 ) -> None:
     # the reference app's form: "Email" is a part of "Your email" (found), "Password" is not there
-    login = Screen().login.model_copy(update={"path": "/sign-in"})
+    login = LoginScreen().model_copy(update={"path": "/sign-in"})
     screen = SCREEN.model_copy(update={"login": login})
 
     with pytest.raises(

@@ -17,6 +17,7 @@ import pytest
 
 from harness.profile.loading import parse_profile
 from harness.profile.needs import missing_keys, needed_by, needs
+from tests.harness.profile.screens import SCREEN_TOML
 
 # tagged @ledger: these scenarios need no stack (the harness starts one for any other)
 FEATURE = """\
@@ -69,13 +70,16 @@ def credited():
     note("credited")
 """
 
-PROFILE = """\
+PROFILE = (
+    """\
 name = "tiny"
 [processes.web]
 command = ["true"]
 [database]
 schema_sql = ["schema.sql"]
 """
+    + SCREEN_TOML
+)
 
 
 def run_pytest(project: Path, profile: str) -> tuple[subprocess.CompletedProcess[str], Path]:

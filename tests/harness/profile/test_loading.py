@@ -13,8 +13,13 @@ from harness.profile.loading import ProfileError, load_profile, parse_profile
 from harness.profile.model import DEFAULT_BALANCES_SQL, DEFAULT_EVENTS
 from harness.profile.placeholders import fill
 from reference_app.defects import BY_NAME, PRESETS
+from tests.harness.profile.screens import SCREEN
 
 REFERENCE = Path(__file__).resolve().parents[3] / "reference_app" / "wallet-harness.toml"
+
+
+# where an app shows these is its own markup: every profile names them
+SCREEN_DASHBOARD = {key: {"test_id": key} for key in ("balance", "rows", "message", "error")}
 
 
 def minimal(**tables: Any) -> dict[str, Any]:
@@ -22,6 +27,7 @@ def minimal(**tables: Any) -> dict[str, Any]:
         "name": "an app",
         "processes": {"web": {"command": ["node", "server.js", "--port", "{port}"]}},
         "database": {"migrate": ["npm", "run", "migrate"]},
+        "screen": SCREEN,
     }
     profile.update(tables)
     return profile

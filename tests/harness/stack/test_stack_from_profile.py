@@ -19,6 +19,7 @@ from harness.records.profile_queries import ProfileQueryError
 from harness.stack.schema import migrate_and_seed
 from harness.stack.services import ServiceFailed
 from harness.stack.wallet_stack import StackConfig, WalletStack
+from tests.harness.profile.screens import SCREEN
 
 pytestmark = pytest.mark.slow  # real processes
 
@@ -62,6 +63,7 @@ def tiny_app(**changes: Any) -> dict[str, Any]:
         "stripe": {"registers_endpoint": False, "webhook_path": "/hooks/stripe"},
         "capabilities": {"worker": "worker"},
         "ledger": LEDGER,
+        "screen": SCREEN,
     }
     raw.update(changes)
     return raw
