@@ -115,7 +115,7 @@ class Scenario:
 
         def empty() -> bool:
             with self.stack.connect() as conn:
-                return records.unfinished_jobs(conn, self.stack.web_url) == 0
+                return records.unfinished_jobs(conn) == 0
 
         if not poll_until(empty, timeout=timeout):
             raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")

@@ -78,7 +78,7 @@ def topup_credits_chained(
 
 
 @then("every top-up was fulfilled by the webhook")
-@needs("capabilities.fulfilment_sql")
+@needs("capabilities.fulfilment")
 def every_topup_by_webhook(wallet_scenario: Scenario, records: Records) -> None:
     """Then every top-up was fulfilled by the webhook
 

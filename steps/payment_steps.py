@@ -182,7 +182,7 @@ def dashboard_lists_nothing(wallet_scenario: Scenario) -> None:
 
 
 @then(parsers.re(rf'the top-up is recorded as "(?P<status>{TOPUP_STATUS})"'))
-@needs("capabilities.fulfilment_sql")
+@needs("capabilities.fulfilment")
 def topup_is_recorded_as(wallet_scenario: Scenario, records: Records, status: str) -> None:
     """Then the top-up is recorded as "STATE"
 

@@ -178,7 +178,7 @@ def one_topup_credit(
         r"the top-up was fulfilled by the (?P<path>webhook|landing page|reconciliation sweep)"
     )
 )
-@needs("capabilities.fulfilment_sql")
+@needs("capabilities.fulfilment")
 def fulfilled_by(wallet_scenario: Scenario, records: Records, path: str) -> None:
     """Then the top-up was fulfilled by the webhook / landing page / reconciliation sweep
 

@@ -106,7 +106,7 @@ def payment_not_credited(scenario: Scenario, records: Records) -> None:
     rows = records.topup_rows(session_id)
     if rows:
         raise AssertionError(f"{len(rows)} top-up rows for {session_id}: {rows}")
-    record = records.topup(session_id) if records.observes("fulfilment_sql") else None
+    record = records.topup(session_id) if records.observes("fulfilment") else None
     if record is not None and record.status == "credited":
         raise AssertionError(
             f"the top-up is credited, by {record.fulfilled_by}, without a ledger row"

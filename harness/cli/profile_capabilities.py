@@ -31,7 +31,7 @@ ENABLES = {
     "topup_api": "simulate and the API scenarios",
     "reconcile": "the sweep scenarios, and simulate's rescue phase",
     "worker": "the worker scenarios (stop, kill and start it)",
-    "fulfilment_sql": "which path credited a top-up (diagnosis, fulfilled-by scenarios)",
+    "fulfilment": "which path credited a top-up (diagnosis, fulfilled-by scenarios)",
     "events_sql": "the queue and job stages of the diagnosis, the queue scenarios",
     "jobs_sql": "the queue and job stages of the diagnosis, the queue scenarios",
     "rejections_sql": "the reasons the webhook endpoint refused deliveries",
@@ -45,7 +45,8 @@ ENABLES = {
     "debt_limit_sql": "the ledger features' debt limit",
     "create_org_sql": "simulate --orgs N beyond the accounts",
 }
-QUERIES = ("fulfilment_sql", "events_sql", "jobs_sql", "rejections_sql", "heartbeat_sql")
+QUERIES = ("events_sql", "jobs_sql", "rejections_sql", "heartbeat_sql")
+UNKNOWN_SESSION = "cs_test_profile_check_unknown"  # a Checkout Session no app has seen
 WALLET_FUNCTIONS = ("add_wallet_credits", "deduct_wallet_credits")
 Probe = Callable[[], str]
 
@@ -127,7 +128,6 @@ class Capabilities:
     def query(self, key: str) -> str:
         records = self.stack.records
         reads: dict[str, Callable[[psycopg.Connection[Any]], object]] = {
-            "fulfilment_sql": lambda conn: records.fulfilment_paths(conn),
             "events_sql": lambda conn: records.failed_inbox_events(conn),
             "jobs_sql": lambda conn: records.jobs_for_events(conn, ["evt_profile_check"]),
             "rejections_sql": lambda conn: records.rejections(conn),
@@ -139,9 +139,24 @@ class Capabilities:
             return "never" if found is None else f"the worker showed life {found:.1f} s ago"
         return "the query runs"
 
+    def fulfilment(self) -> str:
+        records = self.stack.records
+        with self.stack.connect() as conn:
+            if records.has("fulfilment.sql"):
+                paths = records.fulfilment_paths(conn)
+                return f"the query runs ({len(paths)} credited top-up(s) so far)"
+            found = records.topup(conn, UNKNOWN_SESSION)
+        url = str(self.capabilities.fulfilment and self.capabilities.fulfilment.url)
+        if found is not None:
+            raise CheckFailed(
+                f"it shows a top-up for {UNKNOWN_SESSION}, a session the app never saw",
+                "answer 404 for a Checkout Session the app has no record of",
+            )
+        return f"GET {url} answers 404 for a session the app never saw"
+
     def queue_probe(self) -> str:
         with self.stack.connect() as conn:
-            waiting, failed = self.stack.records.queue_counts(conn, self.stack.web_url)
+            waiting, failed = self.stack.records.queue_counts(conn)
         return f"{waiting} waiting, {failed} failed"
 
     def failures_url(self) -> str:

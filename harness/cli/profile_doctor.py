@@ -129,7 +129,8 @@ class Doctor:
         ):
             self._not_run_after("database")
             return
-        more = sum(AppRecords(self.app.capabilities).has(key) for key in QUERIES)
+        records = AppRecords(self.app.capabilities)
+        more = sum(records.has(key) for key in ("fulfilment.sql", *QUERIES))
         named = "ledger.balances_sql, ledger.rows_sql" + (
             f" and {more} capabilities queries" if more else ""
         )

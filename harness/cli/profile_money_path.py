@@ -322,7 +322,7 @@ def _queue(stack: WalletStack, conn: Any) -> list[str]:
     if stack.profile.app.capabilities.queue_probe is None:
         return []
     try:
-        waiting, failed = stack.records.queue_counts(conn, stack.web_url)
+        waiting, failed = stack.records.queue_counts(conn)
     except Exception as error:  # evidence only: a probe that fails is checked on its own
         return [f"the queue probe failed: {error}"]
     return [f"the queue: {waiting} waiting, {failed} failed"]

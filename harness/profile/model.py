@@ -215,6 +215,24 @@ class TopupApi(_Table):
     status_path: str | None = None
 
 
+class Fulfilment(_Table):
+    """Which path credited a top-up: SQL showing every top-up the app recorded (the harness
+    filters around it), or a URL on the app answering one top-up as JSON (``{session_id}``
+    filled in; 404 when the app has no record of it), asked with ``account``'s API token when
+    one is named. The columns, or the JSON's keys: ``harness.records.app_records.TopupRecord``."""
+
+    sql: str | None = None
+    url: str | None = None
+    account: str | None = None  # with url: whose API token the request carries
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        _exactly_one(self, ("sql", "url"))
+        if self.account is not None and self.url is None:
+            raise ValueError("account goes with url (whose API token asks the app)")
+        return self
+
+
 class QueueProbe(_Table):
     """How many jobs wait and how many failed: SQL returning (waiting, failed), a URL answering
     JSON ``{"waiting": n, "failed": n}``, or a command printing that JSON (BullMQ's counts)."""
@@ -236,10 +254,10 @@ class Capabilities(_Table):
     topup_api: TopupApi | None = None
     reconcile: Command | None = None
     worker: str | None = None  # the process the scenarios stop, kill and start
+    fulfilment: Fulfilment | None = None  # which path credited each top-up: SQL or a URL
     # SQL showing every record of a kind (the harness filters around it; columns in
-    # harness.records.app_records): the top-ups and which path credited each, the Stripe events
-    # the app stored, its queue's jobs, the deliveries it refused, its worker's last sign of life
-    fulfilment_sql: str | None = None
+    # harness.records.app_records): the Stripe events the app stored, its queue's jobs, the
+    # deliveries it refused, its worker's last sign of life
     events_sql: str | None = None
     jobs_sql: str | None = None
     rejections_sql: str | None = None
@@ -294,4 +312,10 @@ class AppProfile(_Table):
         worker = self.capabilities.worker
         if worker is not None and worker not in self.processes:
             raise ValueError(f"capabilities.worker names {worker!r}, which is not a process")
+        fulfilment = self.capabilities.fulfilment
+        if fulfilment and fulfilment.account and fulfilment.account not in self.accounts:
+            raise ValueError(
+                f"capabilities.fulfilment.account names {fulfilment.account!r}, which is not"
+                " in [accounts]"
+            )
         return self

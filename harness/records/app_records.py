@@ -1,24 +1,25 @@
-"""Read-only views of the app's own records of a top-up, through the optional SQL its profile
-gives in ``[capabilities]``: the top-ups it recorded (``fulfilment_sql``), the Stripe events it
-stored (``events_sql``), its queue's jobs (``jobs_sql``), the webhook deliveries it refused
-(``rejections_sql``), when its worker last showed life (``heartbeat_sql``), and how much work
-waits (``queue_probe``). For assertions and for the diagnosis; never written to.
+"""Read-only views of the app's own records of a top-up, through what its profile gives in
+``[capabilities]``: the top-ups it recorded and which path credited each (``fulfilment``: SQL or
+a URL), the Stripe events it stored (``events_sql``), its queue's jobs (``jobs_sql``), the
+webhook deliveries it refused (``rejections_sql``), when its worker last showed life
+(``heartbeat_sql``), and how much work waits (``queue_probe``: SQL, a URL or a command). For
+assertions and for the diagnosis; never written to.
 
 Each query shows every record; the harness adds its own filters around it (as a subquery), so
-the queries take no placeholders. A record the profile gives no query for raises
-``NotObservable``, naming the key to add: the diagnosis shows that stage as not observable, and
-never guesses it.
+the queries take no placeholders. A URL or a command is asked through the running app
+(``AppAccess``: the stack). A record the profile gives no way to see raises ``NotObservable``,
+naming the key to add: the diagnosis shows that stage as not observable, and never guesses it.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
-import httpx
 import psycopg
 from psycopg.rows import class_row
 
@@ -26,6 +27,22 @@ from harness.profile.model import Capabilities
 from harness.records.profile_queries import check_query
 
 R = TypeVar("R")
+
+
+class AppAccess(Protocol):
+    """The running app, for the records a URL or a command shows (the stack gives this)."""
+
+    def get_json(self, key: str, path: str, account: str | None = None) -> tuple[int, Any]:
+        """GET ``path`` on the app (as ``account``, with its API token): status and JSON."""
+        ...
+
+    def run_command(self, key: str, command: list[str]) -> str:
+        """One of the app's commands, its placeholders filled: what it printed."""
+        ...
+
+
+class RecordSourceError(RuntimeError):
+    """A URL or a command the profile names answered something the harness cannot read."""
 
 
 class NotObservable(LookupError):
@@ -76,7 +93,7 @@ class Rejection:
 
 # key -> the row each of its rows is read into
 QUERIES: dict[str, type[Any]] = {
-    "fulfilment_sql": TopupRecord,
+    "fulfilment.sql": TopupRecord,
     "events_sql": InboxEvent,
     "jobs_sql": Job,
     "rejections_sql": Rejection,
@@ -88,19 +105,33 @@ def columns_of(row: type[Any]) -> tuple[str, ...]:
 
 
 class AppRecords:
-    """The app's records as its profile's ``[capabilities]`` queries show them."""
+    """The app's records as its profile's ``[capabilities]`` show them; ``access`` is the
+    running app, for a record shown by a URL or a command."""
 
-    def __init__(self, capabilities: Capabilities) -> None:
+    def __init__(self, capabilities: Capabilities, access: AppAccess | None = None) -> None:
         self.capabilities = capabilities
+        self.access = access
 
     def has(self, key: str) -> bool:
-        return bool(getattr(self.capabilities, key))
+        """Whether ``capabilities.<key>`` is given (``fulfilment.sql``: that kind of it)."""
+        return bool(self._given(key))
+
+    def _given(self, key: str) -> Any:
+        value: Any = self.capabilities
+        for part in key.split("."):
+            value = getattr(value, part, None)
+        return value
 
     def _sql(self, key: str) -> str:
-        text = getattr(self.capabilities, key)
+        text = self._given(key)
         if not text:
-            raise NotObservable(key)
+            raise NotObservable(key.split(".")[0])
         return str(text).strip().rstrip(";")
+
+    def _app(self) -> AppAccess:
+        if self.access is None:
+            raise RuntimeError("a URL or a command of the profile is asked of the running app")
+        return self.access
 
     def _rows(
         self,
@@ -119,15 +150,59 @@ class AppRecords:
     # -- top-ups ---------------------------------------------------------------------------------
 
     def topup(self, conn: psycopg.Connection[Any], session_id: str) -> TopupRecord | None:
+        """The app's record of the top-up with this Checkout Session; None: it has none."""
+        fulfilment = self.capabilities.fulfilment
+        if fulfilment is not None and fulfilment.url is not None:
+            return self._topup_from_url(fulfilment.url, fulfilment.account, session_id)
         found = self._rows(
-            conn, "fulfilment_sql", TopupRecord, "checkout_session_id = %s", (session_id,)
+            conn, "fulfilment.sql", TopupRecord, "checkout_session_id = %s", (session_id,)
         )
         return found[0] if found else None
 
-    def fulfilment_paths(self, conn: psycopg.Connection[Any]) -> dict[str, str]:
-        """Session id -> the path that credited it (webhook, landing or reconcile)."""
-        records = self._rows(conn, "fulfilment_sql", TopupRecord, "fulfilled_by is not null")
+    def fulfilment_paths(
+        self, conn: psycopg.Connection[Any], session_ids: Iterable[str] = ()
+    ) -> dict[str, str]:
+        """Session id -> the path that credited it (webhook, landing or reconcile): of every
+        top-up the SQL shows, or of each of ``session_ids`` asked one by one of the URL."""
+        if self.has("fulfilment.url"):
+            found = {s: self.topup(conn, s) for s in session_ids}
+            return {s: str(r.fulfilled_by) for s, r in found.items() if r and r.fulfilled_by}
+        records = self._rows(conn, "fulfilment.sql", TopupRecord, "fulfilled_by is not null")
         return {r.checkout_session_id: str(r.fulfilled_by) for r in records}
+
+    def _topup_from_url(self, url: str, account: str | None, session_id: str) -> TopupRecord | None:
+        key = "capabilities.fulfilment.url"
+        path = url.replace("{session_id}", quote(session_id, safe=""))
+        status, body = self._app().get_json(key, path, account)
+        if status == 404:
+            return None
+        if status != 200 or not isinstance(body, dict):
+            raise RecordSourceError(
+                f"{key}: GET {path} answered {status}, not 200 with a JSON object"
+            )
+        if body.get("status") is None:
+            raise RecordSourceError(
+                f"{key}: GET {path} answered no status; the JSON has {', '.join(body) or 'no keys'}"
+                f" (the keys: {', '.join(columns_of(TopupRecord))})"
+            )
+
+        def text(name: str) -> str | None:
+            return None if body.get(name) is None else str(body[name])
+
+        amount = body.get("amount_pence")
+        if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int)):
+            raise RecordSourceError(
+                f"{key}: GET {path} answered amount_pence {amount!r}, not pence"
+            )
+        return TopupRecord(
+            checkout_session_id=text("checkout_session_id") or session_id,
+            org_id=text("org_id"),
+            amount_pence=amount,
+            status=str(body["status"]),
+            fulfilled_by=text("fulfilled_by"),
+            stripe_payment_intent_id=text("stripe_payment_intent_id"),
+            failure_reason=text("failure_reason"),
+        )
 
     # -- events, jobs, refusals ------------------------------------------------------------------
 
@@ -169,7 +244,7 @@ class AppRecords:
         for name, key in (
             ("inbox", "events_sql"),
             ("jobs", "jobs_sql"),
-            ("topups", "fulfilment_sql"),
+            ("topups", "fulfilment.sql"),
         ):
             if self.has(key):
                 query = f"select status::text, count(*) from ({self._sql(key)}) t group by 1"
@@ -179,11 +254,11 @@ class AppRecords:
 
     # -- the queue -------------------------------------------------------------------------------
 
-    def unfinished_jobs(self, conn: psycopg.Connection[Any], web_url: str) -> int:
+    def unfinished_jobs(self, conn: psycopg.Connection[Any]) -> int:
         """How many jobs wait or run (``queue_probe``: its first number)."""
-        return self.queue_counts(conn, web_url)[0]
+        return self.queue_counts(conn)[0]
 
-    def queue_counts(self, conn: psycopg.Connection[Any], web_url: str) -> tuple[int, int]:
+    def queue_counts(self, conn: psycopg.Connection[Any]) -> tuple[int, int]:
         """(waiting, failed) jobs, as the profile's ``queue_probe`` tells them."""
         probe = self.capabilities.queue_probe
         if probe is None:
@@ -192,17 +267,19 @@ class AppRecords:
             row = conn.execute(probe.sql.encode()).fetchone()
             return (int(row[0] or 0), int(row[1] or 0)) if row else (0, 0)
         if probe.url is not None:
-            url = probe.url if "://" in probe.url else web_url + probe.url
-            answer = httpx.get(url, timeout=10)
-            answer.raise_for_status()
-            body = answer.json()
-        else:
-            assert probe.command is not None
-            done = subprocess.run(
-                probe.command, capture_output=True, text=True, timeout=30, check=True
-            )
-            body = json.loads(done.stdout)
-        return int(body["waiting"]), int(body["failed"])
+            key = "capabilities.queue_probe.url"
+            status, body = self._app().get_json(key, probe.url)
+            if status != 200:
+                raise RecordSourceError(f"{key}: GET {probe.url} answered {status}, not 200")
+            return _counts(key, body)
+        assert probe.command is not None
+        key = "capabilities.queue_probe.command"
+        printed = self._app().run_command(key, probe.command)
+        try:
+            body = json.loads(printed)
+        except ValueError:
+            raise RecordSourceError(f"{key} printed no JSON: {printed.strip()[-200:]!r}") from None
+        return _counts(key, body)
 
     # -- at start-up -------------------------------------------------------------------------------
 
@@ -211,3 +288,16 @@ class AppRecords:
         for key, row in QUERIES.items():
             if self.has(key):
                 check_query(conn, source, f"capabilities.{key}", self._sql(key), columns_of(row))
+
+
+def _counts(key: str, body: Any) -> tuple[int, int]:
+    """``{"waiting": n, "failed": n}`` as (waiting, failed), or what is wrong with it."""
+    try:
+        waiting, failed = body["waiting"], body["failed"]
+        if isinstance(waiting, bool) or isinstance(failed, bool):
+            raise TypeError
+        return int(waiting), int(failed)
+    except (KeyError, TypeError, ValueError):
+        raise RecordSourceError(
+            f'{key} gave {str(body)[:200]}, not {{"waiting": <number>, "failed": <number>}}'
+        ) from None

@@ -153,7 +153,9 @@ def simulate(
     with stack.connect() as conn:
         violations += invariants.money_violations(conn, stack.ledger, truth)
         violations += invariants.pipeline_violations(conn, stack.records)
-        paths = stack.records.fulfilment_paths(conn) if stack.records.has("fulfilment_sql") else {}
+        paths = (
+            stack.records.fulfilment_paths(conn, truth) if stack.records.has("fulfilment") else {}
+        )
     violations += [
         Violation("customer answers", p.session_id or f"top-up #{p.history.index}", problem)
         for p in played

@@ -138,7 +138,7 @@ class WalletStack:
     @property
     def records(self) -> AppRecords:
         """The app's own records, read through its profile's ``[capabilities]`` queries."""
-        return AppRecords(self.profile.app.capabilities)
+        return AppRecords(self.profile.app.capabilities, self)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -224,7 +224,7 @@ class WalletStack:
             with self.connect() as conn:
                 conn.execute(fill(reset.sql, values).encode())
         elif reset.command is not None:
-            self._run_command("database.reset.command", reset.command)
+            self.run_command("database.reset.command", reset.command)
         elif reset.url is not None:
             url = fill(reset.url, values)
             answer = httpx.post(url if "://" in url else self.web_url + url, timeout=30)
@@ -280,7 +280,7 @@ class WalletStack:
         command = self.profile.app.capabilities.reconcile
         if command is None:
             raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
-        return self._run_command("capabilities.reconcile", command)
+        return self.run_command("capabilities.reconcile", command)
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -294,8 +294,26 @@ class WalletStack:
         check, what = app.readiness(ready, self.services[name], values)
         self.services[name].wait_ready(check, ready.timeout, what)
 
-    def _run_command(self, key: str, command: list[str]) -> str:
-        """One of the app's own commands, with the web process's environment."""
+    def get_json(self, key: str, path: str, account: str | None = None) -> tuple[int, Any]:
+        """GET ``path`` (or a whole URL) on the app, with ``account``'s API token where one is
+        named: the status and the JSON (None for a body that is not JSON). ``key`` names the
+        profile key asking, for the error when the app does not answer."""
+        url = path if "://" in path else self.web_url + path
+        headers = {}
+        if account is not None:
+            headers["Authorization"] = f"Bearer {self.api_token(account)}"
+        try:
+            answer = httpx.get(url, headers=headers, timeout=10)
+        except httpx.HTTPError as error:
+            raise ServiceFailed(f"{key}: GET {url} got no answer: {error!r}") from None
+        try:
+            return answer.status_code, answer.json()
+        except ValueError:
+            return answer.status_code, None
+
+    def run_command(self, key: str, command: list[str]) -> str:
+        """One of the app's own commands (``key`` names it in the profile), its placeholders
+        filled, with the web process's environment, in the profile's folder: what it printed."""
         words = [fill(word, {**self.values, "port": str(self.ports["web"])}) for word in command]
         done = subprocess.run(
             words,

@@ -523,7 +523,7 @@ def test_later_stages_that_break_on_their_own_are_still_shown_after_the_first() 
 # -- what the profile does not show ------------------------------------------------------------
 
 NO_EVENTS = "not observable: add capabilities.events_sql to the profile"
-NO_TOPUPS = "not observable: add capabilities.fulfilment_sql to the profile"
+NO_TOPUPS = "not observable: add capabilities.fulfilment to the profile"
 
 
 def test_a_queue_the_profile_does_not_show_is_not_observable_never_guessed() -> None:
@@ -548,7 +548,7 @@ def test_a_queue_the_profile_does_not_show_is_not_observable_never_guessed() -> 
     assert "the app has no record" not in detail(trace, "session")  # not seen is not absent
 
 
-def test_which_path_credited_is_not_observable_without_fulfilment_sql() -> None:
+def test_which_path_credited_is_not_observable_without_fulfilment() -> None:
     evidence = credited_by_webhook(topup=None, unavailable={"topups": NO_TOPUPS})
     trace = judge(evidence)
     assert trace.first_broken is None  # the ledger shows the credit

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from harness.profile.loading import LoadedProfile, parse_profile
-from harness.records.app_records import NotObservable
+from harness.records.app_records import NotObservable, RecordSourceError
 from harness.records.ledger_invariants import check_ledger
 from harness.records.profile_queries import ProfileQueryError
 from harness.stack.schema import migrate_and_seed
@@ -231,3 +231,117 @@ def test_what_the_profile_gives_no_query_for_is_not_observable(stack_for: Any) -
     with stack.connect() as conn, pytest.raises(NotObservable) as hidden:
         stack.records.inbox_events(conn, "cs_1")
     assert str(hidden.value) == "not observable: add capabilities.events_sql to the profile"
+
+
+# -- records the app shows only over HTTP or through a command ----------------------------------
+
+RECORDS_APP = str(Path(__file__).with_name("records_app.py"))
+# prints the queue's counts from the app's own database, reached through the placeholders
+COUNT_VISITS = (
+    "import json, os, psycopg;"
+    " n = psycopg.connect(os.environ['DB']).execute('select count(*) from visits').fetchone()[0];"
+    " print(json.dumps(dict(waiting=n, failed=0)))"
+)
+ACCOUNT = {"login": "jo@example.com", "password": "pw", "org_id": "org_1", "api_token": "tok"}
+
+
+def records_app(tmp_path: Path, **capabilities: Any) -> dict[str, Any]:
+    (tmp_path / "topups.json").write_text(
+        '{"cs_1": {"status": "credited", "fulfilled_by": "landing", "amount_pence": 5000},'
+        ' "cs_2": {"status": "awaiting_payment"}}'
+    )
+    (tmp_path / "queue.json").write_text('{"waiting": 3, "failed": 1}')
+    raw = tiny_app(accounts={"jo@example.com": ACCOUNT})
+    raw["processes"]["web"]["command"] = ["{python}", RECORDS_APP, "{port}"]
+    raw["capabilities"] = {**raw["capabilities"], **capabilities}
+    return raw
+
+
+def test_which_path_credited_is_read_from_the_apps_url_with_the_accounts_token(
+    stack_for: Any, tmp_path: Path
+) -> None:
+    fulfilment = {"url": "/topups/{session_id}", "account": "jo@example.com"}
+    stack = stack_for(records_app(tmp_path, fulfilment=fulfilment)).start()
+    records = stack.records
+
+    with stack.connect() as conn:
+        credited = records.topup(conn, "cs_1")
+        assert records.topup(conn, "cs_unknown") is None  # 404: the app has no record
+        paths = records.fulfilment_paths(conn, ["cs_1", "cs_2", "cs_unknown"])
+
+    assert credited is not None
+    assert (credited.checkout_session_id, credited.status, credited.fulfilled_by) == (
+        "cs_1",
+        "credited",
+        "landing",
+    )
+    assert credited.amount_pence == 5000
+    assert credited.org_id is None  # left out of the JSON: null
+    assert paths == {"cs_1": "landing"}
+
+
+def test_a_fulfilment_url_answering_without_the_token_is_an_error_naming_the_key(
+    stack_for: Any, tmp_path: Path
+) -> None:
+    stack = stack_for(records_app(tmp_path, fulfilment={"url": "/topups/{session_id}"})).start()
+
+    with stack.connect() as conn, pytest.raises(RecordSourceError) as refused:
+        stack.records.topup(conn, "cs_1")
+
+    assert str(refused.value) == (
+        "capabilities.fulfilment.url: GET /topups/cs_1 answered 401, not 200 with a JSON object"
+    )
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        {"url": "/queue"},
+        {"command": ["{python}", "-c", "import json; print(open('queue.json').read())"]},
+    ],
+    ids=["url", "command"],
+)
+def test_the_queue_probe_asks_the_app_by_url_or_command(
+    stack_for: Any, tmp_path: Path, probe: dict[str, Any]
+) -> None:
+    stack = stack_for(records_app(tmp_path, queue_probe=probe)).start()
+
+    with stack.connect() as conn:
+        assert stack.records.queue_counts(conn) == (3, 1)
+        assert stack.records.unfinished_jobs(conn) == 3
+
+
+def test_a_queue_probe_command_gets_the_placeholders_and_the_apps_environment(
+    stack_for: Any, tmp_path: Path
+) -> None:
+    raw = records_app(tmp_path, queue_probe={"command": ["{python}", "-c", COUNT_VISITS]})
+    raw["processes"]["web"]["env"] = {"DB": "{database_url}"}
+    stack = stack_for(raw).start()
+
+    with stack.connect() as conn:
+        conn.execute("insert into visits values (1), (2)")
+        assert stack.records.queue_counts(conn) == (2, 0)
+
+
+@pytest.mark.parametrize(
+    ("printed", "said"),
+    [
+        ("not json", "capabilities.queue_probe.command printed no JSON: 'not json'"),
+        (
+            '{"waiting": 1}',
+            "capabilities.queue_probe.command gave {'waiting': 1},"
+            ' not {"waiting": <number>, "failed": <number>}',
+        ),
+    ],
+)
+def test_a_queue_probe_that_answers_something_else_is_named(
+    stack_for: Any, tmp_path: Path, printed: str, said: str
+) -> None:
+    braces_kept = printed.replace("{", "{{").replace("}", "}}")  # not placeholders
+    command = ["{python}", "-c", f"print({braces_kept!r})"]
+    stack = stack_for(records_app(tmp_path, queue_probe={"command": command})).start()
+
+    with stack.connect() as conn, pytest.raises(RecordSourceError) as refused:
+        stack.records.queue_counts(conn)
+
+    assert str(refused.value) == said
