@@ -6,6 +6,7 @@ The diagnosis reads the top-ups from here; steps reach drivers through it.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
 from harness.stack.wallet_stack import WalletStack
+
+log = logging.getLogger(__name__)
 
 QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
 
@@ -38,6 +41,8 @@ class Scenario:
         self.log_offsets = {
             name: path.stat().st_size if path.exists() else 0 for name, path in stack.logs.items()
         }
+        # how the queue stood when the scenario began, where only its counts can be seen
+        self.queue_at_start = self._queue_counts() if not stack.records.has("jobs_sql") else None
 
     # -- actors --------------------------------------------------------------------------------
 
@@ -120,6 +125,17 @@ class Scenario:
         if not poll_until(empty, timeout=timeout):
             raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
         self.stack.control.settle(timeout=timeout)  # anything the jobs caused
+
+    def _queue_counts(self) -> tuple[int, int] | None:
+        """(waiting, failed) as the profile's queue probe tells them; None: it cannot."""
+        if not self.stack.records.has("queue_probe"):
+            return None
+        try:
+            with self.stack.connect() as conn:
+                return self.stack.records.queue_counts(conn)
+        except Exception as error:  # evidence only: the diagnosis says what it could not read
+            log.warning("the queue probe failed at the scenario's start: %s", error)
+            return None
 
     def _new_customer(self, email: str) -> Customer:
         if self._contexts is None:

@@ -140,19 +140,20 @@ class Capabilities:
         return "the query runs"
 
     def fulfilment(self) -> str:
+        fulfilment = self.capabilities.fulfilment
+        assert fulfilment is not None
         records = self.stack.records
         with self.stack.connect() as conn:
-            if records.has("fulfilment.sql"):
+            if fulfilment.sql is not None:
                 paths = records.fulfilment_paths(conn)
                 return f"the query runs ({len(paths)} credited top-up(s) so far)"
             found = records.topup(conn, UNKNOWN_SESSION)
-        url = str(self.capabilities.fulfilment and self.capabilities.fulfilment.url)
         if found is not None:
             raise CheckFailed(
                 f"it shows a top-up for {UNKNOWN_SESSION}, a session the app never saw",
                 "answer 404 for a Checkout Session the app has no record of",
             )
-        return f"GET {url} answers 404 for a session the app never saw"
+        return f"GET {fulfilment.url} answers 404 for a session the app never saw"
 
     def queue_probe(self) -> str:
         with self.stack.connect() as conn:

@@ -132,6 +132,10 @@ class TopupEvidence:
     reconciled: bool = False  # the scenario ran the reconciliation sweep
     worker_running: bool | None = None
     heartbeat_age: float | None = None  # seconds since a worker last beat; None: never
+    # the profile's queue probe: (waiting, failed) jobs now, and when the scenario began; for an
+    # app whose jobs the harness cannot see one by one (no events_sql / jobs_sql)
+    queue_counts: tuple[int, int] | None = None
+    queue_counts_at_start: tuple[int, int] | None = None
     log_lines: tuple[LogLine, ...] = ()
     unavailable: dict[str, str] = field(default_factory=dict)  # source -> why it was not read
 
@@ -201,6 +205,8 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
         reconciled=bool(scenario.notes.get("reconciled")),
         worker_running=read("worker", lambda: stack.worker.running, None),
         heartbeat_age=db.get("heartbeat_age"),
+        queue_counts=db.get("queue_counts"),
+        queue_counts_at_start=scenario.queue_at_start,
         log_lines=read("logs", lambda: _log_lines(scenario, [session_id, *all_ids]), ()),
         unavailable=gone,
     )
@@ -334,6 +340,7 @@ def _database_evidence(
             found["heartbeat_age"] = read(
                 "heartbeat", lambda: records.last_heartbeat_age(conn), None
             )
+            found["queue_counts"] = read("queue", lambda: records.queue_counts(conn), None)
     except Exception as error:
         gone["database"] = _why(error)
     return found

@@ -243,9 +243,49 @@ def _per_accepted_event(
 
 def queue(ev: TopupEvidence, paying: list[str]) -> Stage:
     hidden = not_observable(ev, "inbox", "jobs")
+    if hidden and ev.queue_counts is not None:  # no job by job, but how many wait
+        return _queue_by_counts(ev, paying, hidden, ev.queue_counts)
     if hidden:  # what the app stored and queued cannot be seen: no verdict, the key to add
         return make_stage("queue", SKIPPED, hidden, log_evidence(ev, "worker", *paying))
     return _per_accepted_event("queue", _queue_one, ev, paying)
+
+
+def _accepted(ev: TopupEvidence, paying: list[str]) -> bool:
+    return any(a.succeeded and a.event_id in paying for a in ev.attempts)
+
+
+def _probe_line(ev: TopupEvidence) -> list[str]:
+    """The queue probe's counts, now and when the scenario began, as evidence."""
+    lines = []
+    if ev.queue_counts is not None:
+        lines.append(f"queue probe: {ev.queue_counts[0]} waiting, {ev.queue_counts[1]} failed")
+    if ev.queue_counts_at_start is not None:
+        start = ev.queue_counts_at_start
+        lines.append(f"queue probe at the scenario's start: {start[0]} waiting, {start[1]} failed")
+    return lines
+
+
+def _queue_by_counts(
+    ev: TopupEvidence, paying: list[str], hidden: str, counts: tuple[int, int]
+) -> Stage:
+    """Judged from the queue probe alone: jobs left waiting are a verdict; an empty queue is
+    not (whether this event was ever queued cannot be seen)."""
+    evidence = [*_probe_line(ev), *log_evidence(ev, "worker", *paying)]
+    if not _accepted(ev, paying):
+        return make_stage("queue", NOT_REACHED, "no delivery was accepted")
+    waiting = counts[0]
+    if waiting:
+        process = {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
+        return make_stage(
+            "queue",
+            BROKEN,
+            f"{count(waiting, 'job')} waiting in the queue after the delivery was accepted;"
+            f" worker process {process}",
+            evidence,
+        )
+    return make_stage(
+        "queue", SKIPPED, f"no job waits in the queue; whether it was queued is {hidden}", evidence
+    )
 
 
 def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
@@ -327,6 +367,15 @@ def _inbox_lines(ev: TopupEvidence) -> list[str]:
 
 def job(ev: TopupEvidence, paying: list[str]) -> Stage:
     hidden = not_observable(ev, "inbox", "jobs")
+    if hidden and ev.queue_counts is not None and _accepted(ev, paying):
+        failed = ev.queue_counts[1] - (ev.queue_counts_at_start or (0, 0))[1]
+        if failed > 0:  # the probe counts jobs, not this event's: said as such
+            return make_stage(
+                "job",
+                BROKEN,
+                f"{count(failed, 'job')} failed in the queue during the scenario",
+                [*_probe_line(ev), *log_evidence(ev, "worker", *paying)],
+            )
     if hidden:
         return make_stage("job", SKIPPED, hidden, log_evidence(ev, "worker", *paying))
     return _per_accepted_event("job", _job_one, ev, paying)

@@ -106,7 +106,12 @@ def test_gathering_from_services_that_are_gone_reports_them_unavailable(tmp_path
         ledger=LedgerBook(default_profile().app.ledger),
     )
     scenario = SimpleNamespace(
-        stack=stack, session_ids=["cs_test_gone"], customers={}, notes={}, log_offsets={}
+        stack=stack,
+        session_ids=["cs_test_gone"],
+        customers={},
+        notes={},
+        log_offsets={},
+        queue_at_start=None,
     )
     diagnosis = diagnose(cast("Scenario", scenario))
     trace = diagnosis.traces[0]

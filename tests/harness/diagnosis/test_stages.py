@@ -556,6 +556,53 @@ def test_which_path_credited_is_not_observable_without_fulfilment() -> None:
     assert detail(trace, "rescue") == f"credited; which path did it is {NO_TOPUPS}"
 
 
+# an app whose jobs live in its queue (BullMQ in Redis, say): only the queue probe's counts
+ONLY_COUNTS = {"inbox": NO_EVENTS, "jobs": NO_EVENTS}
+
+
+def uncredited_with_queue_counts(now: tuple[int, int], at_start: tuple[int, int]) -> TopupEvidence:
+    return credited_by_webhook(
+        inbox=(),
+        jobs=(),
+        ledger_rows=(),
+        org_balance_pence=0,
+        queue_counts=now,
+        queue_counts_at_start=at_start,
+        unavailable=dict(ONLY_COUNTS),
+    )
+
+
+def test_jobs_left_waiting_with_no_worker_break_the_queue_stage_by_the_probes_counts() -> None:
+    evidence = replace(uncredited_with_queue_counts((1, 0), (0, 0)), worker_running=False)
+
+    trace = broken_at(evidence, "queue")
+
+    assert detail(trace, "queue") == (
+        "1 job waiting in the queue after the delivery was accepted; worker process not running"
+    )
+    assert "queue probe: 1 waiting, 0 failed" in trace.stage("queue").evidence
+
+
+def test_a_job_that_failed_during_the_scenario_breaks_the_job_stage() -> None:
+    # two failed before the scenario began (an earlier one's): only the third is this one's
+    trace = broken_at(uncredited_with_queue_counts((0, 3), (0, 2)), "job")
+
+    assert detail(trace, "job") == "1 job failed in the queue during the scenario"
+    assert trace.stage("queue").status == SKIPPED
+    assert detail(trace, "queue") == (
+        f"no job waits in the queue; whether it was queued is {NO_EVENTS}"
+    )
+
+
+def test_an_empty_queue_is_no_verdict_on_the_queue_or_the_job() -> None:
+    trace = judge(uncredited_with_queue_counts((0, 2), (0, 2)))
+
+    assert trace.stage("queue").status == SKIPPED
+    assert trace.stage("job").status == SKIPPED
+    assert detail(trace, "job") == NO_EVENTS
+    assert trace.first_broken not in ("queue", "job")
+
+
 def test_a_heartbeat_the_profile_does_not_show_is_said_so() -> None:
     hidden = "not observable: add capabilities.heartbeat_sql to the profile"
     evidence = credited_by_webhook(
