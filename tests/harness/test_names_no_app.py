@@ -38,7 +38,7 @@ def app_routes() -> set[str]:
 
 def app_tables() -> set[str]:
     found = set()
-    for migration in (APP / "migrations").iterdir():
+    for migration in sorted((APP / "migrations").glob("*.*")):  # .sql and .py, no caches
         text = migration.read_text()
         found |= set(re.findall(r"create table (?:if not exists )?(\w+)", text, re.IGNORECASE))
     return found - REPORT_TABLES
