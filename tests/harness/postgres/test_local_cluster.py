@@ -225,10 +225,14 @@ def test_port_taken_between_probe_and_start_is_retried(
 
 # --- interrupted child processes --------------------------------------------------------------
 
+# Each child takes Ctrl-C as a run at a terminal does: a test run started in the background
+# (nohup, `&` in a script) hands its children SIGINT ignored, and the child would not notice it.
 CHILD_WITH_LOCAL_CLUSTER = textwrap.dedent(
     """
-    import json, sys
+    import json, signal, sys
     from harness.postgres.local_cluster import local_cluster
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     with local_cluster() as cluster:
         report = {"base_dir": str(cluster.base_dir), "pid": cluster.postmaster_pid}
@@ -323,7 +327,7 @@ def test_interrupted_child_cleans_up_itself(
         child.wait(timeout=60)
     stderr = finish(child)
 
-    assert child.returncode != 0
+    assert child.returncode != 0, stderr
     assert "KeyboardInterrupt" in stderr or "TerminatedBySignal" in stderr
     assert not base_dir.exists()  # removed by the child itself, before it exited
     assert list(registry.glob("*.json")) == []
