@@ -250,6 +250,10 @@ def queue(ev: TopupEvidence, paying: list[str]) -> Stage:
     return _per_accepted_event("queue", _queue_one, ev, paying)
 
 
+def _worker_process(ev: TopupEvidence) -> str:
+    return {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
+
+
 def _accepted(ev: TopupEvidence, paying: list[str]) -> bool:
     return any(a.succeeded and a.event_id in paying for a in ev.attempts)
 
@@ -275,12 +279,11 @@ def _queue_by_counts(
         return make_stage("queue", NOT_REACHED, "no delivery was accepted")
     waiting = counts[0]
     if waiting:
-        process = {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
         return make_stage(
             "queue",
             BROKEN,
             f"{count(waiting, 'job')} waiting in the queue after the delivery was accepted;"
-            f" worker process {process}",
+            f" worker process {_worker_process(ev)}",
             evidence,
         )
     return make_stage(
@@ -333,12 +336,11 @@ def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
                 if age is None
                 else f"last worker beat {age:.0f} s ago"
             )
-            process = {True: "running", False: "not running", None: "unknown"}[ev.worker_running]
             return make_stage(
                 "queue",
                 BROKEN,
                 f"job #{job.id} for {event_id} is waiting (todo, never tried) and nothing works"
-                f" the queue: {beat}; worker process {process}",
+                f" the queue: {beat}; worker process {_worker_process(ev)}",
                 evidence,
             )
         return make_stage(

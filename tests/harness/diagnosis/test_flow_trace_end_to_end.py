@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from harness.diagnosis.artifacts import artifact_folder
+from tests.harness.diagnosis.scenario_runs import ROOT, run_scenarios
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[3]
 SELECTION = "webhook_credits_a_topup_of_amount and 50"  # £50.00 (and £12.50)
 NODE = "steps/test_scenarios.py::test_the_webhook_credits_a_topup_of_amount[\\xa350.00]"
 RERUN = f'Rerun just this scenario: python -m pytest "{NODE}" --app-defects="route-not-mounted"'
@@ -26,25 +26,8 @@ RERUN = f'Rerun just this scenario: python -m pytest "{NODE}" --app-defects="rou
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     junit = tmp_path_factory.mktemp("junit") / "report.xml"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "steps",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            SELECTION,
-            "--app-defects=route-not-mounted",
-            "-q",
-            f"--junitxml={junit}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = run_scenarios(
+        "-k", SELECTION, "--app-defects=route-not-mounted", "-q", f"--junitxml={junit}"
     )
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout, junit

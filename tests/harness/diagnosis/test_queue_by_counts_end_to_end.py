@@ -7,15 +7,14 @@ calling the queue not observable."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.harness.diagnosis.scenario_runs import ROOT, run_scenarios
+
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT / "reference_app" / "wallet-harness.toml"
 
 
@@ -32,25 +31,12 @@ def only_counts_profile(folder: Path) -> Path:
 
 
 def test_a_worker_that_takes_no_jobs_is_blamed_by_the_queue_probes_counts(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "steps",
-            "-p",
-            "no:cacheprovider",
-            "-k",
-            "webhook_credits_a_topup_of_amount and 50.00",
-            f"--app-profile={only_counts_profile(tmp_path)}",
-            "--app-defects=worker-not-started",
-            "-q",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = run_scenarios(
+        "-k",
+        "webhook_credits_a_topup_of_amount and 50.00",
+        f"--app-profile={only_counts_profile(tmp_path)}",
+        "--app-defects=worker-not-started",
+        "-q",
     )
     output = done.stdout
 
