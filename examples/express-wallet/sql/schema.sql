@@ -49,11 +49,35 @@ create table if not exists wallet_topups (
     checkout_session_id      text primary key,
     org_id                   uuid not null references organizations (id),
     amount_pence             bigint not null,
-    status                   text not null default 'created',  -- created | credited | failed | expired
-    fulfilled_by             text,                              -- webhook | landing | reconcile
+    -- created: sent to Checkout; awaiting_payment: a bank debit settling; credited; failed; expired
+    status                   text not null default 'created'
+        check (status in ('created', 'awaiting_payment', 'credited', 'failed', 'expired')),
+    fulfilled_by             text check (fulfilled_by in ('webhook', 'landing', 'reconcile')),
     stripe_payment_intent_id text,
     failure_reason           text,
-    created_at               timestamptz not null default now()
+    created_at               timestamptz not null default now(),
+    updated_at               timestamptz not null default now()
+);
+
+-- Webhook deliveries refused before they reached the queue (a bad signature, a bad body): the
+-- admin's recent failures list them.
+create table if not exists webhook_rejections (
+    id          bigint generated always as identity primary key,
+    received_at timestamptz not null default now(),
+    reason      text not null,
+    event_id    text
+);
+
+-- Jobs that failed for good (after their retries), copied from BullMQ by the worker so the
+-- admin's recent failures can list them next to the rejections.
+create table if not exists failed_jobs (
+    id          bigint generated always as identity primary key,
+    failed_at   timestamptz not null default now(),
+    event_id    text not null,
+    event_type  text not null,
+    object_id   text,
+    error       text not null,
+    attempts    integer not null
 );
 
 -- The webhook endpoint the app registered at Stripe, kept for restarts (the report's app
@@ -90,12 +114,17 @@ begin
     end if;
     select o.wallet_balance_pence into v_balance from organizations o where o.id = p_org_id for update;
     if not found then
-        raise exception 'unknown organisation %', p_org_id using errcode = 'P0002';
+        raise exception 'unknown organisation %', p_org_id using errcode = 'WL002';
     end if;
     if p_type = 'topup' then
         select t.* into v_existing from credit_transactions t
          where t.stripe_checkout_session_id = p_stripe_checkout_session_id and t.type = 'topup';
         if found then
+            if v_existing.org_id <> p_org_id or v_existing.amount_pence <> p_amount_pence then
+                raise exception 'checkout session % was already credited: % pence to organisation %, not % pence to %',
+                    p_stripe_checkout_session_id, v_existing.amount_pence, v_existing.org_id,
+                    p_amount_pence, p_org_id using errcode = 'WL003';
+            end if;
             return query select v_existing.id, v_existing.balance_after_pence, false;
             return;
         end if;
@@ -132,11 +161,11 @@ begin
     select o.wallet_balance_pence, o.debt_limit_pence into v_balance, v_limit
       from organizations o where o.id = p_org_id for update;
     if not found then
-        raise exception 'unknown organisation %', p_org_id using errcode = 'P0002';
+        raise exception 'unknown organisation %', p_org_id using errcode = 'WL002';
     end if;
     if v_balance - p_amount_pence < -v_limit then
         raise exception 'insufficient funds: balance % pence, debit of % pence refused',
-            v_balance, p_amount_pence using errcode = 'P0001';
+            v_balance, p_amount_pence using errcode = 'WL001';
     end if;
     insert into credit_transactions (
         org_id, type, direction, amount_pence, balance_before_pence, balance_after_pence, description

@@ -1,0 +1,65 @@
+// Everything the processes read from the environment, and the clients built from it.
+import pg from "pg";
+import Stripe from "stripe";
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`express-wallet: set ${name}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+export const DEFECT_NAMES = [
+  "stale-webhook-url", // the endpoint is registered at an old tunnel URL: nothing arrives
+  "body-parsed-before-signature", // JSON parsed and re-stringified before constructEvent
+  "worker-not-started", // the worker process runs but never consumes the queue
+  "org-from-payment-intent", // the org read from the PaymentIntent's (empty) metadata
+  "no-idempotency", // every delivery is queued and credited again
+  "dashboard-never-polls", // the landing never asks how the top-up stands
+  "landing-page-db-only", // the verification endpoint reads the database, never Stripe
+];
+const asked = (process.env.WALLET_DEFECTS || "").split(",").map((d) => d.trim()).filter(Boolean);
+for (const name of asked) {
+  if (!DEFECT_NAMES.includes(name)) {
+    console.error(`express-wallet: unknown defect ${name} (known: ${DEFECT_NAMES.join(", ")})`);
+    process.exit(2);
+  }
+}
+export const defect = (name) => asked.includes(name);
+export const defects = asked;
+
+export const DATABASE_URL = required("DATABASE_URL");
+export const PUBLIC_URL = (process.env.PUBLIC_URL || "http://127.0.0.1:3001").replace(/\/$/, "");
+export const WEBHOOK_PATH = "/api/webhooks/stripe";
+export const SESSION_SECRET = process.env.SESSION_SECRET || "express-wallet-dev-secret";
+export const QUEUE_NAME = "stripe-webhooks";
+export const TOPUP_MIN_PENCE = 500;
+export const TOPUP_MAX_PENCE = 100000;
+export const HANDLED_EVENTS = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "checkout.session.expired",
+];
+
+export const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
+
+// STRIPE_API_BASE points the official SDK at fake_stripe in tests (the real API otherwise).
+const apiBase = new URL(process.env.STRIPE_API_BASE || "https://api.stripe.com");
+export const stripe = new Stripe(required("STRIPE_SECRET_KEY"), {
+  host: apiBase.hostname,
+  port: Number(apiBase.port) || (apiBase.protocol === "https:" ? 443 : 80),
+  protocol: apiBase.protocol.replace(":", ""),
+  maxNetworkRetries: 1, // on purpose: one retry on a network error or 5xx, then the error shows
+  timeout: 10_000,
+});
+
+// BullMQ needs maxRetriesPerRequest: null on the connection its Worker uses.
+export function redisConnection() {
+  const url = new URL(required("REDIS_URL"));
+  return { host: url.hostname, port: Number(url.port) || 6379, maxRetriesPerRequest: null };
+}
+
+export { formatPence } from "./money.js";

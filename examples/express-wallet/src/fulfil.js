@@ -1,0 +1,86 @@
+// fulfilCheckout(sessionId, path): the one way a paid Checkout Session becomes wallet credit.
+// The worker (path "webhook"), the landing page ("landing") and the reconcile command
+// ("reconcile") all call it, possibly at once: it asks Stripe for the session, credits only a
+// paid one, and add_wallet_credits() is keyed on the session id, so a second call credits nothing.
+import { defect, pool, stripe } from "./config.js";
+
+export class Unattributable extends Error {}
+
+export async function fulfilCheckout(sessionId, path) {
+  const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
+  const intent = session.payment_intent;
+  const intentId = typeof intent === "string" ? intent : intent?.id ?? null;
+  if (session.payment_status === "unpaid") {
+    if (session.status === "expired") {
+      await markStatus(sessionId, "expired", "the Checkout Session expired unpaid");
+      return "expired";
+    }
+    if (session.status === "complete") {
+      // a bank debit still settling (a failed one stays failed)
+      await pool.query(
+        "update wallet_topups set status = 'awaiting_payment', updated_at = now()" +
+          " where checkout_session_id = $1 and status = 'created'",
+        [sessionId],
+      );
+      return "unpaid";
+    }
+    return "open";
+  }
+  const orgId = defect("org-from-payment-intent")
+    ? intent?.metadata?.org_id // Checkout never copies the session's metadata there
+    : session.client_reference_id;
+  if (!orgId) throw new Unattributable(`checkout session ${sessionId} names no organisation`);
+  const amount = session.amount_total;
+
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query(
+      "insert into wallet_topups (checkout_session_id, org_id, amount_pence) values ($1, $2, $3)" +
+        " on conflict (checkout_session_id) do nothing",
+      [sessionId, orgId, amount],
+    );
+    const applied = defect("no-idempotency")
+      ? await creditWithoutKey(client, orgId, amount, intentId, sessionId)
+      : (
+          await client.query(
+            "select applied from add_wallet_credits($1, $2, 'topup', $3, $4, 'Top-up')",
+            [orgId, amount, intentId, sessionId],
+          )
+        ).rows[0].applied;
+    if (applied) {
+      await client.query(
+        "update wallet_topups set status = 'credited', fulfilled_by = $2," +
+          " stripe_payment_intent_id = $3, failure_reason = null, updated_at = now()" +
+          " where checkout_session_id = $1 and status <> 'credited'",
+        [sessionId, path, intentId],
+      );
+    }
+    await client.query("commit");
+    console.log(`fulfil ${sessionId} via ${path}: ${applied ? "credited" : "already credited"} ${amount} pence to ${orgId}`);
+    return applied ? "credited" : "already_credited";
+  } catch (error) {
+    await client.query("rollback");
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+// The no-idempotency defect: a credit as a naive handler writes it, keyed on nothing (the
+// session id is left off the row, so the unique index cannot stop a second one).
+async function creditWithoutKey(client, orgId, amount, intentId, sessionId) {
+  await client.query(
+    "select * from add_wallet_credits($1, $2, 'adjustment', $3, null, $4)",
+    [orgId, amount, intentId, `Top-up ${sessionId}`],
+  );
+  return true;
+}
+
+export async function markStatus(sessionId, status, reason) {
+  await pool.query(
+    "update wallet_topups set status = $2, failure_reason = $3, updated_at = now()" +
+      " where checkout_session_id = $1 and status <> 'credited'",
+    [sessionId, status, reason],
+  );
+}

@@ -1,0 +1,24 @@
+// The BullMQ queue between the webhook endpoint and the worker. A job is one verified Stripe
+// event; its id is the event id, so a redelivered event is not queued twice.
+import { Queue } from "bullmq";
+import { QUEUE_NAME, redisConnection } from "./config.js";
+
+export const JOB_ATTEMPTS = 3;
+
+export function openQueue() {
+  return new Queue(QUEUE_NAME, { connection: redisConnection() });
+}
+
+export function enqueueEvent(queue, event, { dedupe = true } = {}) {
+  return queue.add(
+    event.type,
+    { event_id: event.id, event_type: event.type, session_id: event.data.object.id },
+    {
+      jobId: dedupe ? event.id : undefined,
+      attempts: JOB_ATTEMPTS,
+      backoff: { type: "fixed", delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: 1000, // failed jobs stay visible (the queue probe counts them)
+    },
+  );
+}

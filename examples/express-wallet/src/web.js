@@ -1,0 +1,30 @@
+// The web process: `node src/web.js` (PORT, DATABASE_URL, REDIS_URL, STRIPE_SECRET_KEY,
+// STRIPE_API_BASE, PUBLIC_URL, WALLET_DEFECTS). Pages, the JSON API, the webhook endpoint.
+import express from "express";
+import { PORT_DEFAULT, routes } from "./routes.js";
+import { PUBLIC_URL, defects, pool } from "./config.js";
+import { openQueue } from "./queue.js";
+import { registerWebhookEndpoint, webhookRouter } from "./webhooks.js";
+
+const queue = openQueue();
+const secret = await registerWebhookEndpoint();
+
+const app = express();
+app.disable("x-powered-by");
+app.use(webhookRouter(queue, secret)); // before any body parser: it needs the raw bytes
+app.use("/static", express.static(new URL("../public/", import.meta.url).pathname));
+app.use(routes());
+
+const port = Number(process.env.PORT) || PORT_DEFAULT;
+const server = app.listen(port, "127.0.0.1", () => {
+  console.log(`web ready at ${PUBLIC_URL} on port ${port} (defects: ${defects.join(", ") || "none"})`);
+});
+
+async function stop() {
+  server.close();
+  await queue.close();
+  await pool.end();
+  process.exit(0);
+}
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

@@ -1,0 +1,66 @@
+// POST /api/webhooks/stripe: verify the signature over the raw body, queue the event, answer
+// 200 at once. The worker does the crediting. Also: the endpoint's registration at start-up.
+import express from "express";
+import {
+  HANDLED_EVENTS, PUBLIC_URL, WEBHOOK_PATH, defect, pool, stripe,
+} from "./config.js";
+import { enqueueEvent } from "./queue.js";
+
+const STALE_URL = "http://127.0.0.1:9/api/webhooks/stripe"; // where an old tunnel used to be
+
+export function webhookRouter(queue, secret) {
+  const router = express.Router();
+  router.post(WEBHOOK_PATH, express.raw({ type: "*/*", limit: "256kb" }), async (req, res) => {
+    let body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (defect("body-parsed-before-signature")) {
+      try { body = JSON.stringify(JSON.parse(body.toString("utf8"))); } catch { /* as it came */ }
+    }
+    let event;
+    try {
+      event = stripe.webhooks.constructEvent(body, req.headers["stripe-signature"], secret);
+    } catch (error) {
+      return reject(res, `signature rejected: ${error.message}`, body);
+    }
+    if (!HANDLED_EVENTS.includes(event.type)) return res.json({ received: true, ignored: true });
+    try {
+      await enqueueEvent(queue, event, { dedupe: !defect("no-idempotency") });
+    } catch (error) {
+      console.error(`webhook ${event.id}: could not queue: ${error.message}`);
+      return res.status(500).json({ error: "could not queue the event; retry later" });
+    }
+    console.log(`webhook ${event.id} ${event.type} session ${event.data.object.id}: queued`);
+    res.json({ received: true });
+  });
+  return router;
+}
+
+async function reject(res, reason, body) {
+  let eventId = null;
+  try { eventId = JSON.parse(body.toString()).id ?? null; } catch { /* not JSON */ }
+  console.warn(`webhook rejected (400): ${reason} [event ${eventId ?? "-"}]`);
+  await pool.query("insert into webhook_rejections (reason, event_id) values ($1, $2)", [reason, eventId]);
+  res.status(400).json({ error: reason });
+}
+
+// As in the report: make sure Stripe has an endpoint for this app's URL and keep its signing
+// secret in the database (Stripe shows it only when the endpoint is created).
+export async function registerWebhookEndpoint() {
+  const url = defect("stale-webhook-url") ? STALE_URL : PUBLIC_URL + WEBHOOK_PATH;
+  const stored = (await pool.query("select endpoint_id, secret from stripe_webhook_endpoints where url = $1", [url])).rows[0];
+  const existing = (await stripe.webhookEndpoints.list({ limit: 100 })).data.find((e) => e.url === url);
+  if (existing && stored && stored.endpoint_id === existing.id) {
+    console.log(`webhook endpoint ${existing.id} at ${url} (reused)`);
+    return stored.secret;
+  }
+  if (existing) await stripe.webhookEndpoints.del(existing.id); // its secret is lost: start again
+  const created = await stripe.webhookEndpoints.create({
+    url, enabled_events: HANDLED_EVENTS, description: "wallet top-ups (express-wallet)",
+  });
+  await pool.query(
+    "insert into stripe_webhook_endpoints (url, endpoint_id, secret) values ($1, $2, $3)" +
+      " on conflict (url) do update set endpoint_id = excluded.endpoint_id, secret = excluded.secret",
+    [url, created.id, created.secret],
+  );
+  console.log(`webhook endpoint ${created.id} registered at ${url}`);
+  return created.secret;
+}

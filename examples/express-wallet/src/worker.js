@@ -1,0 +1,50 @@
+// The worker process: `node src/worker.js`. Consumes the BullMQ queue the webhook fills and
+// credits paid Checkout Sessions (fulfilled_by = webhook). Prints "worker ready" once it takes jobs.
+import { Worker } from "bullmq";
+import { QUEUE_NAME, defect, pool, redisConnection } from "./config.js";
+import { fulfilCheckout, markStatus } from "./fulfil.js";
+
+async function handle(job) {
+  const { event_id: eventId, event_type: type, session_id: sessionId } = job.data;
+  console.log(`job ${job.id} (attempt ${job.attemptsMade + 1}): ${type} session ${sessionId}`);
+  if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
+    return fulfilCheckout(sessionId, "webhook");
+  }
+  if (type === "checkout.session.async_payment_failed") {
+    await markStatus(sessionId, "failed", "the bank debit failed");
+    return "failed_payment";
+  }
+  if (type === "checkout.session.expired") {
+    await markStatus(sessionId, "expired", "the Checkout Session expired unpaid");
+    return "expired";
+  }
+  return `ignored (event ${eventId})`;
+}
+
+if (defect("worker-not-started")) {
+  // as in the report's checklist ("Is the BullMQ worker running?"): the process is up, the
+  // consumer never is, and jobs wait in Redis for ever
+  console.log("worker: the worker-not-started defect is on; not consuming the queue");
+  setInterval(() => {}, 60_000);
+} else {
+  const worker = new Worker(QUEUE_NAME, handle, { connection: redisConnection(), concurrency: 4 });
+  worker.on("completed", (job, result) => console.log(`job ${job.id}: ${result}`));
+  worker.on("failed", async (job, error) => {
+    console.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      await pool.query(
+        "insert into failed_jobs (event_id, event_type, object_id, error, attempts) values ($1, $2, $3, $4, $5)",
+        [job.data.event_id, job.data.event_type, job.data.session_id, error.message, job.attemptsMade],
+      ).catch((e) => console.error(`could not record the failed job: ${e.message}`));
+    }
+  });
+  await worker.waitUntilReady();
+  console.log(`worker ready: consuming ${QUEUE_NAME}`);
+  const stop = async () => {
+    await worker.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
