@@ -1,6 +1,6 @@
-"""What the app and Stripe recorded about the scenario's top-ups: the app's ``topups`` record
-(its status and which path credited it), Stripe's session, and what the app's API tells an
-organisation about a payment."""
+"""What the app and Stripe recorded about the scenario's top-ups: the app's record of each one
+(its status and which path credited it, read through ``capabilities.fulfilment``), Stripe's
+session, and what the app's API tells an organisation about a payment."""
 
 from __future__ import annotations
 

@@ -238,14 +238,10 @@ class AppRecords:
         return None if row is None or row[0] is None else float(row[0])
 
     def status_counts(self, conn: psycopg.Connection[Any]) -> dict[str, dict[str, int]]:
-        """How many stored events, jobs and top-ups are in each status, for a whole run (what
-        the profile makes observable)."""
+        """How many stored events and jobs are in each status, for a whole run (what the
+        profile makes observable)."""
         counts: dict[str, dict[str, int]] = {}
-        for name, key in (
-            ("inbox", "events_sql"),
-            ("jobs", "jobs_sql"),
-            ("topups", "fulfilment.sql"),
-        ):
+        for name, key in (("inbox", "events_sql"), ("jobs", "jobs_sql")):
             if self.has(key):
                 query = f"select status::text, count(*) from ({self._sql(key)}) t group by 1"
                 rows = conn.execute(query.encode()).fetchall()

@@ -13,7 +13,8 @@ from harness.polling import poll_until
 
 
 def test_a_running_process_is_alive() -> None:
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    # stays up until killed: signal.pause() returns only when a signal is handled
+    child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
     try:
         assert process_alive(child.pid)
     finally:
