@@ -2,8 +2,8 @@
 
 ``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on the whole stack
 (a throwaway PostgreSQL unless told which server to use). Arguments it does not know go to pytest
-as they are. ``wallet-harness matrix`` checks that every defect is caught
-(``features/defect_matrix.toml``). ``serve`` keeps the whole stack up to use by hand, ``fault``
+as they are. ``wallet-harness matrix`` checks that every defect is caught (the app profile's
+defect matrix). ``serve`` keeps the whole stack up to use by hand, ``fault``
 and ``clock`` drive its fake_stripe, ``reproduce`` runs the bug report's £50 top-up once in
 a browser and explains it stage by stage, ``simulate`` plays thousands of top-ups under
 random webhook faults and checks the money, and ``profile check`` starts an app from its
@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     matrix = commands.add_parser(
         "matrix",
         help="check that each defect is caught by the scenarios the defect matrix names",
-        description="Run features/defect_matrix.toml: its scenarios pass on the healthy app and"
-        " fail, with the stated assertion and diagnosis stage, against each defect.",
+        description="Run the app profile's defect matrix ([defects] matrix): its scenarios pass"
+        " on the healthy app and fail, with the stated assertion and diagnosis stage, against"
+        " each defect.",
     )
     add_app_option(matrix)
     matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.defect_matrix.runner import Verdict, run_matrix, write_junit
-from harness.defect_matrix.table import TABLE, MatrixError, load
+from harness.defect_matrix.table import MatrixError, load, matrix_table
 
 
 def run_matrix_command(
@@ -19,7 +19,7 @@ def run_matrix_command(
     pytest_args: Sequence[str],
 ) -> int:
     try:
-        catches = load(root / TABLE)
+        catches = load(matrix_table())
     except (MatrixError, OSError) as error:
         print(f"wallet-harness matrix: {error}", file=sys.stderr)
         return 2

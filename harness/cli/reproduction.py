@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.text import Text
 
 from harness.console import fail, plain
-from harness.defect_matrix.table import TABLE, MatrixError, load
+from harness.defect_matrix.table import MatrixError, load, matrix_table
 from harness.diagnosis import STAGE_KEYS, Diagnosis, Stage, TopupEvidence, diagnose
 from harness.diagnosis.trace import BROKEN
 from harness.money import format_money
 from harness.pages.checkout_page import by_card
-from harness.profile.loading import default_profile
-from harness.project import ProjectNotFound, find_project_root
+from harness.profile.loading import ProfileError, default_profile
 from harness.scenario import Scenario, StackNotQuiet
 
 EMAIL = "test@demo.com"
@@ -210,9 +209,9 @@ def bdd_commands(defect: str | None) -> list[str]:
 
 
 def matrix_scenarios(defect: str) -> list[str]:
-    """The scenarios ``features/defect_matrix.toml`` says catch the defect."""
+    """The scenarios the app profile's defect matrix says catch the defect."""
     try:
-        catches = load(find_project_root() / TABLE)
-    except (ProjectNotFound, MatrixError, OSError):
+        catches = load(matrix_table())
+    except (MatrixError, ProfileError, OSError):
         return []
     return [catch.scenario for catch in catches if catch.defect == defect]

@@ -1,7 +1,8 @@
 """The defect matrix: which scenarios must fail against which defect, and how.
 
-``features/defect_matrix.toml`` maps every defect in the app's catalogue (and the bug report's
-``seed-bug`` preset) to the scenarios that must catch it. Each entry names the scenario (its
+The app's profile names its matrix (``[defects] matrix``, e.g. the reference app's
+``features/defect_matrix.toml``): a table that maps every defect and preset the profile declares
+to the scenarios that must catch it. Each entry names the scenario (its
 pytest-bdd test name), a fragment of the assertion message it must fail with, and the stage the
 diagnosis must name. ``harness.defect_matrix.runner`` runs it; this module reads the table and
 judges one scenario's result.
@@ -19,7 +20,6 @@ from pathlib import Path
 from harness.profile.loading import default_profile
 from harness.project import SCENARIOS_MODULE
 
-TABLE = Path("features") / "defect_matrix.toml"
 KEYS = ("defect", "scenario", "fails_with", "stage")  # every [[catch]] entry names all four
 
 
@@ -46,6 +46,17 @@ class Result:
     outcome: str  # passed | failed | error | skipped | missing
     message: str  # the failed assertion's message (or the error's)
     stage: str | None  # the diagnosis' first broken stage
+
+
+def matrix_table() -> Path:
+    """The app profile's defect matrix (``[defects] matrix``, relative to the profile)."""
+    loaded = default_profile()
+    if not loaded.app.defects.matrix:
+        raise MatrixError(
+            f"{loaded.path}: names no defect matrix (set [defects] matrix to a table of"
+            " [[catch]] entries; docs/app-profile.md)"
+        )
+    return loaded.folder / loaded.app.defects.matrix
 
 
 def known_defects() -> list[str]:

@@ -283,6 +283,9 @@ class Defects(_Table):
     names: list[str] = Field(default_factory=list)
     presets: dict[str, list[str]] = Field(default_factory=dict)  # a name for several at once
     separator: str = ","
+    # the defect matrix: which scenarios must catch which defect (a TOML table of [[catch]]),
+    # relative to the profile's folder; ``wallet-harness matrix`` runs it
+    matrix: str | None = None
 
     @model_validator(mode="after")
     def _presets_name_defects(self) -> Self:

@@ -9,6 +9,10 @@ import pytest
 
 from harness.cli.main import main, pytest_arguments
 from harness.defect_matrix.table import known_defects
+from harness.profile.loading import default_profile_path
+
+REFERENCE_PROFILE = default_profile_path()
+REFERENCE_MATRIX = 'matrix = "../features/defect_matrix.toml"'
 
 
 def run_options(**given: object) -> argparse.Namespace:
@@ -89,10 +93,18 @@ def project_tree(root: Path, table: str | None = None) -> Path:
 
 
 def matrix(
-    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+    root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+    names_matrix: bool = True,
 ) -> tuple[int, str]:
+    """``wallet-harness matrix`` with the reference app's profile, its matrix the tree's."""
     monkeypatch.chdir(root)
-    code = main(["matrix", *args])
+    table = f'matrix = "{root / "features" / "defect_matrix.toml"}"' if names_matrix else ""
+    profile = root / "app.toml"
+    profile.write_text(REFERENCE_PROFILE.read_text().replace(REFERENCE_MATRIX, table))
+    code = main(["matrix", "--app", str(profile), *args])
     return code, capsys.readouterr().err
 
 
@@ -130,3 +142,14 @@ def test_matrix_with_a_broken_table_exits_2_with_the_reason(
     assert err.startswith("wallet-harness matrix: ")
     assert reason in err
     assert "defect_matrix.toml" in err
+
+
+def test_matrix_for_a_profile_that_names_no_matrix_exits_2_with_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project_tree(tmp_path, full_table())
+
+    code, err = matrix(root, monkeypatch, capsys, names_matrix=False)
+
+    assert code == 2
+    assert "names no defect matrix (set [defects] matrix" in err
