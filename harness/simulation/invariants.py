@@ -123,6 +123,10 @@ def pipeline_violations(conn: psycopg.Connection[Any], records: AppRecords) -> l
         "jobs to do or running": jobs.get("todo", 0) + jobs.get("doing", 0),
         "jobs failed": jobs.get("failed", 0),
     }
+    if not records.has("jobs_sql") and records.has("queue_probe"):  # jobs kept outside the database
+        probe_waiting, probe_failed = records.queue_counts(conn)
+        waiting["jobs waiting or running (queue_probe)"] = probe_waiting
+        waiting["jobs failed (queue_probe)"] = probe_failed
     for what, count in waiting.items():
         if count:
             violations.append(Violation("pipeline drained", "pipeline", f"{count} {what}"))
