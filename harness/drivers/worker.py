@@ -1,5 +1,6 @@
 """The app's queue worker, as operations sees it: stopped, started again, and what waits in the
-queue for one payment (the app's event inbox and the queue's jobs, read-only)."""
+queue for one payment (the app's event inbox and the queue's jobs, read-only), or, for an app
+whose jobs live outside its database, how many jobs wait and failed (its queue probe)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,18 @@ class Worker:
     @property
     def running(self) -> bool:
         return self.stack.worker.running
+
+    @property
+    def shows_events(self) -> bool:
+        """Whether the profile shows the stored events and their jobs (else only the queue
+        probe's counts)."""
+        records = self.stack.records
+        return records.has("events_sql") and records.has("jobs_sql")
+
+    def queue_counts(self) -> tuple[int, int]:
+        """(waiting, failed) jobs, as the profile's queue probe counts them now."""
+        with self.stack.connect() as conn:
+            return self.stack.records.queue_counts(conn)
 
     def events_for(self, session_id: str) -> list[QueuedEvent]:
         """The events the app stored for the session, oldest first, with their jobs."""

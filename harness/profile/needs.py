@@ -6,6 +6,10 @@ under its ``@given``/``@when``/``@then``. A scenario with such a step is not run
 profile without that key: it is reported as not applicable, with the key named, so that a team
 sees what to add to its profile to get those checks, and a green run never counts a check that
 did not happen.
+
+A step that can work from either of two sources names both: ``@needs("capabilities.queue_probe
+or capabilities.events_sql and capabilities.jobs_sql")`` (``and`` binds tighter than ``or``); the
+scenario is not applicable only when no alternative is wholly set, and the whole phrase is named.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ def needs(*keys: str) -> Callable[[F], F]:
     ``capabilities.worker``). Unknown paths are refused at import time, so a typo cannot make
     a step look applicable everywhere."""
     for key in keys:
-        _check_path(key)
+        for alternative in _alternatives(key):
+            for part in alternative:
+                _check_path(part)
 
     def mark(function: F) -> F:
         setattr(function, NEEDS_ATTRIBUTE, (*getattr(function, NEEDS_ATTRIBUTE, ()), *keys))
@@ -45,9 +51,18 @@ def missing_keys(profile: AppProfile, keys: Iterable[str]) -> list[str]:
     missing: list[str] = []
     for key in keys:
         covered = any(key == gone or key.startswith(gone + ".") for gone in missing)
-        if not covered and not _value(profile, key):
+        if not covered and not _set(profile, key):
             missing.append(key)
     return missing
+
+
+def _alternatives(key: str) -> list[list[str]]:
+    """``"a or b and c"`` as [[a], [b, c]]; a plain key as [[key]]."""
+    return [[part.strip() for part in group.split(" and ")] for group in key.split(" or ")]
+
+
+def _set(profile: AppProfile, key: str) -> bool:
+    return any(all(_value(profile, part) for part in group) for group in _alternatives(key))
 
 
 def _value(profile: AppProfile, key: str) -> object:

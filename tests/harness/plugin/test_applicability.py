@@ -170,6 +170,28 @@ def test_missing_keys_reads_nested_keys_and_empty_values() -> None:
     ]
 
 
+def test_a_step_with_alternatives_needs_one_of_them_wholly_set() -> None:
+    either = "capabilities.queue_probe or capabilities.events_sql and capabilities.jobs_sql"
+    probe = '[capabilities]\nqueue_probe = { sql = "select 0, 0" }\n'
+    tables = '[capabilities]\nevents_sql = "select 1"\njobs_sql = "select 1"\n'
+    half = '[capabilities]\njobs_sql = "select 1"\n'
+
+    def missing(capabilities: str) -> list[str]:
+        return missing_keys(
+            parse_profile(tomllib.loads(PROFILE + capabilities), "app.toml"), [either]
+        )
+
+    assert missing(probe) == []
+    assert missing(tables) == []
+    assert missing(half) == [either]  # jobs_sql without events_sql is neither alternative
+    assert missing("") == [either]
+
+
+def test_needs_refuses_an_alternative_the_profile_does_not_have() -> None:
+    with pytest.raises(ValueError, match=r"no key 'capabilities\.jobs'"):
+        needs("capabilities.queue_probe or capabilities.events_sql and capabilities.jobs")
+
+
 def test_needs_refuses_a_key_the_profile_does_not_have() -> None:
     with pytest.raises(ValueError, match=r"no key 'capabilities\.reconcile_command'"):
         needs("capabilities.reconcile_command")
