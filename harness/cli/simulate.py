@@ -8,6 +8,7 @@ the smallest failing top-up histories found.
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 
 from rich.console import Console
@@ -82,8 +83,10 @@ def options_from(args: argparse.Namespace) -> Options:
 
 
 def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> str:
-    parts = [
-        "wallet-harness simulate",
+    parts = ["wallet-harness simulate"]
+    if args.app:  # the same app: a replay against another would prove nothing
+        parts.append(f"--app {shlex.quote(args.app)}")
+    parts += [
         f"--seed {args.seed} --orgs {args.orgs} --topups {args.topups}",
         f"--faults {args.faults} --landing {args.landing}",
     ]

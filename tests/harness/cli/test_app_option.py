@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli.main import main
+from harness.cli.main import build_parser, main
 from harness.cli.options import choose_app
+from harness.cli.simulate import replay_command
 from harness.profile.loading import PROFILE_VARIABLE, default_profile
 from tests.harness.profile.screens import SCREEN_TOML
 
@@ -99,3 +100,18 @@ def test_simulate_refuses_more_orgs_than_the_profile_can_give(
 
     assert code == 2
     assert "ask for --orgs 1, or add capabilities.create_org_sql" in capsys.readouterr().out
+
+
+def test_a_simulations_replay_command_names_the_same_app(tmp_path: Path) -> None:
+    profile = tmp_path / "my app.toml"
+    profile.write_text(OTHER_APP)
+    choose_app(["simulate", "--app", str(profile)])
+    args = build_parser().parse_args(
+        ["simulate", "--app", str(profile), "--seed", "7", "--defect", "forgets-the-org"]
+    )
+
+    replay = replay_command(args, only=[3])
+
+    assert replay.startswith(f"wallet-harness simulate --app '{profile}' --seed 7 ")
+    assert replay.endswith("--defect forgets-the-org --only 3")
+    assert "--app" not in replay_command(build_parser().parse_args(["simulate", "--seed", "7"]))
