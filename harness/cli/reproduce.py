@@ -67,7 +67,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
                 f"the stack is up: {stack.web_url}{stack.profile.app.screen.dashboard.path};"
                 f" logs in {shown(log_dir)}",
             )
-            return reproduce_in_browser(stack, console, defect, headed=args.headed)
+            return reproduce_in_browser(stack, console, defect, headed=args.headed, app=args.app)
     except START_ERRORS as error:
         fail(f"reproduce: the stack did not start: {error}")
         return 2
@@ -77,7 +77,7 @@ def run_reproduce(args: argparse.Namespace) -> int:
 
 
 def reproduce_in_browser(
-    stack: WalletStack, console: Console, defect: str | None, *, headed: bool
+    stack: WalletStack, console: Console, defect: str | None, *, headed: bool, app: str | None
 ) -> int:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -103,6 +103,6 @@ def reproduce_in_browser(
                 return browser.new_context(locale="en-GB", timezone_id="Europe/London")
 
             scenario = Scenario(stack, ContextPool(new_context, prepare_context))
-            return reproduce_topup(scenario, console, defect)
+            return reproduce_topup(scenario, console, defect, app)
         finally:
             browser.close()

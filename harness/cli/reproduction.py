@@ -83,8 +83,11 @@ def checklist_lines(stage_key: str) -> list[str]:
     return lines or ["no line of the checklist asks about this stage"]
 
 
-def reproduce_topup(scenario: Scenario, console: Console, defect: str | None) -> int:
-    """The top-up, the wait, the diagnosis and what it means; returns the exit code."""
+def reproduce_topup(
+    scenario: Scenario, console: Console, defect: str | None, app: str | None = None
+) -> int:
+    """The top-up, the wait, the diagnosis and what it means; returns the exit code. ``app``:
+    the profile named with ``--app``, named again in the commands it suggests."""
     problem = top_up_once(scenario, console)
     diagnosis = diagnose(scenario)
     console.print()
@@ -102,7 +105,7 @@ def reproduce_topup(scenario: Scenario, console: Console, defect: str | None) ->
     for line in outcome_lines(diagnosis):
         plain(console, line)
     plain(console, "Covered by:")
-    for command in bdd_commands(defect):
+    for command in bdd_commands(defect, app):
         plain(console, f"  {command}")
     if problem is not None:
         fail(f"reproduce: the top-up did not complete: {problem}")
@@ -192,19 +195,20 @@ def describe_defects(defect: str | None) -> str:
     return f"defect {defect}"
 
 
-def bdd_commands(defect: str | None) -> list[str]:
-    """The BDD scenarios that cover this case, as commands to run."""
+def bdd_commands(defect: str | None, app: str | None = None) -> list[str]:
+    """The BDD scenarios that cover this case, as commands to run (on the same app)."""
+    run = "wallet-harness run" + (f" --app {shlex.quote(app)}" if app else "")
     if defect is None:
-        return [f"wallet-harness run -k {REPORT_SCENARIO}   (the report's test case)"]
+        return [f"{run} -k {REPORT_SCENARIO}   (the report's test case)"]
     commands = []
     if defect == SEED_BUG:
-        commands.append("wallet-harness run --tags seed-bug   (the report's symptoms, reproduced)")
+        commands.append(f"{run} --tags seed-bug   (the report's symptoms, reproduced)")
     commands += [
-        f"wallet-harness run --defect {defect} -k {shlex.quote(scenario)}"
-        "   (fails while the defect is on)"
+        f"{run} --defect {defect} -k {shlex.quote(scenario)}   (fails while the defect is on)"
         for scenario in matrix_scenarios(defect)
     ]
-    commands.append(f"wallet-harness matrix --defect {defect}   (the defect matrix's verdict)")
+    matrix = run.replace("wallet-harness run", "wallet-harness matrix", 1)
+    commands.append(f"{matrix} --defect {defect}   (the defect matrix's verdict)")
     return commands
 
 
