@@ -67,12 +67,23 @@ export async function fulfilCheckout(sessionId, path) {
   }
 }
 
-// The no-idempotency defect: a credit as a naive handler writes it, keyed on nothing (the
-// session id is left off the row, so the unique index cannot stop a second one).
+// The no-idempotency defect: the credit as a naive handler writes it, straight into the ledger
+// with no look for an earlier credit of the session (and the web process dropped the unique
+// index that would refuse a second one). The balance update locks the row, so the ledger's
+// arithmetic stays sound: the only wrong thing is the second, third... credit.
 async function creditWithoutKey(client, orgId, amount, intentId, sessionId) {
+  const { rows } = await client.query(
+    "update organizations set wallet_balance_pence = wallet_balance_pence + $2 where id = $1" +
+      " returning wallet_balance_pence",
+    [orgId, amount],
+  );
+  if (rows.length === 0) throw new Error(`unknown organisation ${orgId}`);
+  const after = Number(rows[0].wallet_balance_pence);
   await client.query(
-    "select * from add_wallet_credits($1, $2, 'adjustment', $3, null, $4)",
-    [orgId, amount, intentId, `Top-up ${sessionId}`],
+    "insert into credit_transactions (org_id, type, direction, amount_pence, balance_before_pence," +
+      " balance_after_pence, stripe_payment_intent_id, stripe_checkout_session_id, description)" +
+      " values ($1, 'topup', 'credit', $2, $3, $4, $5, $6, 'Top-up')",
+    [orgId, amount, after - amount, after, intentId, sessionId],
   );
   return true;
 }

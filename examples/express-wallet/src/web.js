@@ -2,9 +2,15 @@
 // STRIPE_API_BASE, PUBLIC_URL, WALLET_DEFECTS). Pages, the JSON API, the webhook endpoint.
 import express from "express";
 import { PORT_DEFAULT, routes } from "./routes.js";
-import { PUBLIC_URL, defects, pool } from "./config.js";
+import { PUBLIC_URL, defect, defects, pool } from "./config.js";
 import { openQueue } from "./queue.js";
 import { registerWebhookEndpoint, webhookRouter } from "./webhooks.js";
+
+// The no-idempotency defect's schema: a ledger built without the unique index that refuses a
+// second top-up row for one Checkout Session.
+if (defect("no-idempotency")) {
+  await pool.query("drop index if exists credit_transactions_one_topup_per_session");
+}
 
 const queue = openQueue();
 const secret = await registerWebhookEndpoint();
