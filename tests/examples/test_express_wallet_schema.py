@@ -6,24 +6,16 @@ default ledger queries (the report's names) read it as they are."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-from pathlib import Path
 
 import psycopg
-import pytest
 
 from harness.profile.model import DEFAULT_BALANCES_SQL
+from tests.examples.express import APP, needs_node
 
-APP = Path(__file__).resolve().parents[2] / "examples" / "express-wallet"
 ORG = "ad9306a9-4d8a-4685-a667-cbeb7eb01a07"
 
-pytestmark = pytest.mark.skipif(
-    (shutil.which("node") is None or not (APP / "node_modules" / "pg").is_dir())
-    and not os.environ.get("CI"),
-    reason="needs node and `npm install --prefix examples/express-wallet` (scripts/bootstrap"
-    " does both; never skipped in CI)",
-)
+pytestmark = needs_node
 
 
 def migrate(database_url: str) -> str:
