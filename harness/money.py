@@ -37,6 +37,14 @@ def format_money(pence: int, written: str = SCREEN_MONEY) -> str:
     return sign + written.format(pounds=f"{pounds:,}.{rest:02d}")
 
 
+def whole_money(pence: int, written: str = SCREEN_MONEY) -> str | None:
+    """A whole amount as a screen may also write it, without the pence: 5000 -> ``£50``,
+    100000 -> ``£1,000``; None when there are pence (1250)."""
+    if pence < 0 or pence % 100:
+        return None
+    return written.format(pounds=f"{pence // 100:,}")
+
+
 def plain_pounds(pence: int) -> str:
     """The amount as a person types it into an amount field: 5000 -> ``50.00``,
     123456 -> ``1234.56`` (no currency, no commas)."""

@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from harness.money import format_money, plain_pounds
+from harness.money import format_money, plain_pounds, whole_money
 from harness.pages.locators import ScreenElement, ScreenMismatch, css_selector, locate, on_screen
 from harness.profile.model import Screen
 
@@ -182,13 +182,16 @@ class DashboardPage:
     # -- acting --------------------------------------------------------------------------------
 
     def choose_amount(self, pence: int) -> None:
-        """A preset labelled with the amount (``£50.00``) when the profile says the app offers
-        presets and one fits, else the pounds typed into the amount field (``50.00``)."""
+        """A preset labelled with the amount (``£50.00``, or ``£50`` for whole pounds) when the
+        profile says the app offers presets and one fits, else the pounds typed into the amount
+        field (``50.00``)."""
         if self.screen.dashboard.presets:
-            preset = self.page.get_by_label(self.money(pence), exact=True)
-            if preset.count():
-                preset.check()
-                return
+            short = whole_money(pence, self.screen.money)
+            for label in (self.money(pence), *([short] if short else [])):
+                preset = self.page.get_by_label(label, exact=True)
+                if preset.count():
+                    preset.check()
+                    return
         with self.element("amount").check() as amount:
             amount.fill(plain_pounds(pence))
 

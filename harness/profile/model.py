@@ -172,7 +172,8 @@ class DashboardScreen(_Table):
     ``path?session_id=cs_...`` for one top-up's reference)."""
 
     path: str = "/dashboard/wallet"
-    # the amount: a preset chosen by its label ("£50.00") where one exists, else typed in here
+    # the amount: a preset chosen by its label ("£50.00" or "£50") where one exists, else typed
+    # in here
     amount: Locator = Locator(label="Amount")
     presets: bool = False
     top_up: Locator = Locator(role="button", name="Top Up")

@@ -84,6 +84,19 @@ def test_a_preset_is_chosen_by_its_label_where_one_fits(
     assert wallet.posted == [("/wallet/add", {"preset": ["2500"]})]
 
 
+def test_a_preset_labelled_in_whole_pounds_fits_a_whole_amount(
+    context: BrowserContext, wallet: TinyWallet
+) -> None:
+    page = dashboard(context, wallet)
+    wallet.posted.clear()
+
+    page.choose_amount(10000)  # labelled "$100", not "$100.00"
+    page.press_top_up()
+
+    page.page.wait_for_url(f"{wallet.url}/wallet/home")
+    assert wallet.posted == [("/wallet/add", {"preset": ["10000"]})]
+
+
 def test_the_recorder_keeps_every_state_of_a_message_found_by_css(
     context: BrowserContext, wallet: TinyWallet
 ) -> None:

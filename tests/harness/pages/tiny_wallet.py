@@ -30,6 +30,7 @@ DASHBOARD = """<!doctype html><title>Money</title>
 <div role="alert" hidden></div>
 <form method="post" action="/wallet/add">
   <input type="radio" id="p25" name="preset" value="2500"><label for="p25">$25.00</label>
+  <input type="radio" id="p100" name="preset" value="10000"><label for="p100">$100</label>
   <label>How much <input name="amt"></label>
   <button type="submit">Add funds</button>
 </form>
