@@ -1,7 +1,8 @@
 """What ``wallet-harness profile check`` can tell before anything starts: every command,
-folder and SQL file the profile names is there (a program on ``PATH`` or a file relative to its
-working directory), every person the features name has a login in ``[accounts]``, and which
-values an app cannot do without (its database, the fake's URL) no process is given.
+folder, SQL file and defect matrix the profile names is there (a program on ``PATH`` or a file
+relative to its working directory), every person the features name has a login in
+``[accounts]``, and which values an app cannot do without (its database, the fake's URL) no
+process is given.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def commands_found(profile: LoadedProfile) -> str:
             named += 1
             if not (folder / file).is_file():
                 missing.append(f"{key}: no file {folder / file}")
+    if app.defects.matrix:
+        named += 1
+        if not (folder / app.defects.matrix).is_file():
+            missing.append(f"defects.matrix: no file {folder / app.defects.matrix}")
     if missing:
         raise CheckFailed(
             "not found: " + "; ".join(missing),
@@ -70,7 +75,7 @@ def commands_found(profile: LoadedProfile) -> str:
             " process's cwd (itself relative to the profile's folder; database and capability"
             " commands run in the profile's folder)",
         )
-    return f"the {named} commands, folders and SQL files it names are there"
+    return f"the {named} commands, folders and files it names are there"
 
 
 def accounts_given(app: AppProfile) -> str:

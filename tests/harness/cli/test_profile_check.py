@@ -24,13 +24,18 @@ pytestmark = pytest.mark.slow  # each starts the app, or part of it
 ROOT = find_project_root()
 REFERENCE = ROOT / "reference_app" / "wallet-harness.toml"
 ENV_TABLE = "[env]  # every process's environment (a process's own env adds to it)\n"
+MATRIX = 'matrix = "../features/defect_matrix.toml"'
 
 
 def profile_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
     """The reference app's profile with one key changed, in ``tmp_path`` (its processes run
     there, so they import the reference app from this checkout)."""
     text = REFERENCE.read_text()
-    for old, new in ((ENV_TABLE, f'{ENV_TABLE}PYTHONPATH = "{ROOT}"\n'), *changes):
+    fixed = (
+        (ENV_TABLE, f'{ENV_TABLE}PYTHONPATH = "{ROOT}"\n'),
+        (MATRIX, f'matrix = "{ROOT / "features" / "defect_matrix.toml"}"'),
+    )
+    for old, new in (*fixed, *changes):
         assert old in text, old
         text = text.replace(old, new, 1)
     path = tmp_path / "app.toml"
@@ -98,7 +103,7 @@ def test_the_reference_apps_profile_passes_every_check(
     assert "✗" not in out
     assert " not run" not in out
     for line in (
-        "✓ commands: the 5 commands, folders and SQL files it names are there",
+        "✓ commands: the 6 commands, folders and files it names are there",
         "✓ accounts: a login for each person the features name (admin@demo.com,"
         " other@demo.com, test@demo.com)",
         "✓ database: database.migrate on an empty database: 17 tables",
@@ -133,6 +138,7 @@ def test_a_missing_command_and_a_missing_login_are_named_before_anything_starts(
         tmp_path,
         ('command = ["{python}", "-m", "reference_app", "worker"]', 'command = ["no-such-worker"]'),
         ('[accounts."other@demo.com"]', '[accounts."someone@else.test"]'),
+        (str(ROOT / "features" / "defect_matrix.toml"), "no-such-matrix.toml"),
     )
 
     checked = check(path, wallet_postgres, tmp_path)
@@ -144,6 +150,7 @@ def test_a_missing_command_and_a_missing_login_are_named_before_anything_starts(
     assert "✗ commands: not found: processes.worker: 'no-such-worker' is not on PATH" in (
         checked.text
     )
+    assert f"defects.matrix: no file {tmp_path / 'no-such-matrix.toml'}" in checked.text
     assert "fix: install what is missing, or give its path" in checked.text
     assert checked["database"].headline == "- database: not run (needs: commands)"
     assert checked["processes"].outcome == NOT_RUN
