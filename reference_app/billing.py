@@ -23,8 +23,9 @@ from reference_app.ledger import (
 from reference_app.money import format_pence
 from reference_app.settings import BillingPrices
 
-# E.164: a plus, a country code that does not start with 0, at most 15 digits in all
-_PHONE_NUMBER = re.compile(r"\+[1-9]\d{6,14}")
+# E.164: a plus, a country code that does not start with 0, at most 15 digits in all (ASCII
+# digits: \d also matches other scripts' digits, such as Arabic-Indic ones)
+_PHONE_NUMBER = re.compile(r"\+[1-9][0-9]{6,14}")
 SMS_MAX_LENGTH = 1600
 
 

@@ -25,6 +25,7 @@ from reference_app.topup_flow import TopupRefused
 from reference_app.web import auth, billing_api, dashboard, metrics, topups_api, webhooks
 from reference_app.web.csrf import CsrfMiddleware
 from reference_app.web.pages import STATIC_DIR
+from reference_app.web.request_input import RequestGuard
 from reference_app.webhook_registration import register_webhook_endpoint
 
 log = logging.getLogger("reference_app.web")
@@ -60,6 +61,7 @@ def create_app(settings: AppSettings) -> FastAPI:
     app.add_middleware(
         SessionMiddleware, secret_key=settings.session_secret, same_site="lax", https_only=False
     )
+    app.add_middleware(RequestGuard)  # outermost: a NUL in the URL or a huge body goes no further
     if not defects.on("route-not-mounted"):
         app.include_router(webhooks.router)
     for module in (auth, dashboard, topups_api, billing_api, metrics):

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from reference_app.web.csrf import renew_csrf_token
 from reference_app.web.identity import SESSION_USER_KEY, identity_of, pool_of
 from reference_app.web.pages import render
+from reference_app.web.request_input import NUL
 
 log = logging.getLogger("reference_app.auth")
 router = APIRouter()
@@ -56,7 +57,11 @@ async def log_in(request: Request) -> Response:
             {"error": "Enter your email and your password.", "email": email},
             status_code=400,
         )
-    user_id = await run_in_threadpool(_verified_user, pool_of(request), email, password)
+    user_id = (  # a NUL is in no account's email or password (and PostgreSQL refuses it)
+        None
+        if NUL in email + password
+        else await run_in_threadpool(_verified_user, pool_of(request), email, password)
+    )
     if user_id is None:
         log.info("login refused for %s", email)
         return render(

@@ -29,6 +29,7 @@ from reference_app.ledger import (
 from reference_app.money import format_pence
 from reference_app.runtime import Runtime
 from reference_app.web.identity import CurrentIdentity
+from reference_app.web.request_input import BadInput, parse_json
 
 router = APIRouter(prefix="/api/billing")
 
@@ -147,9 +148,9 @@ async def _fields(request: Request, *, required: tuple[str, ...]) -> dict[str, s
         return {}
     shape = "{" + ", ".join(f'"{name}": "..."' for name in required) + "}"
     try:
-        body: Any = await request.json()
-    except ValueError:
-        raise BadBody(f"the body must be JSON like {shape}") from None
+        body: Any = parse_json(raw)
+    except BadInput as bad:
+        raise BadBody(f"the body must be JSON like {shape}: {bad}") from None
     if not isinstance(body, dict):
         raise BadBody(f"the body must be a JSON object like {shape}")
     unknown = sorted(set(body) - set(required))

@@ -21,6 +21,7 @@ from reference_app.runtime import Runtime
 from reference_app.topup_flow import PRESET_AMOUNTS_PENCE, TopupRefused, start_topup
 from reference_app.web.identity import CurrentIdentity, Identity, identity_of
 from reference_app.web.pages import render
+from reference_app.web.request_input import whole_number
 
 log = logging.getLogger("reference_app.dashboard")
 router = APIRouter()
@@ -39,7 +40,8 @@ TYPE_NAMES = {
     "adjustment": "Adjustment",
 }
 # pounds as people type them: "50", "12.5", "£12.50", "1,000"
-_POUNDS = re.compile(r"£?\s*(\d{1,3}(?:,\d{3})+|\d{1,9})(?:\.(\d{1,2}))?")
+# (ASCII digits only: \d and int() also take other scripts' digits, such as Arabic-Indic ones)
+_POUNDS = re.compile(r"£?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
 
 @dataclass(frozen=True)
@@ -134,13 +136,14 @@ def chosen_amount_pence(choice: str, custom: str) -> int:
             )
         pounds, pence = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
         return int(pounds) * 100 + int(pence)
-    if choice.isdigit() and int(choice) in PRESET_AMOUNTS_PENCE:
+    preset = whole_number(choice, max_digits=9)
+    if preset in PRESET_AMOUNTS_PENCE:
         if custom:
             raise TopupRefused(
-                f"You chose {format_pence(int(choice))} and typed a custom amount ({custom}):"
+                f"You chose {format_pence(preset)} and typed a custom amount ({custom}):"
                 " choose Other amount to pay the custom amount, or clear it."
             )
-        return int(choice)
+        return preset
     presets = ", ".join(format_pence(p) for p in PRESET_AMOUNTS_PENCE)
     raise TopupRefused(f"Choose an amount to top up: {presets} or a custom amount.")
 

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from reference_app import pipeline_metrics
 from reference_app.runtime import Runtime
 from reference_app.web.identity import AdminIdentity
+from reference_app.web.request_input import whole_number
 
 router = APIRouter()
 
@@ -52,15 +53,17 @@ async def recent_failures(
 ) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     top = pipeline_metrics.MAX_FAILURES
-    if not (limit.isascii() and limit.isdigit()) or not 1 <= int(limit) <= top:
+    count = whole_number(limit, max_digits=len(str(top)))
+    if count is None or not 1 <= count <= top:
         return JSONResponse(
             {"error": f"limit must be a whole number from 1 to {top}, got {limit!r}"},
             status_code=400,
         )
+    wanted: int = count
 
     def read() -> list[pipeline_metrics.PipelineFailure]:
         with runtime.pool.connection() as conn:
-            return pipeline_metrics.recent_failures(conn, int(limit))
+            return pipeline_metrics.recent_failures(conn, wanted)
 
     failures = await run_in_threadpool(read)
     return JSONResponse({"failures": [_failure_json(f) for f in failures]})

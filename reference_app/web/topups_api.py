@@ -13,6 +13,7 @@ from reference_app.money import format_pence
 from reference_app.runtime import Runtime
 from reference_app.topup_flow import TopupRefused, confirm_topup, start_topup
 from reference_app.web.identity import CurrentIdentity
+from reference_app.web.request_input import BadInput, parse_json
 
 router = APIRouter()
 
@@ -21,9 +22,9 @@ router = APIRouter()
 async def create_topup(request: Request, identity: CurrentIdentity) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:
-        body: Any = await request.json()
-    except ValueError:
-        return _refused('the body must be JSON like {"amount_pence": 5000}', 400)
+        body: Any = parse_json(await request.body())
+    except BadInput as bad:
+        return _refused(f'the body must be JSON like {{"amount_pence": 5000}}: {bad}', 400)
     if not isinstance(body, dict) or set(body) - {"amount_pence"}:
         return _refused("the body takes exactly one field: amount_pence", 400)
     try:

@@ -18,6 +18,7 @@ from reference_app import inbox, topups
 from reference_app.event_handling import process_event
 from reference_app.job_queue import defer_event
 from reference_app.runtime import Runtime
+from reference_app.web.request_input import nul_escaped
 
 log = logging.getLogger("reference_app.webhooks")
 router = APIRouter()
@@ -44,7 +45,7 @@ async def stripe_webhook(request: Request) -> Response:
         return await _reject(runtime, 413, "body larger than 256 KiB", signature, None)
     if runtime.defects.on("body-reserialised"):
         # the framework parsed the JSON; re-serialising it changes the bytes that were signed
-        with contextlib.suppress(ValueError):
+        with contextlib.suppress(ValueError, RecursionError):
             body = json.dumps(json.loads(body)).encode()
     if not signature:
         return await _reject(runtime, 400, "missing Stripe-Signature header", None, None)
@@ -133,11 +134,15 @@ async def _reject(
 
 
 def _event_of(body: bytes) -> dict[str, Any] | str:
-    """The verified body as an event, or why it is not one."""
+    """The verified body as an event, or why it is not one. Stripe signed it, so what it holds
+    is stored as it is, but for NULs: as U+FFFD, which PostgreSQL can store (refusing the event
+    would refuse its payment on every retry)."""
     try:
-        payload = json.loads(body)
+        payload = nul_escaped(json.loads(body))
     except ValueError as error:
-        return f"not JSON: {error}"
+        return f"not JSON: {str(error)[:200]}"
+    except RecursionError:
+        return "not JSON: nested too deeply"
     if not isinstance(payload, dict):
         return "not a JSON object"
     for key in ("id", "type"):
@@ -152,8 +157,9 @@ def _event_of(body: bytes) -> dict[str, Any] | str:
 
 
 def _id_of(body: bytes) -> str | None:
+    """The id a refused body claims, to record beside the refusal (NULs as U+FFFD)."""
     try:
         value = json.loads(body).get("id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
-    return value if isinstance(value, str) else None
+    return nul_escaped(value[:255]) if isinstance(value, str) else None
