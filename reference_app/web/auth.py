@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from reference_app.web.csrf import renew_csrf_token
 from reference_app.web.identity import SESSION_USER_KEY, identity_of, pool_of
+from reference_app.web.openapi_bodies import LOGIN
 from reference_app.web.pages import render
 from reference_app.web.request_input import NUL
 
@@ -45,7 +46,7 @@ def login_page(request: Request) -> Response:
     return render(request, "login.html", {"error": None, "email": ""})
 
 
-@router.post("/login", response_model=None)
+@router.post("/login", response_model=None, openapi_extra=LOGIN)
 async def log_in(request: Request) -> Response:
     form = await request.form()
     email = str(form.get("email") or "").strip()

@@ -29,6 +29,7 @@ from reference_app.ledger import (
 from reference_app.money import format_pence
 from reference_app.runtime import Runtime
 from reference_app.web.identity import CurrentIdentity
+from reference_app.web.openapi_bodies import CALL, PHONE_NUMBER, SMS
 from reference_app.web.request_input import BadInput, parse_json
 
 router = APIRouter(prefix="/api/billing")
@@ -38,7 +39,7 @@ class BadBody(ValueError):
     """The JSON body is not what the endpoint takes; the message says what it takes."""
 
 
-@router.post("/sms")
+@router.post("/sms", openapi_extra=SMS)
 async def send_sms(request: Request, identity: CurrentIdentity) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:
@@ -57,7 +58,7 @@ async def send_sms(request: Request, identity: CurrentIdentity) -> JSONResponse:
     )
 
 
-@router.post("/phone-numbers")
+@router.post("/phone-numbers", openapi_extra=PHONE_NUMBER)
 async def provision_phone_number(request: Request, identity: CurrentIdentity) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:
@@ -76,7 +77,7 @@ async def provision_phone_number(request: Request, identity: CurrentIdentity) ->
     )
 
 
-@router.post("/calls/authorise")
+@router.post("/calls/authorise", openapi_extra=CALL)
 async def authorise_call(request: Request, identity: CurrentIdentity) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:

@@ -20,6 +20,7 @@ from reference_app.money import format_pence
 from reference_app.runtime import Runtime
 from reference_app.topup_flow import PRESET_AMOUNTS_PENCE, TopupRefused, start_topup
 from reference_app.web.identity import CurrentIdentity, Identity, identity_of
+from reference_app.web.openapi_bodies import DASHBOARD_TOPUP
 from reference_app.web.pages import render
 from reference_app.web.request_input import whole_number
 
@@ -94,7 +95,7 @@ def wallet_transactions(request: Request, identity: CurrentIdentity) -> JSONResp
     )
 
 
-@router.post(f"{PAGE}/topup", response_model=None)
+@router.post(f"{PAGE}/topup", response_model=None, openapi_extra=DASHBOARD_TOPUP)
 async def start_topup_from_form(request: Request) -> Response:
     identity = await run_in_threadpool(identity_of, request)
     if identity is None:

@@ -13,12 +13,13 @@ from reference_app.money import format_pence
 from reference_app.runtime import Runtime
 from reference_app.topup_flow import TopupRefused, confirm_topup, start_topup
 from reference_app.web.identity import CurrentIdentity
+from reference_app.web.openapi_bodies import TOPUP
 from reference_app.web.request_input import BadInput, parse_json
 
 router = APIRouter()
 
 
-@router.post("/api/wallet/topups")
+@router.post("/api/wallet/topups", openapi_extra=TOPUP)
 async def create_topup(request: Request, identity: CurrentIdentity) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:

@@ -18,6 +18,7 @@ from reference_app import inbox, topups
 from reference_app.event_handling import process_event
 from reference_app.job_queue import defer_event
 from reference_app.runtime import Runtime
+from reference_app.web.openapi_bodies import STRIPE_EVENT
 from reference_app.web.request_input import nul_escaped
 
 log = logging.getLogger("reference_app.webhooks")
@@ -27,7 +28,7 @@ MAX_BODY_BYTES = 256 * 1024
 TOLERANCE_SECONDS = 300
 
 
-@router.post("/api/webhooks/stripe")
+@router.post("/api/webhooks/stripe", openapi_extra=STRIPE_EVENT)
 @router.post("/api/webhooks/stripe/", include_in_schema=False)
 async def stripe_webhook(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
