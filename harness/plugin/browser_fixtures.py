@@ -7,6 +7,7 @@ name while keeping what its options set (``--headed``, ``--slowmo``, ``--browser
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Playwright
 from harness.browser.chromium import choose_executable, chromium_args
 from harness.browser.contexts import ContextPool, ContextSource, PerTestContexts
 from harness.drivers.customer import prepare_context
+from harness.stack.scratch import OwnedFolder
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +31,15 @@ def browser_type_launch_args(
     if executable is not None:
         launch["executable_path"] = executable
     return launch
+
+
+@pytest.fixture(scope="session")
+def _pw_artifacts_folder() -> Iterator[tempfile.TemporaryDirectory[str]]:
+    """pytest-playwright's folder for a session's artifacts, made where the next run removes it
+    if this one is killed before its own clean-up (``harness.stack.scratch``)."""
+    folder = OwnedFolder("playwright-pytest-")
+    yield folder
+    folder.cleanup()
 
 
 @pytest.fixture(scope="session")

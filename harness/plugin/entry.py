@@ -12,7 +12,8 @@ modules it registers import the harness inside their fixtures and hooks.
 - ``scenario_hooks``: a time limit per scenario, the money checked after each, and the
   stage-by-stage diagnosis at the top of a failed scenario's report;
 - ``bdd_xdist``: pytest-bdd's cucumber JSON under pytest-xdist;
-- ``summary``: the scenarios' figures at the end of the terminal report.
+- ``summary``: the scenarios' figures at the end of the terminal report;
+- ``leftover_sweep``: what runs that died left behind, swept when a run starts, and said.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
         bdd_xdist,
         driver_fixtures,
         fixtures,
+        leftover_sweep,
         scenario_hooks,
         summary,
     )
@@ -113,5 +115,6 @@ def pytest_configure(config: pytest.Config) -> None:
         ("bdd_xdist", bdd_xdist),
         ("scenarios", scenario_hooks),
         ("summary", summary),
+        ("leftover_sweep", leftover_sweep),
     ):
         config.pluginmanager.register(module, f"wallet_harness_{name}")

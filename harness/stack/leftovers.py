@@ -26,8 +26,10 @@ from harness.postgres.cluster_registry import (
     harness_tmp_dir,
     private_dir,
     still_linked_at,
+    sweep_stale_clusters,
     try_lock,
 )
+from harness.stack.scratch import sweep_leftover_folders
 
 log = logging.getLogger("harness.stack.leftovers")
 STOP_GRACE = 5.0
@@ -75,6 +77,18 @@ def register(name: str, pid: int, command: list[str]) -> ServiceRecord:
     os.write(fd, json.dumps(record).encode())
     os.rename(unfinished, path)
     return ServiceRecord(path, fd)
+
+
+def sweep_leftovers() -> list[str]:
+    """Everything harness runs that died left behind, stopped or removed, each described: the
+    app's process groups, PostgreSQL clusters, temporary folders. A run calls it first and says
+    what it swept."""
+    swept = sweep_leftover_services()
+    swept += [
+        f"PostgreSQL cluster {record.base_dir} of a harness run that died (pid {record.owner_pid})"
+        for record in sweep_stale_clusters()
+    ]
+    return swept + sweep_leftover_folders()
 
 
 def sweep_leftover_services(folder: Path | None = None) -> list[str]:

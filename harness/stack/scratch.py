@@ -1,0 +1,70 @@
+"""Temporary folders that no dead harness run leaves behind.
+
+``OwnedFolder`` is a ``tempfile.TemporaryDirectory`` made under
+``<tmp>/wallet-harness-<uid>/folders/`` beside a lock file its process holds (``flock``, which
+the kernel drops however the process dies, as for the PostgreSQL clusters and the services).
+``sweep_leftover_folders`` removes the folders whose lock is free: their run died before it
+could clean up. pytest-playwright's artifacts folder is one (``harness.plugin.browser_fixtures``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from harness.postgres.cluster_registry import (
+    harness_tmp_dir,
+    private_dir,
+    still_linked_at,
+    try_lock,
+)
+
+
+def folders_dir() -> Path:
+    return private_dir(harness_tmp_dir() / "folders")
+
+
+class OwnedFolder(tempfile.TemporaryDirectory[str]):
+    """A temporary folder (``.name``, ``.cleanup()``) the next run removes if this one dies."""
+
+    def __init__(self, prefix: str) -> None:
+        parent = folders_dir()
+        # the lock first, so that a folder is never there without the lock that owns it
+        fd, lock = tempfile.mkstemp(prefix=f"{os.getpid()}-", suffix=".lock", dir=parent)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._fd: int | None = fd
+        self._lock = Path(lock)
+        super().__init__(prefix=f"{self._lock.stem}-{prefix}", dir=parent)
+
+    def cleanup(self) -> None:
+        super().cleanup()
+        if self._fd is not None:
+            self._lock.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+
+def sweep_leftover_folders(parent: Path | None = None) -> list[str]:
+    """Remove the folders of runs that died; what was removed, described."""
+    parent = parent or folders_dir()
+    removed = []
+    for lock in sorted(parent.glob("*.lock")):
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:  # its owner cleaned up meanwhile
+            continue
+        try:
+            if not try_lock(fd) or not still_linked_at(fd, lock):
+                continue  # its owner is alive, or another sweep took it
+            for folder in sorted(parent.glob(f"{lock.stem}-*")):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(f"temporary folder {folder} of a harness run that died")
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+        finally:
+            os.close(fd)
+    return removed
