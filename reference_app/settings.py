@@ -123,6 +123,11 @@ class AppSettings(_FromEnvironment):
     reconcile_lookback_seconds: Seconds = Field(
         default=3 * 86400.0, validation_alias="RECONCILE_LOOKBACK_SECONDS"
     )
+    # refused deliveries kept for the recent failures: the newest this many (a flood of forged
+    # webhooks must not grow the table without bound)
+    webhook_rejections_kept: Count = Field(
+        default=10_000, validation_alias="WEBHOOK_REJECTIONS_KEPT"
+    )
     # £5.00 to £1,000.00 by default
     topup_min_pence: Pence = Field(default=500, validation_alias="TOPUP_MIN_PENCE")
     topup_max_pence: Pence = Field(default=100_000, validation_alias="TOPUP_MAX_PENCE")

@@ -125,10 +125,15 @@ async def _reject(
 
     def record() -> None:
         with runtime.pool.connection() as conn:
-            conn.execute(
-                "insert into webhook_rejections (reason, event_id, signature) values (%s, %s, %s)",
-                (reason, event_id, signature),
-            )
+            row = conn.execute(
+                "insert into webhook_rejections (reason, event_id, signature)"
+                " values (%s, %s, %s) returning id",
+                (reason, event_id, None if signature is None else signature[:1024]),
+            ).fetchone()
+            # bounded: the newest N are kept (ids grow with each refusal)
+            kept = runtime.settings.webhook_rejections_kept
+            if row is not None and row[0] > kept:
+                conn.execute("delete from webhook_rejections where id <= %s", (row[0] - kept,))
 
     await run_in_threadpool(record)
     return JSONResponse({"error": reason}, status_code=status)

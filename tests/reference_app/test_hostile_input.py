@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from tests.reference_app.evidence import (
     new_topup,
     wait_for_topup,
 )
+from tests.reference_app.running import app_stack
 from tests.reference_app.test_pipeline_integration import COMPLETED, WEBHOOK, signed, stored_secret
 from tests.reference_app.web_client import ADMIN_LOGIN, DEMO_LOGIN, csrf_token_of, log_in
 
@@ -170,3 +172,17 @@ def test_a_body_of_megabytes_is_a_413_before_it_is_read(
         api.post("/api/wallet/topups", content=chunks(), headers=JSON), 413, "larger than 1024 KiB"
     )
     nothing_written(stack)
+
+
+def test_refused_deliveries_kept_are_bounded(wallet_ledger_db_url: str, tmp_path: Path) -> None:
+    with app_stack(wallet_ledger_db_url, tmp_path, env={"WEBHOOK_REJECTIONS_KEPT": "5"}) as stack:
+        for number in range(12):
+            body = json.dumps({"id": f"evt_forged_{number}"}).encode()
+            answer = httpx.post(
+                stack.web_url + WEBHOOK, content=body, headers={"stripe-signature": "t=1,v1=0"}
+            )
+            refused(answer, 400, "signature rejected")
+        with stack.connect() as conn:
+            kept = conn.execute("select event_id from webhook_rejections order by id").fetchall()
+
+    assert kept == [(f"evt_forged_{number}",) for number in range(7, 12)]  # the newest five
