@@ -1,10 +1,14 @@
-"""The app's connection pool (psycopg 3)."""
+"""The app's connection pool (psycopg 3). Each connection is checked as it is handed out, so a
+database restart costs the requests made while it is down (answered 503, ``web/app.py``), not
+every request after it on a dead connection; a request waits at most ``WAIT_SECONDS`` for one."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from psycopg_pool import ConnectionPool
+
+WAIT_SECONDS = 5.0
 
 
 def open_pool(database_url: str, *, min_size: int = 2, max_size: int = 10) -> ConnectionPool[Any]:
@@ -15,6 +19,8 @@ def open_pool(database_url: str, *, min_size: int = 2, max_size: int = 10) -> Co
         kwargs={"autocommit": True},
         open=False,
         name="wallet",
+        check=ConnectionPool.check_connection,
+        timeout=WAIT_SECONDS,
     )
     pool.open(wait=True, timeout=30)
     return pool

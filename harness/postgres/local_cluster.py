@@ -224,6 +224,21 @@ def _start_server(base_dir: Path, bindir: Path, run_as: RunAs | None) -> int:
         )
 
 
+def restart_server(cluster: LocalCluster) -> None:
+    """``pg_ctl restart -m fast``: every connection is cut, the server comes back on the same
+    port (its options are kept in ``postmaster.opts``), as an operator's restart does."""
+    argv = [str(cluster.bindir / "pg_ctl"), "restart", "-m", "fast", "-w"]
+    argv += ["-t", str(START_TIMEOUT_SECONDS), "-D", str(cluster.data_dir)]
+    argv += ["-l", str(cluster.base_dir / "server.log")]
+    result = run_pg_tool(
+        argv, cluster.run_as, cwd=cluster.base_dir, timeout=START_TIMEOUT_SECONDS + 10
+    )
+    if result.returncode != 0:
+        raise LocalClusterError(
+            f"pg_ctl restart failed (exit {result.returncode}): {result.stderr.strip()}"
+        )
+
+
 def _server_options(base_dir: Path, port: int) -> str:
     """The ``-o`` string; pg_ctl hands it to /bin/sh, hence the quoting."""
     socket_dir = str(base_dir)

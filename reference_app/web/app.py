@@ -6,10 +6,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -29,6 +31,7 @@ from reference_app.web.request_input import RequestGuard
 from reference_app.webhook_registration import register_webhook_endpoint
 
 log = logging.getLogger("reference_app.web")
+RETRY_AFTER_SECONDS = 2
 
 
 def create_app(settings: AppSettings) -> FastAPI:
@@ -92,6 +95,17 @@ def create_app(settings: AppSettings) -> FastAPI:
     @app.exception_handler(InvalidLedgerRequest)
     async def invalid_ledger_request(request: Request, error: InvalidLedgerRequest) -> JSONResponse:
         return JSONResponse({"error": str(error)}, status_code=400)
+
+    # the database is down or restarting: a short outage, said so, never a 500
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def database_unavailable(request: Request, error: Exception) -> JSONResponse:
+        log.warning("database unavailable for %s %s: %s", request.method, request.url.path, error)
+        return JSONResponse(
+            {"error": "the database is unavailable just now; nothing was changed, try again"},
+            status_code=503,
+            headers={"retry-after": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(InsufficientFunds)
     async def insufficient_funds(request: Request, error: InsufficientFunds) -> JSONResponse:

@@ -1,0 +1,89 @@
+"""The app's database restarted (``pg_ctl restart -m fast``) or down while customers use the
+app: every answer is the usual one or a 503 with ``Retry-After``, never a 500 (the pool checks
+each connection it hands out, so none is dead after the restart), and nothing stays stuck: a
+top-up paid after the restart is credited by the webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.postgres.local_cluster import LocalCluster, local_cluster, restart_server
+from harness.postgres.pg_process import run_pg_tool
+from harness.postgres.server import PostgresServer
+from harness.profile.loading import default_profile
+from harness.stack.schema import migrate_and_seed
+from harness.stack.wallet_stack import WalletStack
+from tests.reference_app.evidence import DEMO_TOKEN, new_topup, wait_for_topup
+from tests.reference_app.running import app_stack
+
+pytestmark = pytest.mark.slow  # a cluster of its own, restarted
+
+
+@pytest.fixture
+def cluster() -> Iterator[LocalCluster]:
+    with local_cluster() as running:
+        yield running
+
+
+@pytest.fixture
+def stack(cluster: LocalCluster, tmp_path: Path) -> Iterator[WalletStack]:
+    server = PostgresServer("local-binaries", cluster.admin_url)
+    url = server.create_database(prefix="wallet_restart")
+    migrate_and_seed(url, default_profile())
+    with app_stack(url, tmp_path) as running:
+        yield running
+
+
+def asked(api: httpx.Client, session_id: str) -> list[httpx.Response]:
+    """What the app answers now to a landing check, a new top-up and the transactions list."""
+    return [
+        api.get(f"/api/wallet/topups/{session_id}"),
+        api.post("/api/wallet/topups", json={"amount_pence": 1000}),
+        api.get(f"/api/wallet/topups/{session_id}"),
+    ]
+
+
+def usual_or_503(answers: list[httpx.Response]) -> None:
+    for answer in answers:
+        assert answer.status_code in (200, 201, 503), (answer.request.url, answer.text)
+        if answer.status_code == 503:
+            assert answer.headers["retry-after"] == "2"
+            assert "the database is unavailable just now" in answer.json()["error"]
+
+
+def test_a_restart_costs_no_500_and_leaves_nothing_stuck(
+    cluster: LocalCluster, stack: WalletStack
+) -> None:
+    session_id = new_topup(stack, 5000)
+    with stack.api(DEMO_TOKEN) as api:
+        usual_or_503(asked(api, session_id))
+
+        restart_server(cluster)
+        after = asked(api, session_id)
+
+        usual_or_503(after)
+        assert [answer.status_code for answer in after] == [200, 201, 200]  # no dead connection
+
+    stack.control.pay(session_id)
+    stack.control.settle()
+    assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+
+
+def test_while_the_database_is_down_the_app_answers_503_with_retry_after(
+    cluster: LocalCluster, stack: WalletStack
+) -> None:
+    session_id = new_topup(stack, 5000)
+    stop = [str(cluster.bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(cluster.data_dir)]
+    assert run_pg_tool(stop, cluster.run_as, cwd=cluster.base_dir).returncode == 0
+    with stack.api(DEMO_TOKEN) as api:
+        down = asked(api, session_id)
+        restart_server(cluster)  # pg_ctl restart starts a stopped server too
+        back = asked(api, session_id)
+
+    usual_or_503(down)
+    assert [answer.status_code for answer in down] == [503, 503, 503]
+    assert [answer.status_code for answer in back] == [200, 201, 200]
