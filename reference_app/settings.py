@@ -117,6 +117,10 @@ class AppSettings(_FromEnvironment):
     job_max_attempts: Count = Field(default=5, validation_alias="JOB_MAX_ATTEMPTS")
     # doubled after each failed attempt
     job_retry_wait_seconds: Seconds = Field(default=1.0, validation_alias="JOB_RETRY_WAIT_SECONDS")
+    # a job left "doing" by a worker silent this long is queued again (reference_app/stalled_jobs)
+    job_stalled_after_seconds: Seconds = Field(
+        default=30.0, validation_alias="JOB_STALLED_AFTER_SECONDS"
+    )
     reconcile_interval_seconds: Seconds = Field(
         default=60.0, validation_alias="RECONCILE_INTERVAL_SECONDS"
     )

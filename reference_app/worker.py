@@ -1,5 +1,6 @@
-"""``python -m reference_app worker``: runs the queued jobs, beats a heartbeat, and sweeps for
-missed webhooks every ``RECONCILE_INTERVAL_SECONDS``."""
+"""``python -m reference_app worker``: runs the queued jobs, beats a heartbeat, queues again the
+jobs a dead worker left running (``stalled_jobs``), and sweeps for missed webhooks every
+``RECONCILE_INTERVAL_SECONDS``."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 import socket
 import threading
 
+from reference_app import stalled_jobs
 from reference_app.db import open_pool
 from reference_app.defect_schema import apply_defect_schema
 from reference_app.defects import Defects
@@ -32,6 +34,7 @@ def run_worker(settings: AppSettings) -> None:
     stop = threading.Event()
     name = f"worker-{socket.gethostname()}-{threading.get_native_id()}"
     threading.Thread(target=_heartbeat, args=(runtime, name, stop), daemon=True).start()
+    threading.Thread(target=_requeue_stalled, args=(runtime, stop), daemon=True).start()
     if not defects.on("no-reconciliation"):
         threading.Thread(target=_sweep, args=(runtime, stop), daemon=True).start()
     queue = build_queue(settings, lambda: runtime)
@@ -44,7 +47,12 @@ def run_worker(settings: AppSettings) -> None:
     try:
         with queue.open():
             queue.run_worker(
-                queues=[QUEUE], concurrency=settings.worker_concurrency, name=name, wait=True
+                queues=[QUEUE],
+                concurrency=settings.worker_concurrency,
+                name=name,
+                wait=True,
+                update_heartbeat_interval=stalled_jobs.HEARTBEAT_SECONDS,
+                stalled_worker_timeout=settings.job_stalled_after_seconds,
             )
     finally:
         stop.set()
@@ -63,6 +71,16 @@ def _heartbeat(runtime: Runtime, name: str, stop: threading.Event) -> None:
         except Exception as error:  # keep beating through a database blip
             log.warning("heartbeat failed: %s", error)
         stop.wait(HEARTBEAT_SECONDS)
+
+
+def _requeue_stalled(runtime: Runtime, stop: threading.Event) -> None:
+    """Jobs a dead worker left running go back to the queue (``stalled_jobs``)."""
+    while not stop.wait(stalled_jobs.SWEEP_SECONDS):
+        try:
+            with runtime.pool.connection() as conn:
+                stalled_jobs.requeue_stalled_jobs(conn, runtime.settings.job_stalled_after_seconds)
+        except Exception as error:  # keep sweeping through a database blip
+            log.warning("stalled-job sweep failed: %s", error)
 
 
 def _sweep(runtime: Runtime, stop: threading.Event) -> None:
