@@ -67,10 +67,12 @@ class DeliveryAttempt:
     scheduled_at: float
     sent_at: float
     status_code: int | None
-    error: str | None
+    error: str | None  # for people; error_kind for code
     duration_ms: float | None
     faults: list[str]
     succeeded: bool
+    # why it failed, as data (docs/control-api.md lists the kinds); None when it succeeded
+    error_kind: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> DeliveryAttempt:

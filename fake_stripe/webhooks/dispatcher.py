@@ -3,7 +3,8 @@
 Each delivery is signed afresh at each attempt with the wall clock (receivers verify against
 real time), retried on the fake clock after non-2xx answers (3xx included), timeouts and
 connection errors, and shaped by the fault rules. Every attempt is logged, and kept for
-``GET /_control/deliveries``.
+``GET /_control/deliveries``. This module decides when and what; ``sending`` makes the HTTP
+attempt and says what came of it.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ import asyncio
 import itertools
 import json
 import logging
-import time
 from collections.abc import Iterable
-
-import httpx
 
 from fake_stripe.clock import Scheduler
 from fake_stripe.objects.events import Event, WebhookEndpoint
@@ -24,12 +22,9 @@ from fake_stripe.resources.webhook_endpoints import signing_secrets
 from fake_stripe.webhooks.faults import ON_SENT_ATTEMPT, ONCE_PER_EVENT, FaultBook, FaultRule
 from fake_stripe.webhooks.records import FINISHED, AttemptRecord, Delivery
 from fake_stripe.webhooks.schedule import RetrySchedule
-from fake_stripe.webhooks.signing import signature_header
+from fake_stripe.webhooks.sending import Sender
 
 log = logging.getLogger("fake_stripe.webhooks")
-
-USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
-WRONG_SECRET = "whsec_not_the_endpoints_secret_0000000000"  # noqa: S105 (a fault's, on purpose)
 
 
 class Dispatcher:
@@ -48,7 +43,7 @@ class Dispatcher:
         self.deliveries: dict[str, Delivery] = {}
         self.attempts: list[AttemptRecord] = []
         self._ids = itertools.count(1)
-        self._client: httpx.AsyncClient | None = None
+        self._sender = Sender(timeout)
         self._next_is_copy = False  # the next event published is a reissue fault's copy
         account.on_event(self.publish)
 
@@ -57,16 +52,10 @@ class Dispatcher:
         return self.account.scheduler
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,  # a 3xx answer is a failed delivery, as on Stripe
-            # a fresh connection per attempt: a kept-alive one that the receiver closes while idle
-            # would fail an attempt for a reason no receiver could fix (and make tests flaky)
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
-        )
+        await self._sender.start()
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        await self._sender.close()
 
     def reset(self) -> None:
         for delivery in self.deliveries.values():
@@ -149,6 +138,7 @@ class Dispatcher:
         if self.faults.take(("drop",), event, endpoint, attempt):
             record = self._record(delivery, attempt, 0, [*names, "drop"])
             record.error = "dropped by fault: never delivered, never retried"
+            record.error_kind = "dropped_by_fault"
             self._log(record)
             delivery.state = "dropped"
             self._answered(delivery)
@@ -157,8 +147,10 @@ class Dispatcher:
             record = self._record(delivery, attempt, 0, [*names, "fail"])
             if fails[0].params["timeout"]:
                 record.error = f"timed out after {self.timeout:g} s (fault)"
+                record.error_kind = "timeout_by_fault"
             else:
                 record.status_code = fails[0].params["status"]
+                record.error_kind = "non_2xx_by_fault"
             self._log(record)
         else:
             rules = self.faults.take(ON_SENT_ATTEMPT, event, endpoint, attempt)
@@ -196,38 +188,10 @@ class Dispatcher:
     ) -> AttemptRecord:
         record = self._record(delivery, attempt, copy, names)
         payload = json.dumps(delivery.event.to_stripe(), indent=2).encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "Stripe-Signature": self._signature(delivery, payload, rules),
-        }
-        assert self._client is not None, "Dispatcher.start() was not awaited"
-        started = time.perf_counter()
-        try:
-            response = await self._client.post(
-                delivery.endpoint.url, content=payload, headers=headers, timeout=self.timeout
-            )
-            record.status_code = response.status_code
-        except httpx.TimeoutException:
-            record.error = f"timed out after {self.timeout:g} s"
-        except Exception as error:  # refused, reset, bad URL...: no answer fails the attempt
-            record.error = f"connection failed: {type(error).__name__}: {error}"
-        record.duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        secrets = signing_secrets(self.account, delivery.endpoint)
+        await self._sender.send(record, payload, secrets, rules)
         self._log(record)
         return record
-
-    def _signature(self, delivery: Delivery, payload: bytes, rules: list[FaultRule]) -> str:
-        secrets = signing_secrets(self.account, delivery.endpoint)
-        timestamp = int(time.time())  # the wall clock: receivers check signatures on real time
-        for rule in rules:
-            if rule.action == "wrong_secret":
-                secrets = [WRONG_SECRET]
-            elif rule.action == "stale_timestamp":
-                timestamp -= int(rule.params["age_seconds"])
-        header = signature_header(payload, secrets, timestamp)
-        if any(rule.action == "corrupt_signature" for rule in rules):
-            header = _corrupt(header)
-        return header
 
     def _after(self, delivery: Delivery, record: AttemptRecord) -> None:
         event, endpoint = delivery.event, delivery.endpoint
@@ -290,19 +254,7 @@ class Dispatcher:
 
     def _log(self, record: AttemptRecord) -> None:
         self.attempts.append(record)
-        outcome = record.status_code if record.status_code is not None else record.error
-        log.info(
-            "delivery %s %s %s -> %s attempt %d%s: %s%s%s",
-            record.event_id,
-            record.event_type,
-            record.object_id or "-",
-            record.endpoint_url,
-            record.attempt,
-            f" copy {record.copy}" if record.copy else "",
-            outcome,
-            f" in {record.duration_ms:g} ms" if record.duration_ms is not None else "",
-            f" [faults: {', '.join(record.faults)}]" if record.faults else "",
-        )
+        log.info("delivery %s", record.summary())
 
     def _answered(self, delivery: Delivery) -> None:
         if delivery.first_answer is not None and not delivery.first_answer.done():
@@ -369,14 +321,3 @@ class Dispatcher:
 
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries.values() if d.state not in FINISHED]
-
-
-def _corrupt(header: str) -> str:
-    """Flip the last hex digit of every v1 signature."""
-    parts = []
-    for part in header.split(","):
-        if part.startswith("v1="):
-            last = part[-1]
-            part = part[:-1] + ("0" if last != "0" else "1")
-        parts.append(part)
-    return ",".join(parts)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts, fault_action
 from fake_stripe.objects.events import Event, WebhookEndpoint
+from fake_stripe.protocol.json_input import finite_number
 
 
 def _counting(unit: TimesCounts) -> tuple[str, ...]:
@@ -230,7 +230,7 @@ def _params(action: str, raw: Any) -> dict[str, Any]:
         kind = _TYPES[param.type]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise FaultSpecError(f"params.{name} of {action} has the wrong type")
-        if isinstance(value, float) and not math.isfinite(value):
+        if param.type == "number" and finite_number(value) is None:  # inf, or an int past 1e308
             raise FaultSpecError(f"params.{name} of {action} must be a finite number")
         params[name] = value
     if action == "fail" and not (100 <= params["status"] <= 599 and params["status"] // 100 != 2):
