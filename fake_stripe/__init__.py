@@ -9,7 +9,8 @@ One folder per part, as moto keeps one per service; imports run one way, down th
     webhooks/        delivery: signed, retried on the fake clock, shaped by fault rules
     resources/       the operations on Stripe's resources, and the account that holds them
     objects/         plain state, and the facts it is built from (ids, currencies, event types)
-    protocol/        Stripe's request and response conventions: errors, forms, params, lists
+    protocol/        Stripe's request and response conventions: errors, forms, params, lists,
+                     and JSON from a client read without trusting it
     clock            fake time and the timers that run on it
     fault_actions    the fault vocabulary as data: each action, its params, what times counts
 

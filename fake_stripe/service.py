@@ -55,7 +55,9 @@ class FakeStripe:
         await self.dispatcher.close()
 
     def reset(self, *, seed: int | None = None, keep_endpoints: bool = True) -> None:
-        """Objects, events, deliveries, faults and the clock back to the start."""
+        """Objects, events, deliveries, faults and the clock back to the start. Stripe ids go on
+        from the same stream (never repeating) unless a ``seed`` asks for a replay; the control
+        API's own handles (``fault_N``, ``dlv_N``) are numbered afresh either way."""
         self.scheduler.reset()
         self.dispatcher.reset()
         self.faults.clear()

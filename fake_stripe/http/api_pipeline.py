@@ -20,6 +20,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from fake_stripe.http.request_body import read_body
 from fake_stripe.http.responses import stripe_error, stripe_json
 from fake_stripe.objects.expansion import expand
 from fake_stripe.protocol.errors import (
@@ -40,7 +41,6 @@ log = logging.getLogger("fake_stripe.api")
 _request_ids = itertools.count(1)
 MAX_BODY_BYTES = 1 << 20
 MAX_IDEMPOTENCY_KEY = 255
-_DRAIN_LIMIT = 64 << 20  # read (and drop) at most this much of an oversized body
 ALL_METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS"]
 
 
@@ -148,20 +148,13 @@ def _replay(key: str, digest: str, remembered: tuple[str, int, Any], request_id:
 
 
 async def _read_body(request: Request) -> tuple[bytes, int]:
-    """The body (at most ``MAX_BODY_BYTES`` of it) and its size. Past the limit the rest is
-    read and dropped, so the client can finish sending and then read the 400."""
-    chunks: list[bytes] = []
-    size = 0
+    """The body (at most ``MAX_BODY_BYTES`` of it) and its size: all of it is read first, so
+    the client hears the 400 for a body too large."""
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size <= MAX_BODY_BYTES:
-                chunks.append(chunk)
-            elif size > _DRAIN_LIMIT:
-                break
+        body = await read_body(request, MAX_BODY_BYTES)
     except ClientDisconnect:
         raise InvalidRequest("The client went away before sending the whole body.") from None
-    return b"".join(chunks), size
+    return body.data, body.size
 
 
 def _idempotency_key(request: Request) -> str | None:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fake_stripe.http.control import wait_for_completed_webhook
+from fake_stripe.http.control_payments import wait_for_completed_webhook
 from fake_stripe.objects.checkout import DELAYED_METHODS, CheckoutSession
 from fake_stripe.objects.currencies import format_amount
 from fake_stripe.resources.cards import DEBIT_FAILS, DEBIT_SUCCEEDS

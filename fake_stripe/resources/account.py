@@ -81,13 +81,16 @@ class Account:
         )
 
     def reset(self, *, seed: int | None = None, keep_endpoints: bool = True) -> None:
+        """Every object and event gone (the endpoints too unless kept). The ids go on from the
+        same stream, never repeating; a ``seed`` replays the stream from its start instead."""
+        if not keep_endpoints:
+            self.endpoints.clear()
         if seed is not None:
             self.seed = seed
-        self.ids.reset(self.seed)
+            kept = [id_ for e in self.endpoints.values() for id_ in (e.id, *e.secrets)]
+            self.ids.replay(seed, kept)
         for registry in (self.products, self.prices, self.sessions, self.payment_intents):
             registry.clear()
         self.charges.clear()
         self.events.clear()
         self.idempotent_responses.clear()
-        if not keep_endpoints:
-            self.endpoints.clear()

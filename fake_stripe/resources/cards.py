@@ -14,6 +14,7 @@ Bank debit (``bacs_debit``, ``sepa_debit``): account number 00012345 settles to 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -52,6 +53,10 @@ SPECIAL_CARDS: dict[str, tuple[CardBehaviour, Decline | None]] = {
 }
 DEBIT_SUCCEEDS = "00012345"
 DEBIT_FAILS = "90012345"
+# ASCII digits only, as the form's inputs take them: str.isdigit() also says yes to "²" and "٣",
+# which int() then refuses or reads as another digit
+_DIGITS = re.compile(r"[0-9]+")
+_EXPIRY = re.compile(r"([0-9]{1,2})/([0-9]{2}|[0-9]{4})")  # MM/YY or MM/YYYY
 
 
 class InvalidCard(ValueError):
@@ -79,11 +84,11 @@ class Card:
 
 
 def parse_card(number: str, expiry: str, cvc: str, today: datetime | None = None) -> Card:
-    """Validate as Checkout's form does: Luhn, a future MM/YY expiry, a 3-digit CVC."""
+    """Validate as Checkout's form does: Luhn, a future MM/YY expiry, a 3- or 4-digit CVC."""
     digits = number.replace(" ", "").replace("-", "")
     if not digits:
         raise InvalidCard("number", "Your card number is incomplete.")
-    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+    if not _DIGITS.fullmatch(digits) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
         raise InvalidCard("number", "Your card number is invalid.")
     month, year = _parse_expiry(expiry)
     now = today or datetime.now(UTC)
@@ -92,7 +97,7 @@ def parse_card(number: str, expiry: str, cvc: str, today: datetime | None = None
     cvc = cvc.strip()
     if not cvc:
         raise InvalidCard("cvc", "Your card's security code is incomplete.")
-    if not cvc.isdigit() or len(cvc) not in (3, 4):
+    if not _DIGITS.fullmatch(cvc) or len(cvc) not in (3, 4):
         raise InvalidCard("cvc", "Your card's security code is invalid.")
     return Card(digits, month, year, cvc)
 
@@ -121,12 +126,11 @@ def luhn_valid(digits: str) -> bool:
 
 
 def _parse_expiry(expiry: str) -> tuple[int, int]:
-    text = expiry.replace(" ", "")
-    parts = text.split("/")
-    if len(parts) != 2 or not all(part.isdigit() for part in parts):
+    match = _EXPIRY.fullmatch(expiry.replace(" ", ""))
+    if match is None:
         raise InvalidCard("expiry", "Your card's expiration date is incomplete.")
-    month, year = int(parts[0]), int(parts[1])
-    if len(parts[1]) == 2:
+    month, year = int(match.group(1)), int(match.group(2))
+    if len(match.group(2)) == 2:
         year += 2000
     if not 1 <= month <= 12:
         raise InvalidCard("expiry", "Your card's expiration month is invalid.")

@@ -1,5 +1,7 @@
-"""``/_control``, the contract a test suite drives the fake by: reset, faults, the delivery log,
-settle, resend, paying without a browser, and JSON errors (4xx, never 500) for bad input."""
+"""``/_control``, the contract a test suite drives the fake by: faults, the delivery log, settle,
+resend, paying without a browser, and JSON errors (4xx, never 500) for bad input. Reset has a
+module of its own (test_control_reset.py), as do paying (test_control_pay.py) and hostile input
+(test_control_hostile_input.py, test_control_fuzz.py)."""
 
 from __future__ import annotations
 
@@ -22,47 +24,6 @@ COMPLETED = "checkout.session.completed"
 def raw(fake_server: FakeStripeServer, control: FakeStripeControl) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=fake_server.base_url) as client:
         yield client
-
-
-def test_reset_clears_state_faults_deliveries_and_the_clock_but_keeps_endpoints(
-    stripe_client: stripe.StripeClient,
-    control: FakeStripeControl,
-    endpoint: stripe.WebhookEndpoint,
-    receiver: Receiver,
-) -> None:
-    control.add_fault("hold", event_type=COMPLETED)
-    control.pay(new_session(stripe_client).id)
-    control.advance(hours=1)
-    assert control.deliveries().pending
-
-    control.reset()
-    control.release()
-    control.settle()
-
-    assert control.faults() == []
-    assert control.injected() == {}
-    assert control.deliveries().attempts == []
-    assert control.deliveries().pending == []
-    assert control.clock().offset == 0
-    assert stripe_client.v1.events.list().data == []
-    assert stripe_client.v1.checkout.sessions.list().data == []
-    assert receiver.of_type(COMPLETED) == []  # the held delivery went with the reset
-    assert [e.id for e in stripe_client.v1.webhook_endpoints.list().data] == [endpoint.id]
-
-    control.reset(endpoints=True)
-
-    assert stripe_client.v1.webhook_endpoints.list().data == []
-
-
-def test_reset_with_a_seed_replays_the_same_ids(
-    stripe_client: stripe.StripeClient, control: FakeStripeControl
-) -> None:
-    control.reset(seed=5)
-    first = new_session(stripe_client).id
-    control.reset(seed=5)
-    assert new_session(stripe_client).id == first
-    control.reset(seed=6)
-    assert new_session(stripe_client).id != first
 
 
 def test_fault_rules_are_added_listed_read_and_removed_as_data(

@@ -109,9 +109,11 @@ def test_a_rule_gets_its_defaults_and_reads_back_as_the_same_data(
         ({"action": "delay"}, "delay needs params.seconds"),
         ({"action": "delay", "params": {"seconds": -5}}, "seconds of delay must be positive"),
         ({"action": "delay", "params": {"seconds": float("inf")}}, "finite"),
+        ({"action": "delay", "params": {"seconds": 10**400}}, "finite"),  # float() overflows
         ({"action": "reorder"}, "reorder needs params.after"),
         ({"action": "stale_timestamp", "params": {"age_seconds": 0}}, "must be positive"),
         ({"action": "stale_timestamp", "params": {"age_seconds": float("inf")}}, "finite"),
+        ({"action": "stale_timestamp", "params": {"age_seconds": -(10**400)}}, "finite"),
     ],
 )
 def test_a_rule_that_cannot_be_understood_is_refused_with_a_reason(spec: Any, message: str) -> None:
