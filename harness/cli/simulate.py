@@ -18,6 +18,7 @@ from harness.cli.options import add_app_option, add_db_url_option, add_defect_op
 from harness.console import make_console, plain
 from harness.profile.loading import default_profile
 from harness.project import artifacts_dir, shown
+from harness.simulation.nemesis import parse_nemesis
 from harness.simulation.orgs import TooFewOrgs, simulation_orgs
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
@@ -49,6 +50,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--worker-restarts", type=int, default=3, help="worker restarts during the run (default 3)"
     )
+    parser.add_argument(
+        "--nemesis",
+        metavar="KINDS",
+        default="",
+        help="while top-ups go on, crash the app's processes and restart its database at"
+        " seeded moments: kill-worker, kill-web, restart-db (comma separated)",
+    )
     parser.add_argument("--only", metavar="N,N", help="replay only these top-ups of the plan")
     parser.add_argument("--report", metavar="PATH", help="write an HTML report here")
     add_app_option(parser)
@@ -70,6 +78,9 @@ def options_from(args: argparse.Namespace) -> Options:
         raise PlanError("--topups, --orgs and --concurrency must be at least 1")
     if not 0 <= args.landing <= 1:
         raise PlanError("--landing is a share between 0 and 1")
+    nemesis = parse_nemesis(args.nemesis) if args.nemesis else ()
+    if "restart-db" in nemesis and args.db_url:
+        raise PlanError("--nemesis restart-db restarts a server the harness runs: drop --db-url")
     return Options(
         seed=args.seed,
         orgs=args.orgs,
@@ -79,6 +90,7 @@ def options_from(args: argparse.Namespace) -> Options:
         concurrency=args.concurrency,
         worker_restarts=max(0, args.worker_restarts),
         only=only,
+        nemesis=nemesis,
     )
 
 
@@ -91,6 +103,8 @@ def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> s
         f"--faults {args.faults} --landing {args.landing}",
     ]
     parts += [f"--defect {name}" for name in args.defect or ()]
+    if args.nemesis:
+        parts.append(f"--nemesis {args.nemesis}")
     if only:
         parts.append(f"--only {','.join(str(i) for i in only)}")
     return " ".join(parts)

@@ -53,6 +53,8 @@ SERVER_SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "max_connections": str(MAX_CONNECTIONS),
+    # a connection that never finishes its start-up holds a fast shutdown back this long
+    "authentication_timeout": "5s",
 }
 START_TIMEOUT_SECONDS = 30
 PORT_ATTEMPTS = 5
@@ -225,8 +227,10 @@ def _start_server(base_dir: Path, bindir: Path, run_as: RunAs | None) -> int:
 
 
 def restart_server(cluster: LocalCluster) -> None:
-    """``pg_ctl restart -m fast``: every connection is cut, the server comes back on the same
-    port (its options are kept in ``postmaster.opts``), as an operator's restart does."""
+    """``pg_ctl restart -m fast``: every connection is cut, what was committed is kept, and the
+    server comes back on the same port (its options are kept in ``postmaster.opts``), as an
+    operator's restart does. (A half-open connection holds the shutdown back for at most
+    ``authentication_timeout``.)"""
     argv = [str(cluster.bindir / "pg_ctl"), "restart", "-m", "fast", "-w"]
     argv += ["-t", str(START_TIMEOUT_SECONDS), "-D", str(cluster.data_dir)]
     argv += ["-l", str(cluster.base_dir / "server.log")]

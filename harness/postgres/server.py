@@ -28,7 +28,12 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from harness.postgres.docker_probe import find_docker_engine
-from harness.postgres.local_cluster import MAX_CONNECTIONS, find_postgres_bindir, local_cluster
+from harness.postgres.local_cluster import (
+    MAX_CONNECTIONS,
+    find_postgres_bindir,
+    local_cluster,
+    restart_server,
+)
 from harness.postgres.termination import sigterm_unwinds
 
 logger = logging.getLogger("harness.postgres.server")
@@ -65,9 +70,13 @@ class ServerUrlUnreachable(RuntimeError):
 class PostgresServer:
     """A running server we may create databases on."""
 
-    def __init__(self, kind: ProviderKind, admin_url: str) -> None:
+    def __init__(
+        self, kind: ProviderKind, admin_url: str, restart: Callable[[], None] | None = None
+    ) -> None:
         self.kind: ProviderKind = kind
         self.admin_url = admin_url  # a URL with CREATEDB rights
+        # restarts the server, every connection cut (a throwaway cluster's; None: not ours)
+        self.restart = restart
         self._created: set[str] = set()
         self._lock = threading.Lock()
 
@@ -222,7 +231,9 @@ class LocalBinariesProvider:
     @contextmanager
     def start(self) -> Iterator[PostgresServer]:
         with local_cluster(self.bindir) as cluster:
-            yield PostgresServer(self.kind, cluster.admin_url)
+            yield PostgresServer(
+                self.kind, cluster.admin_url, restart=lambda: restart_server(cluster)
+            )
 
 
 def select_provider(

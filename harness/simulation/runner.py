@@ -2,7 +2,8 @@
 the app's JSON API starts each top-up (with its organisation's token), the fake's control API
 pays it through the hosted page's own code, the fake sends the signed webhooks under the
 history's faults, and some customers land on the success page. The worker is restarted now
-and then while payments go on.
+and then while payments go on, and a nemesis, when asked for, crashes processes and restarts the
+database (``nemesis``).
 
 Nothing here judges the outcome (``invariants`` does); an answer that is not what a customer
 would get is noted on the top-up, and the run goes on.
@@ -19,6 +20,7 @@ import httpx
 
 from fake_stripe.client import FakeStripeControl
 from harness.drivers.wallet_api import WalletApi
+from harness.simulation.nemesis import Nemesis, as_a_customer
 from harness.simulation.orgs import SimOrg
 from harness.simulation.plan import BANK_ACCOUNTS, CARDS, History
 from harness.stack.wallet_stack import WalletStack
@@ -48,6 +50,7 @@ class Runner:
         concurrency: int = 8,
         restart_before: set[int] | None = None,
         on_done: Callable[[Played], None] | None = None,
+        nemesis: Nemesis | None = None,
     ) -> None:
         self.stack = stack
         self._topup_api = stack.profile.app.capabilities.topup_api
@@ -55,9 +58,11 @@ class Runner:
         self.concurrency = max(1, concurrency)
         self.restart_before = restart_before or set()
         self.on_done = on_done or (lambda played: None)
+        self.nemesis = nemesis
         self.worker_restarts = 0
         self._lock = threading.Lock()
-        self._restarting = threading.Lock()  # one restart at a time: the next waits its turn
+        # one restart at a time, the nemesis's blows included: the next waits its turn
+        self._restarting = nemesis.lock if nemesis is not None else threading.Lock()
 
     def run(self, histories: Sequence[History]) -> list[Played]:
         played = [Played(history) for history in histories]
@@ -74,6 +79,8 @@ class Runner:
                         item = next(queue, None)
                     if item is None:
                         return
+                    if self.nemesis is not None:  # a blow that fails stops the run: re-raised
+                        self.nemesis.before(item.history.index)
                     try:
                         self._play(item, http, control)
                     except Exception as error:  # noted on the top-up; the run goes on
@@ -105,9 +112,10 @@ class Runner:
         history = item.history
         if history.index in self.restart_before:
             self._restart_worker()
+        patient = self.nemesis is not None and self.nemesis.active
         org = self.orgs[history.org]
         api = WalletApi(self.stack.web_url, org.token, self._topup_api, http=http)
-        started = api.start_top_up(history.amount_pence)
+        started = as_a_customer(lambda: api.start_top_up(history.amount_pence), patient)
         session_id = api.session_id(started)
         if started.status_code not in (200, 201) or session_id is None:
             item.problems.append(f"starting the top-up: {started.status_code} {started.body}")
@@ -119,7 +127,7 @@ class Runner:
         self._pay(item, control)
         if history.lands:
             item.landed_at = time.time()
-            landed = api.check_top_up(session_id)
+            landed = as_a_customer(lambda: api.check_top_up(session_id), patient)
             if landed.status_code != 200:
                 item.problems.append(f"the landing check: {landed.status_code} {landed.body}")
 

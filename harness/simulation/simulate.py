@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from fake_stripe.client import DeliveryAttempt, FakeStripeControl
 from harness.records.stripe import StripeSession, stripe_sessions
-from harness.scenario import Scenario
+from harness.scenario import Scenario, StackNotQuiet
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
+from harness.simulation.nemesis import Nemesis, nemesis_plan
 from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
 from harness.simulation.plan import History, make_plan, worker_restarts
 from harness.simulation.runner import Played, Runner
@@ -32,6 +33,7 @@ class Options:
     concurrency: int = 8
     worker_restarts: int = 3
     only: frozenset[int] | None = None  # replay just these top-ups of the plan
+    nemesis: tuple[str, ...] = ()  # harness.simulation.nemesis.KINDS to strike with
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Outcome:
     truth: dict[str, StripeSession]
     worker_restarts: int
     timings: dict[str, float] = field(default_factory=dict)  # phase -> real seconds
+    nemesis: dict[str, int] = field(default_factory=dict)  # kind -> blows struck
     clock_start: float = 0.0  # fake time when the run began
     reconciled_at: float = 0.0  # fake time of the reconciliation
 
@@ -111,6 +114,11 @@ def simulate(
     clock_start = stack.control.clock().now
     lap("reset")
     phase("playing the top-ups")
+    nemesis = (
+        Nemesis(stack, nemesis_plan(options.seed, options.topups, options.nemesis))
+        if options.nemesis
+        else None
+    )
     runner = Runner(
         stack,
         orgs,
@@ -121,20 +129,37 @@ def simulate(
             else set()  # no worker the harness may restart
         ),
         on_done=on_done,
+        nemesis=nemesis,
     )
     played = runner.run(histories)
     lap("play")
 
     phase("running the clock through every retry")
     world = Scenario(stack, None)
+    unsettled: list[Violation] = []
+    # long enough for any healthy run's backlog (and a stalled job's recovery), short enough
+    # that a stuck one is reported rather than waited out
+    quiet_within = max(45.0, len(histories) * 0.03)
+
+    def settle() -> None:
+        """Wait for the stack to be quiet; work stuck past the wait is a finding, not a crash
+        (and is not waited for again)."""
+        if unsettled:
+            stack.control.settle(timeout=QUIET_TIMEOUT)
+            return
+        try:
+            world.wait_until_quiet(quiet_within)
+        except StackNotQuiet as stuck:
+            unsettled.append(Violation("pipeline drained", "pipeline", str(stuck)))
+
     stack.control.release()  # held and reordered deliveries go out, as Stripe's eventually do
-    world.wait_until_quiet(QUIET_TIMEOUT)
+    settle()
     # in half-days: each call returns when the work falling due in it is done, which for ten
     # thousand top-ups is thousands of deliveries
     with FakeStripeControl(stack.fake_url, timeout=QUIET_TIMEOUT + 30) as control:
         for _ in range(RETRY_HORIZON_DAYS * 2):
             control.advance(hours=12, timeout=QUIET_TIMEOUT)
-    world.wait_until_quiet(QUIET_TIMEOUT)
+    settle()
     lap("clock")
 
     phase("checking, then reconciling")
@@ -146,7 +171,7 @@ def simulate(
     reconciled_at = stack.control.clock().now
     if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
         stack.reconcile()
-    world.wait_until_quiet(QUIET_TIMEOUT)
+    settle()
     lap("reconcile")
 
     truth = {session.id: session for session in stripe_sessions(stack.stripe)}
@@ -156,6 +181,7 @@ def simulate(
         paths = (
             stack.records.fulfilment_paths(conn, truth) if stack.records.has("fulfilment") else {}
         )
+    violations += unsettled[:1]  # the first wait that timed out says what was stuck
     violations += [
         Violation("customer answers", p.session_id or f"top-up #{p.history.index}", problem)
         for p in played
@@ -173,6 +199,7 @@ def simulate(
         truth=truth,
         worker_restarts=runner.worker_restarts,
         timings=timings,
+        nemesis=dict(nemesis.struck) if nemesis is not None else {},
         clock_start=clock_start,
         reconciled_at=reconciled_at,
     )

@@ -30,6 +30,9 @@ def print_summary(console: Console, outcome: Outcome) -> None:
     table.add_row("deliveries", _line(figures["deliveries"]))
     table.add_row("fulfilled by", _line(figures["paths"]) or "nothing")
     table.add_row("worker", f"restarted {outcome.worker_restarts} time(s) during the run")
+    if outcome.nemesis:
+        struck = ", ".join(f"{kind} {n}" for kind, n in sorted(outcome.nemesis.items()))
+        table.add_row("nemesis", f"{struck} (SIGKILL / pg_ctl restart while top-ups went on)")
     console.print(table)
     if not outcome.violations:
         plain(

@@ -50,7 +50,10 @@ def standalone_stack(
         try:
             app = profile or default_profile()
             migrate_and_seed(url, app)
-            with WalletStack(StackConfig(url, log_dir, defects=defects, profile=app)) as stack:
+            config = StackConfig(
+                url, log_dir, defects=defects, profile=app, restart_database=server.restart
+            )
+            with WalletStack(config) as stack:
                 yield stack
         finally:
             server.drop_database(url)

@@ -14,7 +14,7 @@ import logging
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ class StackConfig:
     # False: start() does not wait for the worker to be ready (a worker that never starts work)
     await_worker: bool = True
     profile: LoadedProfile = field(default_factory=default_profile)
+    # restarts the database server (pg_ctl restart), where the harness owns it
+    restart_database: Callable[[], None] | None = None
 
 
 class WalletStack:
@@ -188,6 +190,15 @@ class WalletStack:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    def crash_and_restart(self, name: str) -> None:
+        """SIGKILL the process mid-work, as a crash does, then start it again (same port) and
+        wait until it is ready."""
+        self.services[name].kill()
+        if name == self.profile.app.capabilities.worker:
+            self.start_worker()
+        else:
+            self._start(name)
 
     def restart_web(self) -> None:
         """Stop the web process and start it again on the same port, as a deploy does."""

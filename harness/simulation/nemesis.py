@@ -1,0 +1,130 @@
+"""The nemesis (Jepsen's word for it): while the top-ups go on, it kills the app's processes with
+SIGKILL and restarts its database at seeded random moments, then starts again what it killed;
+the invariants decide whether the money survived, above all "acknowledged means credited".
+
+    kill-worker   SIGKILL the worker while it has work (jobs it held stay ``doing``), start a
+                  new one
+    kill-web      SIGKILL the web process (requests and deliveries in flight are cut), start it
+                  again on the same port
+    restart-db    ``pg_ctl restart -m fast`` of the database server (every connection cut)
+
+Each kind strikes ``PER_THOUSAND`` times per 1,000 top-ups (at least once), before top-ups
+chosen by the seed, one blow at a time. While it strikes, customers do what customers do:
+``as_a_customer`` retries a request the outage cut or answered 502/503, for up to
+``CUSTOMER_PATIENCE`` seconds.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+import httpx
+
+from harness.polling import poll_until
+from harness.simulation.plan import PlanError
+from harness.stack.wallet_stack import WalletStack
+
+KINDS = ("kill-worker", "kill-web", "restart-db")
+PER_THOUSAND = 4
+CUSTOMER_PATIENCE = 60.0
+BUSY_WAIT = 2.0
+RETRY_PAUSE = 0.2
+
+
+def parse_nemesis(text: str) -> tuple[str, ...]:
+    """``"kill-worker,restart-db"`` as its kinds, or ``PlanError`` naming the unknown one."""
+    kinds = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise PlanError(f"--nemesis takes {', '.join(KINDS)} (comma separated), not {text!r}")
+    return kinds
+
+
+def nemesis_plan(seed: int, topups: int, kinds: tuple[str, ...]) -> dict[int, str]:
+    """Which kind strikes before which top-up: the same seed, the same moments."""
+    chooser = random.Random(f"nemesis-{seed}")  # noqa: S311 (a replayable schedule)
+    plan: dict[int, str] = {}
+    free = list(range(1, max(2, topups)))
+    chooser.shuffle(free)
+    for kind in kinds:
+        for _ in range(max(1, topups * PER_THOUSAND // 1000)):
+            if free:
+                plan[free.pop()] = kind
+    return plan
+
+
+class Nemesis:
+    def __init__(self, stack: WalletStack, plan: dict[int, str]) -> None:
+        if "restart-db" in plan.values() and stack.config.restart_database is None:
+            raise PlanError(
+                "--nemesis restart-db needs a database server the harness runs (not --db-url)"
+            )
+        self.stack = stack
+        self.plan = plan
+        self.struck: Counter[str] = Counter()
+        # one blow at a time, and no other restart meanwhile (the runner's take it too)
+        self.lock = threading.Lock()
+
+    def _when_busy(self) -> None:
+        """Wait (a little) for the worker to have work, so the blow lands mid-job: a kill of an
+        idle worker tests nothing. When the profile shows no queue, strike at once."""
+        if self.stack.records.has("jobs_sql") or self.stack.records.has("queue_probe"):
+            poll_until(lambda: _has_work(self.stack), timeout=BUSY_WAIT, interval=0.005)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.plan)
+
+    def before(self, index: int) -> None:
+        """Strike, if the plan says so, before top-up ``index``."""
+        kind = self.plan.get(index)
+        if kind is None:
+            return
+        with self.lock:
+            if kind == "restart-db":
+                assert self.stack.config.restart_database is not None
+                self.stack.config.restart_database()
+            elif kind == "kill-web":
+                self.stack.crash_and_restart("web")
+            else:
+                self._when_busy()
+                self.stack.crash_and_restart(self.stack.worker.name)
+            self.struck[kind] += 1
+
+
+class Answered(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+
+A = TypeVar("A", bound=Answered)
+
+
+def _has_work(stack: WalletStack) -> bool:
+    """A job running (where the profile shows jobs), else waiting or running (the probe)."""
+    records = stack.records
+    with stack.connect() as conn:
+        if records.has("jobs_sql"):
+            return records.status_counts(conn).get("jobs", {}).get("doing", 0) > 0
+        return records.queue_counts(conn)[0] > 0
+
+
+def as_a_customer(call: Callable[[], A], patient: bool) -> A:
+    """``call()``, tried again while an outage cuts it or it is answered 502/503 (when
+    ``patient``: a nemesis is about), for up to ``CUSTOMER_PATIENCE`` seconds."""
+    deadline = time.monotonic() + (CUSTOMER_PATIENCE if patient else 0.0)
+    while True:
+        try:
+            answer = call()
+        except httpx.TransportError:
+            if time.monotonic() >= deadline:
+                raise
+        else:
+            if answer.status_code not in (502, 503) or time.monotonic() >= deadline:
+                return answer
+        time.sleep(RETRY_PAUSE)  # real time: the customer's own patience, not the fake's clock

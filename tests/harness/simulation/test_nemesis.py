@@ -1,0 +1,50 @@
+"""The nemesis's plan and vocabulary: the kinds people can ask for, the same blows before the
+same top-ups for the same seed, and a refusal, before anything starts, of what cannot be done.
+(That the healthy app keeps every invariant under it, and that two crash-safety defects break
+one each, is the defect matrix's simulation entries: features/defect_matrix.toml.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.cli.main import main
+from harness.simulation.nemesis import KINDS, PER_THOUSAND, nemesis_plan, parse_nemesis
+from harness.simulation.plan import PlanError
+
+
+def test_the_kinds_are_read_once_each_in_order() -> None:
+    assert parse_nemesis("kill-web, kill-worker,kill-web") == ("kill-web", "kill-worker")
+
+
+@pytest.mark.parametrize("text", ["", "kill-db", "kill-worker,,reboot"])
+def test_an_unknown_kind_is_refused_with_the_known_ones(text: str) -> None:
+    with pytest.raises(PlanError, match="--nemesis takes kill-worker, kill-web, restart-db"):
+        parse_nemesis(text)
+
+
+def test_the_same_seed_strikes_before_the_same_top_ups() -> None:
+    plan = nemesis_plan(7, 1000, KINDS)
+
+    assert plan == nemesis_plan(7, 1000, KINDS)
+    assert plan != nemesis_plan(8, 1000, KINDS)
+    assert sorted(plan.values()).count("kill-web") == PER_THOUSAND
+    assert len(plan) == PER_THOUSAND * len(KINDS)  # one blow per top-up at most
+    assert 0 not in plan  # never before the first: the stack has done nothing yet
+    assert list(nemesis_plan(7, 10, ("restart-db",)).values()) == ["restart-db"]  # at least one
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        (["--nemesis", "kill-everything"], "--nemesis takes kill-worker, kill-web, restart-db"),
+        (
+            ["--nemesis", "restart-db", "--db-url", "postgresql://127.0.0.1:1/x"],
+            "--nemesis restart-db restarts a server the harness runs: drop --db-url",
+        ),
+    ],
+)
+def test_simulate_refuses_a_nemesis_it_cannot_run_before_anything_starts(
+    arguments: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["simulate", "--topups", "10", *arguments]) == 2
+    assert reason in capsys.readouterr().out
