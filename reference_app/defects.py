@@ -71,6 +71,17 @@ CATALOGUE: tuple[Defect, ...] = (
         "the endpoint processes inline and answers 200 even when processing fails",
     ),
     Defect(
+        "ack-before-store",
+        "queue",
+        "deliveries are answered 200 and written in batches a second later: a crash of the web"
+        " process loses events Stripe was told were received",
+    ),
+    Defect(
+        "no-stalled-job-recovery",
+        "queue",
+        "a job whose worker was killed mid-job stays 'doing' for ever: nothing queues it again",
+    ),
+    Defect(
         "org-from-payment-intent",
         "processing",
         "the org is read from the PaymentIntent's metadata, which Checkout never fills",

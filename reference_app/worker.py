@@ -34,7 +34,8 @@ def run_worker(settings: AppSettings) -> None:
     stop = threading.Event()
     name = f"worker-{socket.gethostname()}-{threading.get_native_id()}"
     threading.Thread(target=_heartbeat, args=(runtime, name, stop), daemon=True).start()
-    threading.Thread(target=_requeue_stalled, args=(runtime, stop), daemon=True).start()
+    if not defects.on("no-stalled-job-recovery"):
+        threading.Thread(target=_requeue_stalled, args=(runtime, stop), daemon=True).start()
     if not defects.on("no-reconciliation"):
         threading.Thread(target=_sweep, args=(runtime, stop), daemon=True).start()
     queue = build_queue(settings, lambda: runtime)

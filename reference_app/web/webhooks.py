@@ -18,6 +18,7 @@ from reference_app import inbox, topups
 from reference_app.event_handling import process_event
 from reference_app.job_queue import defer_event
 from reference_app.runtime import Runtime
+from reference_app.web.batched_inbox import BatchedInbox
 from reference_app.web.openapi_bodies import STRIPE_EVENT
 from reference_app.web.request_input import nul_escaped
 
@@ -74,6 +75,9 @@ async def stripe_webhook(request: Request) -> Response:
         reason = f"checkout session {session_id} is already credited"
         log.warning("webhook %s: %s, answering 500", event_id, reason)
         return JSONResponse({"error": reason}, status_code=500)
+    if runtime.defects.on("ack-before-store"):
+        _batched(request.app, runtime).add(payload)  # written a second later, if ever
+        return JSONResponse({"received": True})
     if runtime.defects.on("returns-200-on-error") or runtime.defects.on("slow-handler"):
         return await run_in_threadpool(_inline, runtime, payload)
     queued = await run_in_threadpool(_store_and_queue, request.app.state.queue, runtime, payload)
@@ -96,6 +100,16 @@ def _store_and_queue(queue: Any, runtime: Runtime, payload: dict[str, Any]) -> b
             # no dedupe on the event id either: every delivery is processed again
             defer_event(queue, conn, payload["id"])
     return stored
+
+
+def _batched(app: Any, runtime: Runtime) -> BatchedInbox:
+    """The ``ack-before-store`` defect's writer, one per web process."""
+    if getattr(app.state, "batched_inbox", None) is None:
+        app.state.batched_inbox = BatchedInbox(
+            lambda payload: _store_and_queue(app.state.queue, runtime, payload)
+        )
+    batched: BatchedInbox = app.state.batched_inbox
+    return batched
 
 
 def _already_credited(runtime: Runtime, session_id: str) -> bool:

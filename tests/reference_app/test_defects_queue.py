@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.polling import poll_until
 from tests.reference_app.evidence import (
     balance,
     delivery_codes,
@@ -15,12 +16,14 @@ from tests.reference_app.evidence import (
     job_attempts,
     job_statuses,
     ledger_rows,
+    new_topup,
     paid_topup,
     session_cookie,
     wait_for_topup,
     wait_until,
 )
 from tests.reference_app.running import app_stack
+from tests.reference_app.test_stalled_jobs import leave_running_by_a_dead_worker
 
 COMPLETED = "checkout.session.completed"
 # a job that fails every time: the org is looked for where Checkout never puts it
@@ -105,4 +108,45 @@ def test_an_inline_failure_answered_200_leaves_nothing_to_retry(
             # processed in the request, failed, answered 200: no job, one attempt, lost
             assert job_statuses(stack) == []
             assert events[0][2] == 1
+        assert (balance(stack), ledger_rows(stack)) == (0, [])
+
+
+def test_no_stalled_job_recovery_leaves_a_dead_workers_job_doing_for_ever(
+    wallet_ledger_db_url: str, tmp_path: Path
+) -> None:
+    env = {"JOB_STALLED_AFTER_SECONDS": "2"}
+    defects = ("no-stalled-job-recovery",)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects, env=env) as stack:
+        stack.stop_worker()
+        session_id = new_topup(stack, 5000)
+        stack.control.pay(session_id)
+        stack.control.settle()
+        leave_running_by_a_dead_worker(stack)
+        stack.start_worker()
+
+        # the healthy app queues it again within the limit and a sweep (test_stalled_jobs.py)
+        moved = poll_until(lambda: job_statuses(stack) != ["doing"], timeout=10)
+
+        assert not moved, job_statuses(stack)
+        assert delivery_codes(stack, session_id) == [200]  # Stripe was told: it will not resend
+        assert (balance(stack), ledger_rows(stack)) == (0, [])
+
+
+def test_ack_before_store_loses_what_a_crash_catches_unwritten(
+    wallet_ledger_db_url: str, tmp_path: Path
+) -> None:
+    env = {"WEBHOOK_BATCH_SECONDS": "60"}  # the crash always comes before the batch is written
+    defects = ("ack-before-store",)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects, env=env) as stack:
+        session_id = new_topup(stack, 5000)
+        stack.control.add_fault("hold", event_type=COMPLETED, times=None)
+        stack.control.pay(session_id, wait_for_webhook=False)
+        stack.control.release()  # the one delivery goes now, and is answered 200 at once
+        stack.control.settle()
+
+        stack.crash_and_restart("web")  # SIGKILL with the event still in memory
+
+        assert delivery_codes(stack, session_id) == [200]
+        wait_until(lambda: "ready" in stack.log_text("web"), what="the web process again")
+        assert not poll_until(lambda: inbox(stack, session_id), timeout=3)  # never written
         assert (balance(stack), ledger_rows(stack)) == (0, [])
