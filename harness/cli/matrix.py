@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.defect_matrix.runner import Verdict, run_matrix, write_junit
-from harness.defect_matrix.table import MatrixError, load, matrix_table
+from harness.defect_matrix.table import MatrixError, SimulationCatch, load, matrix_table
+from harness.simulation.invariants import INVARIANTS
 
 
 def run_matrix_command(
@@ -23,6 +24,14 @@ def run_matrix_command(
     except (MatrixError, OSError) as error:
         print(f"wallet-harness matrix: {error}", file=sys.stderr)
         return 2
+    for catch in catches:
+        if isinstance(catch, SimulationCatch) and catch.breaks not in INVARIANTS:
+            print(
+                f"wallet-harness matrix: {catch.defect}: no invariant {catch.breaks!r}"
+                f" (known: {', '.join(INVARIANTS)})",
+                file=sys.stderr,
+            )
+            return 2
     if only:  # known defects (argparse checked), each of which the table covers (load checked)
         catches = [catch for catch in catches if catch.defect in only]
     defects = sorted({catch.defect for catch in catches})

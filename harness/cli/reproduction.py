@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from harness.console import fail, plain
-from harness.defect_matrix.table import MatrixError, load, matrix_table
+from harness.defect_matrix.table import Catch, MatrixError, load, matrix_table
 from harness.diagnosis import STAGE_KEYS, Diagnosis, Stage, TopupEvidence, diagnose
 from harness.diagnosis.trace import BROKEN
 from harness.money import format_money
@@ -218,4 +218,4 @@ def matrix_scenarios(defect: str) -> list[str]:
         catches = load(matrix_table())
     except (MatrixError, ProfileError, OSError):
         return []
-    return [catch.scenario for catch in catches if catch.defect == defect]
+    return [c.scenario for c in catches if isinstance(c, Catch) and c.defect == defect]

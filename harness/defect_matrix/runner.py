@@ -1,6 +1,7 @@
 """Runs the defect matrix: the mapped scenarios once on the healthy app (they must pass), then
-once per defect with ``--app-defects`` (they must fail as the table says). Each run is a pytest
-process of its own with its own stack; ``jobs`` of them run at once.
+once per defect with ``--app-defects`` (they must fail as the table says); and each simulation
+the table names, once on the healthy app (every invariant holds) and once per defect (the named
+invariant breaks). Each run is a process of its own with its own stack; ``jobs`` run at once.
 
 ``wallet-harness matrix`` is the command line; ``tox -e defect-matrix`` runs it in CI.
 """
@@ -8,6 +9,7 @@ process of its own with its own stack; ``jobs`` of them run at once.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -16,9 +18,16 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from harness.defect_matrix.table import Catch, Result, judge_catch, judge_healthy
+from harness.defect_matrix.table import (
+    Catch,
+    Result,
+    SimulationCatch,
+    judge_catch,
+    judge_healthy,
+)
 
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
@@ -33,43 +42,91 @@ class Verdict:
 
 
 def run_matrix(
-    catches: Sequence[Catch],
+    catches: Sequence[Catch | SimulationCatch],
     root: Path,
     *,
     jobs: int = 2,
     pytest_args: Sequence[str] = (),
     report: Callable[[Verdict], None] = lambda verdict: None,
 ) -> list[Verdict]:
+    scenario_catches = [catch for catch in catches if isinstance(catch, Catch)]
+    simulation_catches = [catch for catch in catches if isinstance(catch, SimulationCatch)]
     by_defect: dict[str, list[Catch]] = {}
-    for catch in catches:
+    for catch in scenario_catches:
         by_defect.setdefault(catch.defect, []).append(catch)
-    runs = [HEALTHY, *by_defect]
+    runs: list[Callable[[], list[Verdict]]] = []
+    if scenario_catches:
+        runs.append(partial(scenario_run, HEALTHY, scenario_catches, root, pytest_args))
+    runs += [partial(scenario_run, d, by_defect[d], root, pytest_args) for d in by_defect]
+    for arguments in dict.fromkeys(catch.simulate for catch in simulation_catches):
+        runs.append(partial(simulation_run, HEALTHY, arguments, None, root))
+    runs += [
+        partial(simulation_run, catch.defect, catch.simulate, catch.breaks, root)
+        for catch in simulation_catches
+    ]
 
-    def one(defect: str) -> list[Verdict]:
-        wanted = (
-            sorted({c.node_id for c in catches})
-            if defect == HEALTHY
-            else [c.node_id for c in by_defect[defect]]
-        )
-        started = time.monotonic()
-        results = run_scenarios(root, defect, wanted, pytest_args)
-        seconds = time.monotonic() - started
-        verdicts = []
-        if defect == HEALTHY:
-            for node_id in wanted:
-                name = node_id.split("::", 1)[1]
-                verdict = Verdict(HEALTHY, name, judge_healthy(results[name]), seconds)
-                verdicts.append(verdict)
-        else:
-            for catch in by_defect[defect]:
-                problem = judge_catch(catch, results[catch.scenario])
-                verdicts.append(Verdict(defect, catch.scenario, problem, seconds))
+    def one(run: Callable[[], list[Verdict]]) -> list[Verdict]:
+        verdicts = run()
         for verdict in verdicts:
             report(verdict)
         return verdicts
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return [verdict for verdicts in pool.map(one, runs) for verdict in verdicts]
+
+
+def scenario_run(
+    defect: str, catches: Sequence[Catch], root: Path, pytest_args: Sequence[str]
+) -> list[Verdict]:
+    """The catches' scenarios run once with ``defect`` (HEALTHY: without any), judged."""
+    wanted = (
+        sorted({c.node_id for c in catches}) if defect == HEALTHY else [c.node_id for c in catches]
+    )
+    started = time.monotonic()
+    results = run_scenarios(root, defect, wanted, pytest_args)
+    seconds = time.monotonic() - started
+    if defect == HEALTHY:
+        return [
+            Verdict(HEALTHY, name, judge_healthy(results[name]), seconds)
+            for name in (node_id.split("::", 1)[1] for node_id in wanted)
+        ]
+    return [
+        Verdict(defect, c.scenario, judge_catch(c, results[c.scenario]), seconds) for c in catches
+    ]
+
+
+def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) -> list[Verdict]:
+    """``wallet-harness simulate <arguments>`` with ``defect`` (HEALTHY: without any): on the
+    healthy app every invariant holds (exit 0), with the defect ``breaks`` is violated."""
+    command = [sys.executable, "-m", "harness", "simulate", *shlex.split(arguments), "--no-shrink"]
+    if defect != HEALTHY:
+        command += ["--defect", defect]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(
+            command,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+        code, output = done.returncode, done.stdout + done.stderr
+    except subprocess.TimeoutExpired:
+        code, output = None, f"the simulation took over {RUN_TIMEOUT:.0f} s"
+    seconds = time.monotonic() - started
+    name = f"simulate {arguments}"
+    tail = output[-600:]
+    if breaks is None:
+        problem = None if code == 0 else f"fails without any defect (exit {code}): {tail}"
+    elif code != 1:
+        problem = f"expected exit 1 with {breaks!r} violated, got exit {code}: {tail}"
+    elif f"VIOLATED: {breaks} " not in output:
+        problem = f"failed, but did not break {breaks!r}: {tail}"
+    else:
+        problem = None
+    return [Verdict(defect, name, problem, seconds)]
 
 
 def run_scenarios(

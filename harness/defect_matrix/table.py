@@ -20,7 +20,8 @@ from pathlib import Path
 from harness.profile.loading import default_profile
 from harness.project import SCENARIOS_MODULE
 
-KEYS = ("defect", "scenario", "fails_with", "stage")  # every [[catch]] entry names all four
+KEYS = ("defect", "scenario", "fails_with", "stage")  # a scenario's catch names all four
+SIMULATION_KEYS = ("defect", "simulate", "breaks")  # a simulation's catch names these three
 
 
 class MatrixError(ValueError):
@@ -37,6 +38,21 @@ class Catch:
     @property
     def node_id(self) -> str:
         return f"{SCENARIOS_MODULE.as_posix()}::{self.scenario}"
+
+
+@dataclass(frozen=True)
+class SimulationCatch:
+    """A defect only a simulation shows (a crash under load, say): ``wallet-harness simulate
+    <simulate>`` holds every invariant on the healthy app and breaks ``breaks`` with the
+    defect on."""
+
+    defect: str
+    simulate: str  # its arguments, e.g. "--seed 1 --topups 1000 --nemesis kill-worker"
+    breaks: str  # the invariant it must break (harness.simulation.invariants.INVARIANTS)
+
+    @property
+    def scenario(self) -> str:  # how a verdict names it
+        return f"simulate {self.simulate}"
 
 
 @dataclass(frozen=True)
@@ -65,7 +81,7 @@ def known_defects() -> list[str]:
     return [*defects.names, *sorted(defects.presets)]
 
 
-def load(path: Path) -> list[Catch]:
+def load(path: Path) -> list[Catch | SimulationCatch]:
     with path.open("rb") as table:
         try:
             data = tomllib.load(table)
@@ -74,22 +90,26 @@ def load(path: Path) -> list[Catch]:
     entries = data.get("catch")
     if not isinstance(entries, list) or not entries:
         raise MatrixError(f"{path}: no [[catch]] entries")
-    catches = []
+    catches: list[Catch | SimulationCatch] = []
     known = set(known_defects())
     for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
             raise MatrixError(f"{path}: entry {number} is not a table")
-        not_text = [key for key in KEYS if not isinstance(entry.get(key, ""), str)]
+        keys = SIMULATION_KEYS if "simulate" in entry else KEYS
+        not_text = [key for key in keys if not isinstance(entry.get(key, ""), str)]
         if not_text:
             raise MatrixError(f"{path}: entry {number}: {', '.join(not_text)} is not a string")
-        missing = [key for key in KEYS if not entry.get(key)]
+        missing = [key for key in keys if not entry.get(key)]
         if missing:
             raise MatrixError(f"{path}: entry {number} lacks {', '.join(missing)}")
         if entry["defect"] not in known:
             raise MatrixError(f"{path}: entry {number}: no defect {entry['defect']!r}")
-        catches.append(
-            Catch(entry["defect"], entry["scenario"], entry["fails_with"], entry["stage"])
-        )
+        if keys is SIMULATION_KEYS:  # (the command checks ``breaks`` names an invariant)
+            catches.append(SimulationCatch(entry["defect"], entry["simulate"], entry["breaks"]))
+        else:
+            catches.append(
+                Catch(entry["defect"], entry["scenario"], entry["fails_with"], entry["stage"])
+            )
     uncovered = [name for name in known_defects() if name not in {c.defect for c in catches}]
     if uncovered:
         raise MatrixError(f"{path}: no scenario catches {', '.join(uncovered)}")

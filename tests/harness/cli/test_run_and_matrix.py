@@ -153,3 +153,15 @@ def test_matrix_for_a_profile_that_names_no_matrix_exits_2_with_the_key(
 
     assert code == 2
     assert "names no defect matrix (set [defects] matrix" in err
+
+
+def test_matrix_with_a_simulation_that_breaks_no_known_invariant_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    simulation = '[[catch]]\ndefect = "seed-bug"\nsimulate = "--seed 1"\nbreaks = "money safe"\n'
+    root = project_tree(tmp_path, full_table() + simulation)
+
+    code, err = matrix(root, monkeypatch, capsys)
+
+    assert code == 2
+    assert "seed-bug: no invariant 'money safe' (known: acknowledged means credited," in err

@@ -12,6 +12,7 @@ from harness.defect_matrix.table import (
     Catch,
     MatrixError,
     Result,
+    SimulationCatch,
     judge_catch,
     judge_healthy,
     known_defects,
@@ -232,3 +233,24 @@ def test_write_junit_round_trips_through_read_junit(tmp_path: Path) -> None:
     assert 'classname="defect-matrix.healthy" name="test_credits" time="12.3"' in text
     assert 'classname="defect-matrix.seed-bug" name="test_seed_bug"' in text
     assert "x" * 800 in text  # the whole problem in the failure's text
+
+
+def test_a_simulation_entry_loads_as_a_simulation_catch(tmp_path: Path) -> None:
+    simulation = (
+        '[[catch]]\ndefect = "seed-bug"\nsimulate = "--seed 1 --nemesis kill-web"\n'
+        'breaks = "acknowledged means credited"\n'
+    )
+
+    catches = load(write(tmp_path, complete_table(extra=simulation)))
+
+    assert catches[-1] == SimulationCatch(
+        "seed-bug", "--seed 1 --nemesis kill-web", "acknowledged means credited"
+    )
+    assert catches[-1].scenario == "simulate --seed 1 --nemesis kill-web"
+
+
+def test_a_simulation_entry_without_the_invariant_it_breaks_is_refused(tmp_path: Path) -> None:
+    broken = '[[catch]]\ndefect = "seed-bug"\nsimulate = "--seed 1"\n'
+
+    with pytest.raises(MatrixError, match=r"entry 1 lacks breaks$"):
+        load(write(tmp_path, broken + complete_table()))
