@@ -102,19 +102,11 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
     if defect != HEALTHY:
         command += ["--defect", defect]
     started = time.monotonic()
-    try:
-        done = subprocess.run(
-            command,
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=RUN_TIMEOUT,
-            check=False,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        )
-        code, output = done.returncode, done.stdout + done.stderr
-    except subprocess.TimeoutExpired:
+    done = _child(command, root)
+    if done is None:
         code, output = None, f"the simulation took over {RUN_TIMEOUT:.0f} s"
+    else:
+        code, output = done.returncode, done.stdout + done.stderr
     seconds = time.monotonic() - started
     name = f"simulate {arguments}"
     tail = output[-600:]
@@ -149,17 +141,8 @@ def run_scenarios(
             f"--app-defects={defect}",
             *pytest_args,
         ]
-        try:
-            done = subprocess.run(
-                command,
-                cwd=root,
-                capture_output=True,
-                text=True,
-                timeout=RUN_TIMEOUT,
-                check=False,
-                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-            )
-        except subprocess.TimeoutExpired:
+        done = _child(command, root)
+        if done is None:
             return _all(node_ids, Result("error", f"the run took over {RUN_TIMEOUT:.0f} s", None))
         if not junit.exists():
             output = (done.stdout + done.stderr)[-2000:]
@@ -171,6 +154,22 @@ def run_scenarios(
         )
         for node_id in node_ids
     }
+
+
+def _child(command: list[str], root: Path) -> subprocess.CompletedProcess[str] | None:
+    """One run in a process of its own, its output kept; None when it took too long."""
+    try:
+        return subprocess.run(
+            command,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT,
+            check=False,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+    except subprocess.TimeoutExpired:
+        return None
 
 
 def read_junit(path: Path) -> dict[str, Result]:

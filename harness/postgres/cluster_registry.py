@@ -30,7 +30,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -273,6 +273,21 @@ def try_lock(fd: int) -> bool:
             return False
         raise
     return True
+
+
+def orphaned(paths: Iterable[Path]) -> Iterator[Path]:
+    """Each record file whose owner has died (its lock is free), held locked by this process
+    while the caller acts on it; one another sweep took meanwhile is passed over."""
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:  # its owner removed it meanwhile
+            continue
+        try:
+            if try_lock(fd) and still_linked_at(fd, path):
+                yield path
+        finally:
+            os.close(fd)
 
 
 def still_linked_at(fd: int, path: Path) -> bool:

@@ -24,10 +24,9 @@ import psutil
 
 from harness.postgres.cluster_registry import (
     harness_tmp_dir,
+    orphaned,
     private_dir,
-    still_linked_at,
     sweep_stale_clusters,
-    try_lock,
 )
 from harness.stack.scratch import sweep_leftover_folders
 
@@ -94,26 +93,17 @@ def sweep_leftovers() -> list[str]:
 def sweep_leftover_services(folder: Path | None = None) -> list[str]:
     """Stop the process groups of harness runs that died; what was stopped, described."""
     stopped = []
-    for path in sorted((folder or services_dir()).glob("*.json")):
+    for path in orphaned(sorted((folder or services_dir()).glob("*.json"))):
         try:
-            fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:  # its owner stopped it meanwhile
-            continue
-        try:
-            if not try_lock(fd) or not still_linked_at(fd, path):
-                continue  # its owner is alive, or another sweep took it
-            try:
-                record = json.loads(path.read_bytes() or b"{}")
-                what = _stop_group(int(record["pgid"]), float(record["leader_created"]))
-            except (ValueError, KeyError, TypeError):  # torn by the death of its writer
-                what = None
-            if what:
-                described = f"{record['name']} ({record['command']}) of a harness run that died"
-                log.warning("stopped a leftover %s: %s", described, what)
-                stopped.append(f"{described}: {what}")
-            path.unlink(missing_ok=True)
-        finally:
-            os.close(fd)
+            record = json.loads(path.read_bytes() or b"{}")
+            what = _stop_group(int(record["pgid"]), float(record["leader_created"]))
+        except (ValueError, KeyError, TypeError):  # torn by the death of its writer
+            what = None
+        if what:
+            described = f"{record['name']} ({record['command']}) of a harness run that died"
+            log.warning("stopped a leftover %s: %s", described, what)
+            stopped.append(f"{described}: {what}")
+        path.unlink(missing_ok=True)
     return stopped
 
 

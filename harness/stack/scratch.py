@@ -9,19 +9,13 @@ could clean up. pytest-playwright's artifacts folder is one (``harness.plugin.br
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from harness.postgres.cluster_registry import (
-    harness_tmp_dir,
-    private_dir,
-    still_linked_at,
-    try_lock,
-)
+from harness.postgres.cluster_registry import harness_tmp_dir, orphaned, private_dir
 
 
 def folders_dir() -> Path:
@@ -52,19 +46,9 @@ def sweep_leftover_folders(parent: Path | None = None) -> list[str]:
     """Remove the folders of runs that died; what was removed, described."""
     parent = parent or folders_dir()
     removed = []
-    for lock in sorted(parent.glob("*.lock")):
-        try:
-            fd = os.open(lock, os.O_RDWR)
-        except FileNotFoundError:  # its owner cleaned up meanwhile
-            continue
-        try:
-            if not try_lock(fd) or not still_linked_at(fd, lock):
-                continue  # its owner is alive, or another sweep took it
-            for folder in sorted(parent.glob(f"{lock.stem}-*")):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed.append(f"temporary folder {folder} of a harness run that died")
-            with contextlib.suppress(FileNotFoundError):
-                lock.unlink()
-        finally:
-            os.close(fd)
+    for lock in orphaned(sorted(parent.glob("*.lock"))):
+        for folder in sorted(parent.glob(f"{lock.stem}-*")):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(f"temporary folder {folder} of a harness run that died")
+        lock.unlink(missing_ok=True)
     return removed
