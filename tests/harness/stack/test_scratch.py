@@ -31,7 +31,8 @@ def test_a_live_runs_folder_stays_and_its_clean_up_leaves_nothing() -> None:
 
     folder.cleanup()
     assert not made.exists()
-    assert not list(folders_dir().glob(f"{made.name.split('-')[0]}-*"))  # nor its lock
+    owner = "-".join(made.name.split("-")[:2])  # "<pid>-<random>", the lock's name
+    assert not list(folders_dir().glob(f"{owner}*"))  # nor its lock
 
 
 def test_the_folder_of_a_run_killed_outright_is_removed_by_the_next_sweep() -> None:
