@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Protocol, TypeVar
@@ -116,15 +115,22 @@ def _has_work(stack: WalletStack) -> bool:
 
 def as_a_customer(call: Callable[[], A], patient: bool) -> A:
     """``call()``, tried again while an outage cuts it or it is answered 502/503 (when
-    ``patient``: a nemesis is about), for up to ``CUSTOMER_PATIENCE`` seconds."""
-    deadline = time.monotonic() + (CUSTOMER_PATIENCE if patient else 0.0)
-    while True:
+    ``patient``: a nemesis is about), for up to ``CUSTOMER_PATIENCE`` seconds; the last answer,
+    or the last cut."""
+    answers: list[A] = []
+    cuts: list[httpx.TransportError] = []
+
+    def attempt() -> bool:
+        answers.clear()
+        cuts.clear()
         try:
-            answer = call()
-        except httpx.TransportError:
-            if time.monotonic() >= deadline:
-                raise
-        else:
-            if answer.status_code not in (502, 503) or time.monotonic() >= deadline:
-                return answer
-        time.sleep(RETRY_PAUSE)  # real time: the customer's own patience, not the fake's clock
+            answers.append(call())
+        except httpx.TransportError as cut:
+            cuts.append(cut)
+            return False
+        return answers[0].status_code not in (502, 503)
+
+    poll_until(attempt, timeout=CUSTOMER_PATIENCE if patient else 0.0, interval=RETRY_PAUSE)
+    if cuts:
+        raise cuts[0]
+    return answers[0]

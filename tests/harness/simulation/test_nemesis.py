@@ -5,10 +5,17 @@ one each, is the defect matrix's simulation entries: features/defect_matrix.toml
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from harness.cli.main import main
-from harness.simulation.nemesis import KINDS, PER_THOUSAND, nemesis_plan, parse_nemesis
+from harness.simulation.nemesis import (
+    KINDS,
+    PER_THOUSAND,
+    as_a_customer,
+    nemesis_plan,
+    parse_nemesis,
+)
 from harness.simulation.plan import PlanError
 
 
@@ -48,3 +55,20 @@ def test_simulate_refuses_a_nemesis_it_cannot_run_before_anything_starts(
 ) -> None:
     assert main(["simulate", "--topups", "10", *arguments]) == 2
     assert reason in capsys.readouterr().out
+
+
+def test_a_customer_tries_again_through_an_outage_only_when_patient() -> None:
+    script = [httpx.ConnectError("refused"), httpx.Response(503), httpx.Response(201)]
+
+    def call() -> httpx.Response:
+        step = script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    assert as_a_customer(call, patient=True).status_code == 201
+    script[:] = [httpx.Response(503), httpx.Response(201)]
+    assert as_a_customer(call, patient=False).status_code == 503  # not patient: one try
+    script[:] = [httpx.ConnectError("refused")]
+    with pytest.raises(httpx.ConnectError):
+        as_a_customer(call, patient=False)
