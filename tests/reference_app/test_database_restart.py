@@ -1,7 +1,8 @@
 """The app's database restarted (``pg_ctl restart -m fast``) or down while customers use the
 app: every answer is the usual one or a 503 with ``Retry-After``, never a 500 (the pool checks
-each connection it hands out, so none is dead after the restart), and nothing stays stuck: a
-top-up paid after the restart is credited by the webhook."""
+each connection it hands out, so none is dead after the restart), the app is itself again
+within seconds of the database, and nothing stays stuck: a top-up paid after the restart is
+credited by the webhook."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.polling import poll_until
 from harness.postgres.local_cluster import LocalCluster, local_cluster, restart_server
 from harness.postgres.pg_process import run_pg_tool
 from harness.postgres.server import PostgresServer
@@ -21,6 +23,8 @@ from tests.reference_app.evidence import DEMO_TOKEN, new_topup, wait_for_topup
 from tests.reference_app.running import app_stack
 
 pytestmark = pytest.mark.slow  # a cluster of its own, restarted
+
+BACK_WITHIN_SECONDS = 15  # the pool's reconnect round (3 s) and a request's wait (5 s), twice
 
 
 @pytest.fixture
@@ -82,8 +86,17 @@ def test_while_the_database_is_down_the_app_answers_503_with_retry_after(
     with stack.api(DEMO_TOKEN) as api:
         down = asked(api, session_id)
         restart_server(cluster)  # pg_ctl restart starts a stopped server too
+        meanwhile: list[httpx.Response] = []
+
+        def landing_check_answers() -> bool:
+            meanwhile.append(api.get(f"/api/wallet/topups/{session_id}"))
+            return meanwhile[-1].status_code == 200
+
+        recovered = poll_until(landing_check_answers, timeout=BACK_WITHIN_SECONDS, interval=0.2)
         back = asked(api, session_id)
 
     usual_or_503(down)
     assert [answer.status_code for answer in down] == [503, 503, 503]
+    usual_or_503(meanwhile)  # the database back, the app catching up: 503s, then itself
+    assert recovered, f"still {meanwhile[-1].status_code} {BACK_WITHIN_SECONDS} s after the restart"
     assert [answer.status_code for answer in back] == [200, 201, 200]

@@ -1,15 +1,23 @@
 """``wallet-harness run`` killed outright (SIGKILL, as a CI timeout or the OOM killer does it)
 in the middle of a scenario, then run again: after the second run nothing of the first is left,
 no process (fake, web, worker, PostgreSQL, browser), no port held, no temporary folder, and the
-second run says what it swept."""
+second run says what it swept.
+
+Both runs get a temporary root of their own (``TMPDIR``): the PostgreSQL cluster, the harness's
+folders, Playwright's profile and Chromium's own folder all land there, so what the killed run
+left is told apart from what the other xdist workers' long-lived browsers and clusters write to
+the shared ``/tmp`` and ``/dev/shm`` meanwhile."""
 
 from __future__ import annotations
 
+import getpass
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +25,7 @@ import psutil
 import pytest
 
 from harness.polling import poll_until
-from harness.postgres.cluster_registry import harness_tmp_dir
+from harness.postgres.cluster_registry import TMP_ROOT_ENV, harness_tmp_dir
 from harness.project import find_project_root
 
 pytestmark = pytest.mark.slow  # two runs of the harness, each with a whole stack
@@ -69,22 +77,38 @@ def everything_running(pid: int) -> bool:
     return all(part in commands for part in wanted)
 
 
-def temporary_entries() -> set[str]:
-    """What is in the temporary folders a run writes to, the harness's own included."""
-    folders = [Path(tempfile.gettempdir()), Path("/dev/shm"), harness_tmp_dir()]
-    folders += [path for path in harness_tmp_dir().iterdir() if path.is_dir()]
-    return {str(entry) for folder in folders if folder.is_dir() for entry in folder.iterdir()}
+@pytest.fixture
+def tmp_root() -> Iterator[Path]:
+    """The runs' temporary root: outside pytest's 0700 ``tmp_path``, as the PostgreSQL server,
+    run as its own user, must reach its cluster there."""
+    root = Path(tempfile.mkdtemp(prefix="killed-run-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def temporary_entries(root: Path) -> set[str]:
+    """What is in a run's temporary root and in the harness's folders there, less what is kept
+    on purpose: the harness's registries, its initdb template cache, pytest's numbered folders."""
+    harness = harness_tmp_dir(root)
+    kept = {harness} | {harness / name for name in ("clusters", "folders", "services")}
+    kept |= {harness / "templates", root / f"pytest-of-{getpass.getuser()}"}
+    folders = [root, harness, *(path for path in harness.iterdir() if path in kept)]
+    entries = {entry for folder in folders for entry in folder.iterdir()}
+    return {str(entry) for entry in entries - kept if entry.parent != harness / "templates"}
 
 
 def harness_run(*arguments: str) -> list[str]:
     return [sys.executable, "-m", "harness", "run", "-k", SCENARIOS, "-p", "no:xdist", *arguments]
 
 
-def test_a_run_killed_outright_leaves_nothing_after_the_next_run(tmp_path: Path) -> None:
-    before = temporary_entries()
+def test_a_run_killed_outright_leaves_nothing_after_the_next_run(tmp_root: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_root)}
+    env.pop(TMP_ROOT_ENV, None)
     first = subprocess.Popen(
         harness_run(),
         cwd=ROOT,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # killed alone below: only the harness's own process
@@ -94,7 +118,7 @@ def test_a_run_killed_outright_leaves_nothing_after_the_next_run(tmp_path: Path)
             "the first run never had its whole stack and a browser up"
         )
         left = descendants(first.pid)
-        created = temporary_entries() - before
+        created = temporary_entries(tmp_root)
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
@@ -102,6 +126,7 @@ def test_a_run_killed_outright_leaves_nothing_after_the_next_run(tmp_path: Path)
     second = subprocess.run(
         harness_run("-q"),
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT,
@@ -114,7 +139,8 @@ def test_a_run_killed_outright_leaves_nothing_after_the_next_run(tmp_path: Path)
     ports = {port for item in left for port in item.ports}
     held = {c.laddr.port for c in psutil.net_connections("inet") if c.status == "LISTEN"}
     assert ports & held == set(), f"ports of the killed run still held: {sorted(ports & held)}"
-    remaining = sorted(created & temporary_entries())
+    assert any("chromium" in entry.lower() for entry in created), created  # the root held all
+    remaining = sorted(created & temporary_entries(tmp_root))
     assert remaining == [], f"temporary folders of the killed run still there: {remaining}"
     swept = second.stdout + second.stderr
     assert "swept" in swept, swept[-3000:]
