@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fake_stripe.http.api_pipeline import ALL_METHODS, Call, endpoint
+from fake_stripe.http.paths import ANYTHING
 from fake_stripe.objects.expansion import check_paths
 from fake_stripe.protocol.errors import UnrecognizedUrl
 from fake_stripe.protocol.listing import paginate, read_created_filter, read_page_params
@@ -170,21 +170,6 @@ def unknown_url(call: Call) -> dict[str, Any]:
     raise UnrecognizedUrl(call.path["method"], call.path["url"])
 
 
-class _Anything(Convertor[str]):
-    """Any rest of a path, newlines included (Starlette's ``path`` stops at a newline)."""
-
-    regex = "(?s:.*)"
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
-
-
-register_url_convertor("stripe_anything", _Anything())
-
-
 async def _unknown(request: Request) -> Response:
     request.path_params["method"] = request.method
     request.path_params["url"] = request.url.path[:500]
@@ -214,5 +199,5 @@ routes: list[BaseRoute] = [
     Route("/v1/webhook_endpoints/{id}", endpoint(update_endpoint), methods=["POST"]),
     Route("/v1/webhook_endpoints/{id}", endpoint(delete_endpoint), methods=["DELETE"]),
     # anything else under /v1, any method: Stripe's 404 (after authentication, as on Stripe)
-    Route("/v1{rest:stripe_anything}", _unknown, methods=ALL_METHODS),
+    Route(f"/v1{{rest:{ANYTHING}}}", _unknown, methods=ALL_METHODS),
 ]

@@ -7,6 +7,7 @@ a session are in ``control_payments``. Each handler here parses, calls and seria
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -26,8 +27,10 @@ from fake_stripe.http.control_pipeline import (
     text,
     whole_number,
 )
+from fake_stripe.http.paths import ANYTHING
 from fake_stripe.resources import event_log, webhook_endpoints
 from fake_stripe.service import FakeStripe
+from fake_stripe.webhooks.signing import signature_header
 
 SEEDS = (-(2**63), 2**63 - 1)  # a seed any language's client can hold: 64 bits, signed
 
@@ -172,6 +175,28 @@ async def roll_secret(call: ControlCall) -> Any:
     }
 
 
+async def sign(call: ControlCall) -> Any:
+    """What a delivery to this endpoint of these bytes (``payload``, or the ``event``'s own),
+    signed ``signed_seconds_ago`` seconds ago, looks like: for tests that send forged,
+    replayed or lying events themselves. The secret stays here, as it stays at Stripe; real
+    Stripe has nothing like this call."""
+    data, account = call.json(), call.fake.account
+    endpoint = webhook_endpoints.get_endpoint(account, call.path["id"])
+    payload, event_id = text(data, "payload"), text(data, "event")
+    if (payload is None) == (event_id is None):
+        raise ControlError("send exactly one of payload (the body to sign) and event (its id)")
+    body = event_log.get_event(account, event_id).payload() if event_id else str(payload).encode()
+    age = number(data, "signed_seconds_ago", 0, maximum=MAX_SECONDS)
+    timestamp = int(time.time() - age)  # the wall clock, as every delivery's signature
+    secrets = webhook_endpoints.signing_secrets(account, endpoint)
+    return {
+        "url": endpoint.url,
+        "payload": body.decode(),
+        "stripe_signature": signature_header(body, secrets, timestamp),
+        "timestamp": timestamp,
+    }
+
+
 async def health(call: ControlCall) -> Any:
     account = call.fake.account
     return {"ok": True, "seed": account.seed, "public_url": account.public_url}
@@ -215,5 +240,6 @@ routes: list[BaseRoute] = [
     Route("/_control/checkout/sessions/{id}/expire", control(expire), methods=["POST"]),
     Route("/_control/events/{id}/resend", control(resend), methods=["POST"]),
     Route("/_control/webhook_endpoints/{id}/roll_secret", control(roll_secret), methods=["POST"]),
-    Route("/_control/{rest:path}", control(unknown), methods=ANY_METHOD),
+    Route("/_control/webhook_endpoints/{id}/sign", control(sign), methods=["POST"]),
+    Route(f"/_control/{{rest:{ANYTHING}}}", control(unknown), methods=ANY_METHOD),
 ]
