@@ -39,6 +39,16 @@ class ControlError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class SignedRequest:
+    """What ``sign`` answers: where to post, the body, its ``Stripe-Signature`` header."""
+
+    url: str
+    payload: str
+    stripe_signature: str
+    timestamp: int
+
+
+@dataclass(frozen=True)
 class FaultRule:
     id: str
     action: str
@@ -325,6 +335,21 @@ class FakeStripeControl:
             {"overlap_seconds": overlap_seconds},
         )
         return RolledSecret(**data)
+
+    def sign(
+        self,
+        endpoint_id: str,
+        *,
+        payload: str | None = None,
+        event_id: str | None = None,
+        signed_seconds_ago: float = 0,
+    ) -> SignedRequest:
+        """A request to the endpoint as the fake would sign it: of ``payload``, or of the event
+        ``event_id`` as its deliveries carry it, signed that many seconds ago. For tests that
+        play an attacker: a replay, or a correctly signed event that lies."""
+        body: dict[str, Any] = {"signed_seconds_ago": signed_seconds_ago}
+        body.update({"payload": payload} if payload is not None else {"event": event_id})
+        return SignedRequest(**self._call("POST", f"/webhook_endpoints/{endpoint_id}/sign", body))
 
     # -- plumbing ------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,10 @@ class Event:
     @property
     def delivery_success(self) -> bool:
         return self.pending_webhooks == 0
+
+    def payload(self) -> bytes:
+        """The body of a delivery of this event: its JSON as Stripe sends it, indented."""
+        return json.dumps(self.to_stripe(), indent=2).encode()
 
     def to_stripe(self) -> dict[str, Any]:
         data: dict[str, Any] = {"object": self.data_object}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 from collections.abc import Iterable
 
@@ -187,7 +186,7 @@ class Dispatcher:
         rules: list[FaultRule],
     ) -> AttemptRecord:
         record = self._record(delivery, attempt, copy, names)
-        payload = json.dumps(delivery.event.to_stripe(), indent=2).encode()
+        payload = delivery.event.payload()
         secrets = signing_secrets(self.account, delivery.endpoint)
         await self._sender.send(record, payload, secrets, rules)
         self._log(record)
