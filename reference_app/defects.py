@@ -97,6 +97,11 @@ CATALOGUE: tuple[Defect, ...] = (
         "checkout.session.completed is credited even while payment_status is unpaid",
     ),
     Defect(
+        "trusts-event-payload",
+        "processing",
+        "the session is read from the event, not asked of Stripe: a signed event that lies credits",
+    ),
+    Defect(
         "ignores-async-success",
         "processing",
         "checkout.session.async_payment_succeeded is ignored: delayed payments never credit",

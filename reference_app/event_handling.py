@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from reference_app import inbox, topups
-from reference_app.fulfilment import fulfil_checkout
+from reference_app.fulfilment import Refused, fulfil_checkout
 from reference_app.runtime import Runtime
 
 log = logging.getLogger("reference_app.worker")
@@ -26,8 +27,15 @@ def process_event(runtime: Runtime, event_id: str) -> str:
         inbox.begin_attempt(conn, event_id)
     session_id = event.object_id or "-"
     log.info("event %s %s session %s: processing", event_id, event.event_type, session_id)
+    data = event.payload.get("data")
+    claimed = data.get("object") if isinstance(data, dict) else None
     try:
-        stage = _handle(runtime, event_id, event.event_type, session_id)
+        stage = _handle(runtime, event_id, event.event_type, session_id, claimed)
+    except Refused as error:  # the same answer on every retry: failed for good, at once
+        with runtime.pool.connection() as conn:
+            inbox.finish(conn, event_id, "failed", "verification", str(error))
+        log.warning("event %s session %s: refused: %s", event_id, session_id, error)
+        return "refused"
     except Exception as error:
         with runtime.pool.connection() as conn:
             inbox.finish(conn, event_id, "failed", "processing", f"{type(error).__name__}: {error}")
@@ -42,7 +50,13 @@ def process_event(runtime: Runtime, event_id: str) -> str:
     return stage
 
 
-def _handle(runtime: Runtime, event_id: str, event_type: str, session_id: str) -> str:
+def _handle(
+    runtime: Runtime,
+    event_id: str,
+    event_type: str,
+    session_id: str,
+    claimed: dict[str, Any] | None,
+) -> str:
     if event_type == "checkout.session.async_payment_succeeded" and runtime.defects.on(
         "ignores-async-success"
     ):
@@ -55,6 +69,7 @@ def _handle(runtime: Runtime, event_id: str, event_type: str, session_id: str) -
             path="webhook",
             defects=runtime.defects,
             event_id=event_id,
+            claimed=claimed if isinstance(claimed, dict) else None,
         )
         return result.outcome
     if event_type == "checkout.session.async_payment_failed":

@@ -4,6 +4,10 @@ Called from three paths that may race: the worker (a webhook arrived), the landi
 customer came back) and the reconciliation sweep (Stripe's event list). Following Stripe's
 guidance it asks Stripe for the session, credits only a paid one, and is keyed on the session
 id (``add_wallet_credits`` refuses a second credit), so it may run any number of times, at once.
+
+What an event says about its session is a claim, checked against Stripe's answer: a correctly
+signed event that disagrees (a leaked secret, a replay tool, a bug upstream) credits nothing and
+is refused visibly, as is an event naming a session Stripe does not know.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import stripe
 from psycopg_pool import ConnectionPool
 
 from reference_app import ledger, topups
@@ -39,6 +44,15 @@ class FulfilmentError(RuntimeError):
     then kept as a visible failure."""
 
 
+class Refused(FulfilmentError):
+    """Not to be credited, and asking again gives the same answer: kept as a failure at once,
+    not retried."""
+
+
+# what a checkout session is born with and keeps for life: an event must agree with Stripe on it
+FIXED_AT_CREATION = ("client_reference_id", "amount_total", "currency")
+
+
 def fulfil_checkout(
     pool: ConnectionPool[Any],
     gateway: StripeGateway,
@@ -47,11 +61,18 @@ def fulfil_checkout(
     path: str,
     defects: Defects,
     event_id: str | None = None,
+    claimed: dict[str, Any] | None = None,
 ) -> Fulfilment:
-    """``event_id``: the webhook event that led here, for the log (None on the other paths)."""
+    """``event_id``: the webhook event that led here, for the log (None on the other paths);
+    ``claimed``: the session as that event shows it, to be checked against Stripe's."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}")
-    view = gateway.retrieve_checkout_session(session_id)
+    if claimed is not None and defects.on("trusts-event-payload"):
+        view = _as_claimed(session_id, claimed)  # whatever the signed event says, believed
+    else:
+        view = _retrieve(gateway, session_id)
+        if claimed is not None and (wrong := disagreement(view, claimed)):
+            raise Refused(f"the event disagrees with Stripe about {session_id}: {wrong}")
     with pool.connection() as conn:
         if view.payment_status == "unpaid" and not defects.on("credits-unpaid-sessions"):
             return _not_paid(conn, view, event_id)
@@ -90,6 +111,53 @@ def fulfil_checkout(
         credit.transaction_id,
     )
     return Fulfilment(view.id, outcome, topup)
+
+
+def _retrieve(gateway: StripeGateway, session_id: str) -> CheckoutSessionView:
+    try:
+        return gateway.retrieve_checkout_session(session_id)
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise Refused(f"Stripe knows no checkout session {session_id!r}") from error
+        raise
+
+
+def disagreement(view: CheckoutSessionView, claimed: dict[str, Any]) -> str | None:
+    """Where an event's copy of a session contradicts Stripe's, in words; None when it does
+    not. Only what cannot change is compared, and being paid or complete (neither is undone):
+    an honest event may be older than Stripe's answer, never contrary to it."""
+    wrong = [
+        f"{key} {claimed[key]!r}, Stripe says {getattr(view, key)!r}"
+        for key in FIXED_AT_CREATION
+        if key in claimed and claimed[key] != getattr(view, key)
+    ]
+    for key, final in (("payment_status", "paid"), ("status", "complete")):
+        if claimed.get(key) == final and getattr(view, key) != final:
+            wrong.append(f"{key} {final!r}, Stripe says {getattr(view, key)!r}")
+    return "; ".join(wrong) or None
+
+
+def _as_claimed(session_id: str, claimed: dict[str, Any]) -> CheckoutSessionView:
+    def text(key: str) -> str | None:
+        value = claimed.get(key)
+        return value if isinstance(value, str) else None
+
+    def whole(key: str) -> int | None:
+        value = claimed.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return CheckoutSessionView(
+        id=session_id,
+        status=text("status"),
+        payment_status=text("payment_status") or "unpaid",
+        amount_total=whole("amount_total"),
+        currency=text("currency"),
+        client_reference_id=text("client_reference_id"),
+        metadata={},
+        payment_intent_id=text("payment_intent"),
+        payment_intent_metadata={},
+        amount_subtotal=whole("amount_subtotal"),
+    )
 
 
 def _not_paid(

@@ -50,7 +50,7 @@ async def stripe_webhook(request: Request) -> Response:
         with contextlib.suppress(ValueError, RecursionError):
             body = json.dumps(json.loads(body)).encode()
     if not signature:
-        return await _reject(runtime, 400, "missing Stripe-Signature header", None, None)
+        return await _reject(runtime, 400, "missing Stripe-Signature header", None, _id_of(body))
     try:
         stripe.WebhookSignature.verify_header(
             body.decode("utf-8"),

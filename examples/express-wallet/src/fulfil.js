@@ -2,12 +2,44 @@
 // The worker (path "webhook"), the landing page ("landing") and the reconcile command
 // ("reconcile") all call it, possibly at once: it asks Stripe for the session, credits only a
 // paid one, and add_wallet_credits() is keyed on the session id, so a second call credits nothing.
+// What a webhook event says about the session (`claimed`) is checked against Stripe's answer: a
+// correctly signed event that lies, or one naming a session Stripe does not know, is refused for
+// good (no retry: asking again gives the same answer) and kept in failed_jobs.
+import { UnrecoverableError } from "bullmq";
 import { defect, pool, stripe } from "./config.js";
 
 export class Unattributable extends Error {}
 
-export async function fulfilCheckout(sessionId, path) {
-  const session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
+export class Refused extends UnrecoverableError {}
+
+// what a session is born with and keeps for life
+const FIXED_AT_CREATION = ["client_reference_id", "amount_total", "currency"];
+
+// Where the event's copy of the session contradicts Stripe's, in words; null when it does not.
+// Being paid or complete is never undone, so an honest event may be older than Stripe's answer,
+// never contrary to it.
+export function disagreement(session, claimed) {
+  const shown = (value) => JSON.stringify(value ?? null);
+  const wrong = FIXED_AT_CREATION.filter((key) => key in claimed && claimed[key] !== session[key])
+    .map((key) => `${key} ${shown(claimed[key])}, Stripe says ${shown(session[key])}`);
+  for (const [key, final] of [["payment_status", "paid"], ["status", "complete"]]) {
+    if (claimed[key] === final && session[key] !== final) {
+      wrong.push(`${key} ${shown(final)}, Stripe says ${shown(session[key])}`);
+    }
+  }
+  return wrong.length ? wrong.join("; ") : null;
+}
+
+export async function fulfilCheckout(sessionId, path, claimed = null) {
+  let session;
+  try {
+    session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
+  } catch (error) {
+    if (error.statusCode === 404) throw new Refused(`Stripe knows no checkout session '${sessionId}'`);
+    throw error;
+  }
+  const wrong = claimed && disagreement(session, claimed);
+  if (wrong) throw new Refused(`the event disagrees with Stripe about ${sessionId}: ${wrong}`);
   const intent = session.payment_intent;
   const intentId = typeof intent === "string" ? intent : intent?.id ?? null;
   if (session.payment_status === "unpaid") {

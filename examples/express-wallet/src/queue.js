@@ -1,5 +1,6 @@
 // The BullMQ queue between the webhook endpoint and the worker. A job is one verified Stripe
-// event; its id is the event id, so a redelivered event is not queued twice.
+// event; its id is the event id, so a redelivered event is not queued twice. The job carries
+// what the event claims about its session, for the worker to check against Stripe's answer.
 import { Queue } from "bullmq";
 import { QUEUE_NAME, redisConnection } from "./config.js";
 
@@ -9,10 +10,14 @@ export function openQueue() {
   return new Queue(QUEUE_NAME, { connection: redisConnection() });
 }
 
+const CLAIMS = ["client_reference_id", "amount_total", "currency", "payment_status", "status"];
+
 export function enqueueEvent(queue, event, { dedupe = true } = {}) {
+  const session = event.data.object;
+  const claimed = Object.fromEntries(CLAIMS.filter((key) => key in session).map((key) => [key, session[key]]));
   return queue.add(
     event.type,
-    { event_id: event.id, event_type: event.type, session_id: event.data.object.id },
+    { event_id: event.id, event_type: event.type, session_id: session.id, claimed },
     {
       jobId: dedupe ? event.id : undefined,
       attempts: JOB_ATTEMPTS,

@@ -1,14 +1,14 @@
 // The worker process: `node src/worker.js`. Consumes the BullMQ queue the webhook fills and
 // credits paid Checkout Sessions (fulfilled_by = webhook). Prints "worker ready" once it takes jobs.
-import { Worker } from "bullmq";
+import { UnrecoverableError, Worker } from "bullmq";
 import { QUEUE_NAME, defect, pool, redisConnection } from "./config.js";
 import { fulfilCheckout, markStatus } from "./fulfil.js";
 
 async function handle(job) {
-  const { event_id: eventId, event_type: type, session_id: sessionId } = job.data;
+  const { event_id: eventId, event_type: type, session_id: sessionId, claimed } = job.data;
   console.log(`job ${job.id} (attempt ${job.attemptsMade + 1}): ${type} session ${sessionId}`);
   if (type === "checkout.session.completed" || type === "checkout.session.async_payment_succeeded") {
-    return fulfilCheckout(sessionId, "webhook");
+    return fulfilCheckout(sessionId, "webhook", claimed ?? null);
   }
   if (type === "checkout.session.async_payment_failed") {
     await markStatus(sessionId, "failed", "the bank debit failed");
@@ -31,7 +31,8 @@ if (defect("worker-not-started")) {
   worker.on("completed", (job, result) => console.log(`job ${job.id}: ${result}`));
   worker.on("failed", async (job, error) => {
     console.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+    const forGood = error instanceof UnrecoverableError; // refused: no retry follows
+    if (job && (forGood || job.attemptsMade >= (job.opts.attempts ?? 1))) {
       await pool.query(
         "insert into failed_jobs (event_id, event_type, object_id, error, attempts) values ($1, $2, $3, $4, $5)",
         [job.data.event_id, job.data.event_type, job.data.session_id, error.message, job.attemptsMade],
