@@ -5,6 +5,7 @@ pytest plugin (``harness.plugin``)."""
 from steps.billing_steps import *  # noqa: F403  (step definitions are fixtures: import to register)
 from steps.concurrency_steps import *  # noqa: F403
 from steps.diagnosis_steps import *  # noqa: F403
+from steps.forgery_steps import *  # noqa: F403
 from steps.isolation_steps import *  # noqa: F403
 from steps.ledger_steps import *  # noqa: F403
 from steps.payment_steps import *  # noqa: F403

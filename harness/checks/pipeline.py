@@ -3,6 +3,7 @@ queue's job for it, and what an admin sees in the webhook metrics' recent failur
 
 from __future__ import annotations
 
+from harness.drivers.forger import Posted
 from harness.drivers.ops_view import OpsView
 from harness.drivers.records import Records
 from harness.drivers.webhook_faults import WebhookFaults
@@ -85,4 +86,22 @@ def payment_failure_listed(scenario: Scenario, ops_view: OpsView, reason: str) -
     if not listed:
         raise AssertionError(
             f'recent failures do not list {session_id} because "{reason}":\n{shown}'
+        )
+
+
+def forged_delivery_listed(
+    scenario: Scenario, ops_view: OpsView, posted: Posted, reason: str
+) -> None:
+    """Recent failures list the forged (or replayed) event by its id, saying ``reason`` (in any
+    case: apps word the same refusal differently, "Stripe-Signature header" or
+    "stripe-signature header"), once the app has done all it will with it."""
+    scenario.wait_until_quiet()
+    failures = ops_view.recent_failures()
+    shown = "\n".join(f"  {failure}" for failure in failures) or "  (none)"
+    listed = [f for f in failures if f.event_id == posted.event_id]
+    if not listed:
+        raise AssertionError(f"recent failures do not list {posted}:\n{shown}")
+    if not any(reason.lower() in failure.error.lower() for failure in listed):
+        raise AssertionError(
+            f'recent failures list {posted.event_id}, not because "{reason}":\n{shown}'
         )

@@ -11,6 +11,7 @@ import pytest
 
 if TYPE_CHECKING:
     from harness.drivers.billing import BillingGates
+    from harness.drivers.forger import Forger
     from harness.drivers.hosted_checkout import HostedCheckout
     from harness.drivers.ledger import LedgerDriver
     from harness.drivers.ops_view import OpsView
@@ -44,6 +45,16 @@ def worker(wallet_scenario: Scenario) -> Worker:
     from harness.drivers.worker import Worker
 
     return Worker(wallet_scenario.stack)
+
+
+@pytest.fixture
+def forger(wallet_scenario: Scenario) -> Forger:
+    """Someone who is not Stripe, posting to the app's webhook URL."""
+    from harness.drivers.forger import Forger
+
+    stack = wallet_scenario.stack
+    url = stack.web_url + stack.profile.app.stripe.webhook_path
+    return Forger(stack.control, stack.stripe, url)
 
 
 @pytest.fixture
