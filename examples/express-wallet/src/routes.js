@@ -109,9 +109,14 @@ export function routes() {
     res.json({ failures: rows.map((f) => ({ ...f, at: new Date(f.at).toISOString() })) });
   }));
 
+  // Bad input is the client's error, answered 4xx with the reason: a body too large (413) or not
+  // JSON (400) as the body parsers say, a NUL character PostgreSQL refuses in text (22021).
   r.use((error, req, res, next) => {
-    console.error(`${req.method} ${req.path}: ${error.stack || error}`);
     if (res.headersSent) return next(error);
+    const status = error.status ?? error.statusCode;
+    if (status >= 400 && status < 500) return res.status(status).json({ error: error.message });
+    if (error.code === "22021") return res.status(400).json({ error: "text may not contain a NUL character" });
+    console.error(`${req.method} ${req.path}: ${error.stack || error}`);
     res.status(500).json({ error: "internal error" });
   });
   return r;

@@ -34,11 +34,20 @@ export function webhookRouter(queue, secret) {
   return router;
 }
 
+// Refused deliveries kept for the admin: the newest REJECTIONS_KEPT, so a flood of forged
+// requests cannot grow the table without bound. PostgreSQL refuses NUL in text: shown as U+FFFD.
+const REJECTIONS_KEPT = 10_000;
+
 async function reject(res, reason, body) {
   let eventId = null;
   try { eventId = JSON.parse(body.toString()).id ?? null; } catch { /* not JSON */ }
+  const text = (value) => (value === null ? null : String(value).replaceAll("\u0000", "\uFFFD").slice(0, 500));
   console.warn(`webhook rejected (400): ${reason} [event ${eventId ?? "-"}]`);
-  await pool.query("insert into webhook_rejections (reason, event_id) values ($1, $2)", [reason, eventId]);
+  await pool.query("insert into webhook_rejections (reason, event_id) values ($1, $2)", [text(reason), text(eventId)]);
+  await pool.query(
+    "delete from webhook_rejections where id <= (select id from webhook_rejections order by id desc offset $1 limit 1)",
+    [REJECTIONS_KEPT],
+  );
   res.status(400).json({ error: reason });
 }
 
