@@ -58,6 +58,7 @@ class Attempt:
     duration_ms: float | None
     faults: tuple[str, ...]
     succeeded: bool
+    error_kind: str | None = None  # why there was no 2xx, as the fake names it (ERROR_KINDS)
 
 
 # alike in shape with records.app_records.TopupRecord (and the other records there): each is a
@@ -274,6 +275,7 @@ def _attempt(attempt: Any) -> Attempt:
         duration_ms=attempt.duration_ms,
         faults=tuple(attempt.faults),
         succeeded=attempt.succeeded,
+        error_kind=attempt.error_kind,
     )
 
 

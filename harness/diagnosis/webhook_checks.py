@@ -49,14 +49,15 @@ def _real_failure(attempt: Attempt) -> bool:
 
 
 def _answer(attempt: Attempt) -> str:
+    kind = attempt.error_kind or ""
     if attempt.status_code is not None:
         text = str(attempt.status_code)
-    elif attempt.error and "timed out" in attempt.error:
+    elif kind.startswith("timeout"):
         text = "timeout"
-    elif attempt.error and "dropped" in attempt.error:
+    elif kind == "dropped_by_fault":
         text = "dropped"
-    elif attempt.error and "connection" in attempt.error:
-        text = "no answer (connection failed)"
+    elif kind.startswith("connection_"):
+        text = f"no answer ({kind.replace('_', ' ')})"  # refused, closed or failed
     else:
         text = "no answer"
     injected = sorted(FAILING_FAULTS & set(attempt.faults))

@@ -142,7 +142,12 @@ def test_no_attempt_with_an_endpoint_at_another_url_names_both_urls() -> None:
 
 
 def test_attempts_to_a_stale_url_that_refuses_connections_are_broken_at_delivery() -> None:
-    refused = attempt(None, url=STALE_URL, error="connection failed: ConnectError: refused")
+    refused = attempt(
+        None,
+        url=STALE_URL,
+        error="connection failed: ConnectError: refused",
+        error_kind="connection_refused",
+    )
     evidence = credited_by_webhook(
         attempts=(refused,),
         endpoints=(Endpoint("we_1", STALE_URL, HANDLED, "enabled"),),
@@ -150,7 +155,7 @@ def test_attempts_to_a_stale_url_that_refuses_connections_are_broken_at_delivery
     )
     trace = broken_at(evidence, "delivery")
     text = detail(trace, "delivery")
-    assert "connection failed" in text
+    assert "no answer (connection refused)" in text
     assert STALE_URL in text
     assert APP_URL in text
     assert "retry" in text
@@ -179,7 +184,7 @@ def test_a_redirect_counts_as_a_failed_delivery() -> None:
 
 
 def test_timeouts_of_a_slow_handler_are_broken_at_delivery() -> None:
-    slow = attempt(None, error="timed out after 5 s")
+    slow = attempt(None, error="timed out after 5 s", error_kind="timeout")
     trace = broken_at(credited_by_webhook(attempts=(slow, slow)), "delivery")
     assert "timeout, timeout" in detail(trace, "delivery")
 

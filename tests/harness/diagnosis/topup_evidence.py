@@ -40,10 +40,13 @@ def attempt(
     copy: int = 0,
     url: str = APP_URL,
     error: str | None = None,
+    error_kind: str | None = None,
     faults: tuple[str, ...] = (),
 ) -> Attempt:
     succeeded = status is not None and 200 <= status < 300
-    return Attempt(event_id, event_type, url, number, copy, status, error, 12.0, faults, succeeded)
+    return Attempt(
+        event_id, event_type, url, number, copy, status, error, 12.0, faults, succeeded, error_kind
+    )
 
 
 def inbox(
@@ -121,7 +124,14 @@ def credited_by_webhook(**changes: Any) -> TopupEvidence:
 def webhook_lost(**changes: Any) -> TopupEvidence:
     """The scenario dropped the webhook on purpose; the app never heard of the payment."""
     lost = credited_by_webhook(
-        attempts=(attempt(None, error="dropped by fault: never delivered", faults=("drop",)),),
+        attempts=(
+            attempt(
+                None,
+                error="dropped by fault: never delivered",
+                error_kind="dropped_by_fault",
+                faults=("drop",),
+            ),
+        ),
         topup=topup("created", None),
         inbox=(),
         jobs=(),
