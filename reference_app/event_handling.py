@@ -19,7 +19,8 @@ class UnknownInboxEvent(LookupError):
 
 
 def process_event(runtime: Runtime, event_id: str) -> str:
-    """Handle one event; returns the stage it reached. Raises to have the job retried."""
+    """Handle one event; returns the stage it reached. Raises to have the job retried (a
+    ``Refused`` event's job fails at once: ``job_queue``)."""
     with runtime.pool.connection() as conn:
         event = inbox.load_event(conn, event_id)
         if event is None:
@@ -31,11 +32,11 @@ def process_event(runtime: Runtime, event_id: str) -> str:
     claimed = data.get("object") if isinstance(data, dict) else None
     try:
         stage = _handle(runtime, event_id, event.event_type, session_id, claimed)
-    except Refused as error:  # the same answer on every retry: failed for good, at once
+    except Refused as error:  # the same answer on every retry: the job fails at once
         with runtime.pool.connection() as conn:
             inbox.finish(conn, event_id, "failed", "verification", str(error))
         log.warning("event %s session %s: refused: %s", event_id, session_id, error)
-        return "refused"
+        raise
     except Exception as error:
         with runtime.pool.connection() as conn:
             inbox.finish(conn, event_id, "failed", "processing", f"{type(error).__name__}: {error}")

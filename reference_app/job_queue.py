@@ -3,7 +3,9 @@
 The webhook endpoint defers ``process_stripe_event`` in the same transaction that stores the
 event in the inbox, so an event is never stored without its job nor queued without its row.
 Failed jobs are retried with the configured backoff, then kept as failed (visible in
-``/api/webhook-metrics``), never swallowed.
+``/api/webhook-metrics``), never swallowed; an event refused for good (``fulfilment.Refused``:
+it lies about its session, or names one Stripe does not know) fails at once, as a retry would
+get the same answer.
 """
 
 from __future__ import annotations
@@ -13,10 +15,20 @@ from typing import Any
 import procrastinate
 import psycopg
 
+from reference_app.fulfilment import Refused
 from reference_app.settings import AppSettings
 
 TASK_NAME = "process_stripe_event"
 QUEUE = "stripe_events"
+
+
+class RetryUnlessRefused(procrastinate.RetryStrategy):
+    def get_retry_decision(
+        self, *, exception: BaseException, job: Any
+    ) -> procrastinate.RetryDecision | None:
+        if isinstance(exception, Refused):
+            return None
+        return super().get_retry_decision(exception=exception, job=job)
 
 
 def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastinate.App:
@@ -25,7 +37,7 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=settings.database_url)
     )
-    retry = procrastinate.RetryStrategy(
+    retry = RetryUnlessRefused(
         max_attempts=max(0, settings.job_max_attempts - 1),  # retries after the first try
         wait=int(max(1, settings.job_retry_wait_seconds)),
         linear_wait=int(max(0, settings.job_retry_wait_seconds)),

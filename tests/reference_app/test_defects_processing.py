@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.drivers.forger import Forger
 from tests.reference_app.evidence import (
     balance,
     inbox,
@@ -20,6 +21,7 @@ from tests.reference_app.evidence import (
 from tests.reference_app.running import app_stack
 
 COMPLETED = "checkout.session.completed"
+WEBHOOK = "/api/webhooks/stripe"
 ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"
 SETTLES = 200  # fake seconds: a Bacs debit settles about three minutes after the payment
 
@@ -41,6 +43,29 @@ def test_the_org_is_read_from_the_session(
         )
         assert "names no organisation" in (events[0][3] or "")
         assert (balance(stack), ledger_rows(stack)) == (0, [])
+
+
+@pytest.mark.parametrize("defect", [None, "trusts-event-payload"])
+def test_a_signed_event_that_lies_is_checked_against_stripe(
+    wallet_ledger_db_url: str, tmp_path: Path, defect: str | None
+) -> None:
+    defects = () if defect is None else (defect,)
+    with app_stack(wallet_ledger_db_url, tmp_path, defects=defects) as stack:
+        session_id = new_topup(stack, 5000)  # never paid
+        forger = Forger(stack.control, stack.stripe, stack.web_url + WEBHOOK)
+        lie = forger.completed_event(session_id, payment_status="paid", status="complete")
+        assert forger.post_correctly_signed(lie).status == 200  # signed: it gets in
+
+        if defect is None:
+            events = wait_until(
+                lambda: [e for e in inbox(stack, session_id) if e[1] == "failed"], what="refusal"
+            )
+            assert "the event disagrees with Stripe" in (events[0][3] or "")
+            assert "payment_status 'paid', Stripe says 'unpaid'" in (events[0][3] or "")
+            assert (balance(stack), ledger_rows(stack)) == (0, [])
+        else:  # believed: money nobody paid
+            assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+            assert balance(stack) == 5000
 
 
 @pytest.mark.parametrize(("defect", "credited"), [(None, 5000), ("amount-in-pounds", 50)])

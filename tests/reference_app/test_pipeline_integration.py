@@ -204,7 +204,7 @@ def test_metrics_are_for_admins_only(stack: WalletStack) -> None:
 
 
 def test_metrics_show_queue_health_and_recent_failures(stack: WalletStack) -> None:
-    # one delivery refused at the door, one event that fails in the worker
+    # one delivery refused at the door, one event the worker refuses (no such session at Stripe)
     httpx.post(stack.web_url + WEBHOOK, content=b"{}", headers={"stripe-signature": "t=1,v1=0"})
     secret = stored_secret(stack)
     event = json.dumps(
@@ -237,9 +237,9 @@ def test_metrics_show_queue_health_and_recent_failures(stack: WalletStack) -> No
         COMPLETED,
         "cs_nope",
     )
-    assert failed["stage"] == "processing"
-    assert failed["attempts"] == 3
-    assert failed["error"]
+    assert failed["stage"] == "verification"
+    assert failed["attempts"] == 1  # refused for good: a retry would get the same answer
+    assert "Stripe knows no checkout session 'cs_nope'" in failed["error"]
     assert rejected["stage"] == "signature"
     assert "signature" in rejected["error"]
     assert len(one["failures"]) == 1
