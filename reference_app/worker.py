@@ -4,9 +4,15 @@ jobs a dead worker left running (``stalled_jobs``), and sweeps for missed webhoo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 import socket
 import threading
+from typing import Any
+
+import procrastinate
 
 from reference_app import stalled_jobs
 from reference_app.db import open_pool
@@ -20,6 +26,7 @@ from reference_app.stripe_gateway import StripeGateway, make_client
 
 log = logging.getLogger("reference_app.worker")
 HEARTBEAT_SECONDS = 2.0
+WORKER_RESTART_PAUSE = 1.0  # seconds between a worker's stop on a lost database and its restart
 
 
 def run_worker(settings: AppSettings) -> None:
@@ -45,19 +52,46 @@ def run_worker(settings: AppSettings) -> None:
         settings.worker_concurrency,
         sorted(defects.names) or "none",
     )
+    options = {
+        "queues": [QUEUE],
+        "concurrency": settings.worker_concurrency,
+        "name": name,
+        "wait": True,
+        "update_heartbeat_interval": stalled_jobs.HEARTBEAT_SECONDS,
+        "stalled_worker_timeout": settings.job_stalled_after_seconds,
+        "install_signal_handlers": False,  # _run_until_stopped's own: SIGTERM stops, not a restart
+    }
     try:
-        with queue.open():
-            queue.run_worker(
-                queues=[QUEUE],
-                concurrency=settings.worker_concurrency,
-                name=name,
-                wait=True,
-                update_heartbeat_interval=stalled_jobs.HEARTBEAT_SECONDS,
-                stalled_worker_timeout=settings.job_stalled_after_seconds,
-            )
+        asyncio.run(_run_until_stopped(queue, options))
     finally:
         stop.set()
         pool.close()
+
+
+async def _run_until_stopped(queue: procrastinate.App, options: dict[str, Any]) -> None:
+    """procrastinate's worker stops when its heartbeat or its listener loses the database (a
+    restart cuts every connection), and raises when a fetch does: run it again, once the
+    database answers, until SIGTERM or SIGINT asks to stop. A restart of the database then
+    costs the worker a pause, not its life (and its jobs a wait for the stalled-job sweep)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stopping.set)
+    asked_to_stop = asyncio.create_task(stopping.wait())
+    async with queue.open_async():
+        while True:
+            worker = asyncio.create_task(queue.run_worker_async(**options))
+            await asyncio.wait({worker, asked_to_stop}, return_when=asyncio.FIRST_COMPLETED)
+            if stopping.is_set():
+                worker.cancel()  # procrastinate stops gracefully: running jobs finish first
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await worker
+                return
+            why = worker.exception() or "it lost the database"
+            log.warning("the queue worker stopped (%s): starting it again", why)
+            await asyncio.wait({asked_to_stop}, timeout=WORKER_RESTART_PAUSE)
+            if stopping.is_set():
+                return
 
 
 def _heartbeat(runtime: Runtime, name: str, stop: threading.Event) -> None:
