@@ -110,21 +110,29 @@ class Scenario:
 
     def wait_until_quiet(self, timeout: float = QUIET_TIMEOUT) -> None:
         """Every delivery due now answered, and (when a worker is beating) the queue empty.
-        Held, delayed and future retries stay where they are: they wait for the clock."""
-        self.stack.control.settle(timeout=timeout)
-        records = self.stack.records
-        if self.stack.profile.app.capabilities.worker is None or not records.has("queue_probe"):
-            return  # no queue the harness can see: the deliveries answered is all it waits for
-        if not (self.stack.worker.running and self.stack.worker_beating):
-            return  # nobody would empty the queue: what is in it is evidence
+        Held, delayed and future retries stay where they are: they wait for the clock.
 
-        def empty() -> bool:
-            with self.stack.connect() as conn:
-                return records.unfinished_jobs(conn) == 0
+        A process of the stack that dies meanwhile ends the wait at once with ``ServiceDied``
+        naming it (a queue nobody empties would otherwise look like a slow worker), and a
+        database gone with ``DatabaseUnreachable``; one stopped on purpose is not waited for."""
+        stack = self.stack
+        with stack.watched():
+            stack.check_alive()
+            stack.control.settle(timeout=timeout)
+            records = stack.records
+            if stack.profile.app.capabilities.worker is None or not records.has("queue_probe"):
+                return  # no queue the harness can see: the deliveries answered is all it waits for
+            if not (stack.worker.running and stack.worker_beating):
+                return  # nobody would empty the queue: what is in it is evidence
 
-        if not poll_until(empty, timeout=timeout):
-            raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
-        self.stack.control.settle(timeout=timeout)  # anything the jobs caused
+            def empty() -> bool:
+                stack.check_alive()
+                with stack.connect() as conn:
+                    return records.unfinished_jobs(conn) == 0
+
+            if not poll_until(empty, timeout=timeout):
+                raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
+            stack.control.settle(timeout=timeout)  # anything the jobs caused
 
     def _queue_counts(self) -> tuple[int, int] | None:
         """(waiting, failed) as the profile's queue probe tells them; None: it cannot."""

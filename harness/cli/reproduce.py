@@ -54,6 +54,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_reproduce(args: argparse.Namespace) -> int:
     from harness.cli.reproduction import describe_defects
     from harness.project import artifacts_dir, shown
+    from harness.stack.services import ServiceLost
     from harness.stack.standalone import START_ERRORS, standalone_stack
 
     console = make_console()
@@ -68,6 +69,9 @@ def run_reproduce(args: argparse.Namespace) -> int:
                 f" logs in {shown(log_dir)}",
             )
             return reproduce_in_browser(stack, console, defect, headed=args.headed, app=args.app)
+    except ServiceLost as lost:  # after the start: a process died, or the database went
+        fail(f"reproduce: {lost.report('reproducing the top-up')}")
+        return 2
     except START_ERRORS as error:
         fail(f"reproduce: the stack did not start: {error}")
         return 2

@@ -45,10 +45,6 @@ EXAMPLES = (
 )
 
 
-class ServiceDied(RuntimeError):
-    """One of the stack's processes exited while serving."""
-
-
 # alike in shape with cli/fault.py's add_parser: each command declares its own argparse parser
 # (help, description, epilog); only the calls are the same.
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -75,6 +71,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from harness.stack.services import ServiceDied
     from harness.stack.standalone import START_ERRORS, standalone_stack
 
     console = make_console()
@@ -104,7 +101,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 plain(console, f"\nstopping ({str(stop) or 'Ctrl-C'}) ...")
             except ServiceDied as died:
                 _finish_quietly()
-                fail(f"{died}; stopping the rest")
+                fail(f"{died.report('serving')}\nstopping the rest")
                 return 1
             finally:
                 remove_state(state_file, state.pid)
@@ -149,16 +146,10 @@ def show_stack(console: Console, state: ServeState, state_file: Path) -> None:
 
 
 def watch(stack: WalletStack) -> None:
-    """Until interrupted; ``ServiceDied`` with the log's tail when a process exits."""
-    from harness.stack.services import log_tail
-
-    services = {"fake_stripe": stack.fake, "web": stack.web, "worker": stack.worker}
+    """Until interrupted; ``ServiceDied`` (the process, how it ended, the log's tail) when one
+    of the stack's processes exits, side services included."""
     while True:
-        for name, service in services.items():
-            if not service.running:
-                raise ServiceDied(
-                    f"{name} exited (code {service.returncode}):\n{log_tail(service.log)}"
-                )
+        stack.check_alive()
         time.sleep(WATCH_INTERVAL)  # real processes, real time: nothing simulated waits here
 
 

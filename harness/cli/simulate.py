@@ -2,7 +2,9 @@
 
 Brings up its own stack (a throwaway PostgreSQL unless ``--db-url``), plays the seeded plan,
 prints the figures, and on a violation exits 1 with the seed, the command that replays it and
-the smallest failing top-up histories found.
+the smallest failing top-up histories found. A process of the stack that dies mid-run, or its
+database gone, ends the run with exit 2 and says which, how, while doing what, and the end of
+its log.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from harness.simulation.nemesis import parse_nemesis
 from harness.simulation.orgs import TooFewOrgs, simulation_orgs
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
 from harness.simulation.simulate import Options, Outcome, plan_for, simulate
+from harness.stack.services import ServiceLost
 from harness.stack.standalone import START_ERRORS, standalone_stack
 from harness.stack.wallet_stack import WalletStack
 
@@ -152,6 +155,25 @@ def _simulate_on(
     options: Options,
     histories: list[History],
 ) -> int:
+    doing = ["starting the run"]  # what the run is doing, for a report of what broke it
+    try:
+        return _run_and_report(console, args, stack, options, histories, doing)
+    except ServiceLost as lost:  # a process died or the database went: said, never a traceback
+        plain(console, f"wallet-harness simulate: {lost.report(doing[0])}", style="red")
+    except START_ERRORS as error:  # up, then failed: not "the stack did not start"
+        plain(console, f"wallet-harness simulate: the stack failed while {doing[0]}: {error}")
+    plain(console, f"the stack's logs: {shown(stack.config.log_dir)}")
+    return 2
+
+
+def _run_and_report(
+    console: Console,
+    args: argparse.Namespace,
+    stack: WalletStack,
+    options: Options,
+    histories: list[History],
+    doing: list[str],
+) -> int:
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -160,13 +182,18 @@ def _simulate_on(
         console=console,
         transient=not console.is_terminal,
     ) as progress:
-        task = progress.add_task("playing the top-ups", total=len(histories))
+        task = progress.add_task(doing[0], total=len(histories))
+
+        def on_phase(name: str) -> None:
+            doing[0] = name
+            progress.update(task, description=name)
+
         outcome = simulate(
             stack,
             options,
             histories,
             on_done=lambda played: progress.advance(task),
-            on_phase=lambda name: progress.update(task, description=name),
+            on_phase=on_phase,
         )
     from harness.simulation.summary import print_summary
 
@@ -178,6 +205,7 @@ def _simulate_on(
         plain(console, f"report: {args.report}")
     if not outcome.failed:
         return 0
+    doing[0] = "shrinking the failure"
     print_failure(console, args, stack, outcome)
     plain(console, f"the stack's logs: {shown(stack.config.log_dir)}")
     return 1

@@ -6,7 +6,9 @@ and then while payments go on, and a nemesis, when asked for, crashes processes 
 database (``nemesis``).
 
 Nothing here judges the outcome (``invariants`` does); an answer that is not what a customer
-would get is noted on the top-up, and the run goes on.
+would get is noted on the top-up, and the run goes on, unless the stack itself broke: before
+each top-up every process must still run (``WalletStack.check_alive``), and after a top-up that
+went wrong the database must still answer (``check_database``). Either stops the run, named.
 """
 
 from __future__ import annotations
@@ -74,17 +76,21 @@ class Runner:
                 httpx.Client(base_url=self.stack.web_url, timeout=60) as http,
                 FakeStripeControl(self.stack.fake_url, timeout=60) as control,
             ):
-                while True:
+                while not errors:  # one thread's error stops the others too
                     with self._lock:
                         item = next(queue, None)
                     if item is None:
                         return
+                    # a process that died stops the run, named: re-raised like a failed blow
+                    self.stack.check_alive()
                     if self.nemesis is not None:  # a blow that fails stops the run: re-raised
                         self.nemesis.before(item.history.index)
                     try:
                         self._play(item, http, control)
                     except Exception as error:  # noted on the top-up; the run goes on
                         item.problems.append(f"{type(error).__name__}: {error}")
+                    if item.problems:
+                        self._check_stack()
                     self.on_done(item)
 
         threads = [
@@ -155,6 +161,14 @@ class Runner:
                 f"paying ({outcome}): {result.status}, expected {EXPECTED_PAYMENT[outcome]}"
                 f" ({result.message or 'no message'})"
             )
+
+    def _check_stack(self) -> None:
+        """After an answer no customer should get: is the stack still whole? A database gone
+        makes every later top-up wait out the app's pool and fail the same way, for minutes.
+        Asked after any restart in progress (the nemesis's restart-db) is over."""
+        self.stack.check_alive()
+        with self._restarting:
+            self.stack.check_database()
 
     def _restart_worker(self) -> None:
         with self._restarting:

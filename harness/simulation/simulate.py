@@ -95,8 +95,31 @@ def simulate(
     on_done: Callable[[Played], None] | None = None,
     on_phase: Callable[[str], None] | None = None,
 ) -> Outcome:
-    """Play ``histories`` (by default the options' plan) and judge the result."""
-    phase = on_phase or (lambda name: None)
+    """Play ``histories`` (by default the options' plan) and judge the result.
+
+    A process of the stack that dies (but for the restarts the run makes itself), or its
+    database gone, stops the run at the next look: ``ServiceDied`` or ``DatabaseUnreachable``
+    names it, also when it is seen as a control call or query cut short (``stack.watched``)."""
+    with stack.watched():
+        return _play_and_judge(stack, options, histories, on_done, on_phase)
+
+
+def _play_and_judge(
+    stack: WalletStack,
+    options: Options,
+    histories: list[History] | None,
+    on_done: Callable[[Played], None] | None,
+    on_phase: Callable[[str], None] | None,
+) -> Outcome:
+    def whole() -> None:
+        stack.check_alive()
+        stack.check_database()
+
+    def phase(name: str) -> None:
+        whole()  # before a phase of minutes, not after it
+        (on_phase or (lambda name: None))(name)
+
+    phase("resetting the stack")
     histories = plan_for(options) if histories is None else histories
     timings: dict[str, float] = {}
     mark = time.perf_counter()
@@ -159,6 +182,7 @@ def simulate(
     with FakeStripeControl(stack.fake_url, timeout=QUIET_TIMEOUT + 30) as control:
         for _ in range(RETRY_HORIZON_DAYS * 2):
             control.advance(hours=12, timeout=QUIET_TIMEOUT)
+            whole()
     settle()
     lap("clock")
 

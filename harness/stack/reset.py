@@ -17,7 +17,7 @@ start-up (with its signing secret), and the worker's registrations and heartbeat
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 from typing import Any
@@ -60,12 +60,16 @@ def empty_and_reseed(
     settings: SnapshotReset,
     *,
     drain: bool = True,
+    watch: Callable[[], None] = lambda: None,
 ) -> None:
-    """``drain=False`` when no worker runs: a job marked running then has nobody running it."""
+    """``drain=False`` when no worker runs: a job marked running then has nobody running it.
+    ``watch`` is called on every look and may raise to stop the wait (a worker that died
+    mid-job never finishes it: better named at once than a drain timed out)."""
     running = 0
 
     def emptied() -> bool:
         nonlocal running
+        watch()
         with conn.transaction():
             running = _work_in_flight(conn, settings) if drain else 0
             if running:

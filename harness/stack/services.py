@@ -1,5 +1,6 @@
 """Real processes on real loopback ports: start one with its output in a log file, wait until
-it answers, stop it cleanly (SIGTERM, then SIGKILL after a grace period).
+it answers, stop it cleanly (SIGTERM, then SIGKILL after a grace period), and say, during any
+later wait, whether it died though nobody stopped it (``check_alive``).
 
 fake_stripe and each process of the app's profile (web, worker, any side service) is one of these.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -19,10 +21,48 @@ from harness.polling import poll_until
 from harness.stack.leftovers import ServiceRecord, register
 
 STOP_GRACE_SECONDS = 10.0
+DIED_LOG_LINES = 20  # of a process that died mid-run: enough for its traceback
 
 
 class ServiceFailed(RuntimeError):
     """A service exited or did not become ready; the message carries the end of its log."""
+
+
+class ServiceLost(ServiceFailed):
+    """A part of the stack went away after it started: a process died, or the database stopped
+    answering. ``heading`` says which and how, ``details`` what to read; a command line says
+    both with what it was doing then (``report``)."""
+
+    def __init__(self, heading: str, details: str) -> None:
+        super().__init__(f"{heading}:\n{details}")
+        self.heading = heading
+        self.details = details
+
+    def report(self, doing: str) -> str:
+        return f"{self.heading} while {doing}:\n{self.details}"
+
+
+class ServiceDied(ServiceLost):
+    """A process the harness started, and neither stopped nor killed, has exited."""
+
+    def __init__(self, service: ServiceProcess) -> None:
+        super().__init__(
+            f"{service.name} died ({exit_status(service.returncode)})",
+            f"its command: {shlex.join(service.command)}\n"
+            f"the last lines of {service.log}:\n{log_tail(service.log, DIED_LOG_LINES)}",
+        )
+
+
+def exit_status(code: int | None) -> str:
+    """How a process ended, as people say it: "exit status 3", "killed by SIGKILL"."""
+    if code is None:
+        return "still running"
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        return f"killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"killed by signal {-code}"
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -62,10 +102,19 @@ class ServiceProcess:
         self._process: subprocess.Popen[bytes] | None = None
         self._record: ServiceRecord | None = None  # while its group runs (harness.stack.leftovers)
         self._log_start = 0  # where this start's output begins in the log
+        # the process started and neither stopped nor killed since: if it exits, it died.
+        # Cleared before a deliberate stop or kill and set again once restarted, so that a
+        # watch in another thread never takes a restart (the nemesis's, a scenario's) for one.
+        self._meant: subprocess.Popen[bytes] | None = None
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def meant_to_run(self) -> bool:
+        """Started, and neither stopped nor killed since."""
+        return self._meant is not None
 
     @property
     def pid(self) -> int | None:
@@ -73,6 +122,7 @@ class ServiceProcess:
 
     def start(self) -> None:
         if self.running:
+            self._meant = self._process
             return
         with self.log.open("ab") as out:
             out.write(f"--- starting {' '.join(self.command)}\n".encode())
@@ -90,6 +140,7 @@ class ServiceProcess:
                     start_new_session=True,
                 )
                 self._record = register(self.name, self._process.pid, self.command)
+                self._meant = self._process
             except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
                 raise ServiceFailed(
                     f"{self.name} cannot start: {error.strerror}: {error.filename}"
@@ -121,6 +172,14 @@ class ServiceProcess:
                 f"{self.name} was not ready within {timeout:.0f} s ({what}):\n{log_tail(self.log)}"
             )
 
+    def check_alive(self) -> None:
+        """``ServiceDied`` if the process has exited though nobody stopped or killed it. Safe
+        beside a restart in another thread: a process killed on purpose is no longer the one
+        meant to run by the time it has exited."""
+        meant = self._meant
+        if meant is not None and meant.poll() is not None and self._meant is meant:
+            raise ServiceDied(self)
+
     @property
     def returncode(self) -> int | None:
         return None if self._process is None else self._process.poll()
@@ -129,6 +188,7 @@ class ServiceProcess:
         stop_all([self])
 
     def _signal_stop(self) -> None:
+        self._meant = None
         process = self._process
         if process is not None:  # the service and anything it started, even if it is gone
             with contextlib.suppress(ProcessLookupError):
@@ -144,6 +204,7 @@ class ServiceProcess:
 
     def kill(self) -> None:
         """Die at once, mid-work, as a crashed worker would (SIGKILL)."""
+        self._meant = None
         if self._process is not None:
             self._kill_group()
 

@@ -4,6 +4,8 @@ a free loopback port.
 
 ``WalletStack.start()`` brings it up with readiness checks, ``reset()`` returns it to the
 seeded state between scenarios (the profile's ``[database.reset]``), ``stop()`` takes it down.
+Every wait on it checks it is still whole (``check_alive``, ``check_database``, ``watched``): a
+process that died, or a database gone, is named at once instead of waited out.
 The harness talks to every part the way a user's CI would: HTTP to the fake's control API and
 Stripe API, HTTP to the app, SQL to the database, and the app's own commands.
 """
@@ -14,7 +16,8 @@ import logging
 import os
 import subprocess
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +27,9 @@ import psycopg
 import stripe
 
 from fake_stripe.client import FakeStripeControl
+from harness.polling import poll_until
 from harness.ports import free_port
+from harness.postgres.server import redact_url
 from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.model import Account
 from harness.profile.placeholders import fill
@@ -34,7 +39,9 @@ from harness.stack import app
 from harness.stack.leftovers import sweep_leftover_services
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
 from harness.stack.services import (
+    ServiceDied,
     ServiceFailed,
+    ServiceLost,
     ServiceProcess,
     log_tail,
     python_module,
@@ -44,6 +51,14 @@ from harness.stack.services import (
 log = logging.getLogger("harness.stack.wallet_stack")
 
 START_TIMEOUT = 30.0  # seconds for fake_stripe to answer
+# seconds the database may refuse connections before it counts as gone: longer than a restart
+# (the nemesis's pg_ctl restart takes a few), short enough to say so within a wait
+DATABASE_GRACE = 15.0
+DATABASE_CONNECT_TIMEOUT = 5  # seconds for one connection attempt of that check
+
+
+class DatabaseUnreachable(ServiceLost):
+    """The app's database stopped answering after the stack started, and did not come back."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,7 @@ class WalletStack:
         self.worker_beating = False  # the worker passed its readiness check
         self.last_reset_seconds: float | None = None
         self._snapshot: SeedSnapshot | None = None
+        self._database_refused_since: float | None = None  # monotonic; see check_database
 
     def account(self, email: str) -> Account:
         """The app's login for a person the features name (the profile's ``[accounts]``)."""
@@ -205,20 +221,82 @@ class WalletStack:
         self.web.stop()
         self._start("web")
 
+    # -- still whole? ---------------------------------------------------------------------------
+
+    def check_alive(self) -> None:
+        """``ServiceDied`` naming the first process of the stack that exited though nobody
+        stopped it. One stopped or killed on purpose (a scenario's stopped worker, a process
+        the nemesis or the runner is restarting) is not counted: cheap enough for every poll."""
+        for service in (self.fake, *self.services.values()):
+            service.check_alive()
+
+    def check_database(self) -> None:
+        """``DatabaseUnreachable`` (its URL, without the password, and the error) once the
+        database has refused connections for ``DATABASE_GRACE`` seconds; a restart passes.
+        The grace is counted from the first refusal any caller saw, so that several threads
+        finding it gone say so together, not one grace after another."""
+        refused: list[psycopg.OperationalError] = []
+
+        def answers() -> bool:
+            try:
+                with psycopg.connect(
+                    self.database_url, autocommit=True, connect_timeout=DATABASE_CONNECT_TIMEOUT
+                ) as conn:
+                    conn.execute("select 1")
+            except psycopg.OperationalError as error:
+                refused[:] = [error]
+                return False
+            self._database_refused_since = None
+            return True
+
+        if answers():
+            return
+        since = self._database_refused_since = self._database_refused_since or time.monotonic()
+        left = since + DATABASE_GRACE - time.monotonic()
+        if not poll_until(answers, timeout=max(0.0, left), interval=0.5):
+            raise DatabaseUnreachable(
+                f"the app's database at {redact_url(self.database_url)} is unreachable",
+                f"no connection for {DATABASE_GRACE:.0f} s; the last error:"
+                f" {str(refused[0]).strip()}",
+            )
+
+    @contextmanager
+    def watched(self) -> Iterator[None]:
+        """Inside, an error a broken stack explains is raised as what broke: a control call or
+        request cut because the fake or the app died, ``ServiceDied`` naming it; a connection
+        refused because the database is gone, ``DatabaseUnreachable``. Otherwise as it was."""
+        try:
+            yield
+        except (httpx.TransportError, stripe.APIConnectionError):
+            self.check_alive()
+            raise
+        except psycopg.OperationalError:
+            self.check_alive()
+            self.check_database()
+            raise
+
     # -- between scenarios ---------------------------------------------------------------------
 
     def reset(self) -> float:
         """Nothing in flight, then the fake reset and the app back to the seed (the profile's
         ``[database.reset]``). Returns the seconds it took (also kept in
-        ``last_reset_seconds``)."""
+        ``last_reset_seconds``). A worker that died is replaced, with a warning naming it; any
+        other process that died stops the reset (``ServiceDied``)."""
         started = time.perf_counter()
+        has_worker = self.profile.app.capabilities.worker is not None
+        if has_worker and self.worker.meant_to_run and not self.worker.running:
+            # said, not raised: the scenario's own waits failed on it, and the next scenario
+            # gets a new worker (below), as after one that stopped it
+            log.warning("%s", ServiceDied(self.worker))
+            self.worker.stop()
+        self.check_alive()
         if not self.web.running:
             raise ServiceFailed(f"the web app has died:\n{log_tail(self.logs['web'])}")
-        self.control.settle(timeout=30)
-        has_worker = self.profile.app.capabilities.worker is not None
-        worker_running = has_worker and self.worker.running
-        self._reset_app(drain=worker_running)
-        self.control.reset()
+        with self.watched():
+            self.control.settle(timeout=30)
+            worker_running = has_worker and self.worker.running
+            self._reset_app(drain=worker_running)
+            self.control.reset()
         if has_worker and not worker_running:  # a scenario stopped it: the next one gets one
             self.start_worker()
         self.last_reset_seconds = time.perf_counter() - started
@@ -230,7 +308,9 @@ class WalletStack:
         if reset.snapshot is not None:
             assert self._snapshot is not None, "start() the stack first"
             with self.connect() as conn:
-                empty_and_reseed(conn, self._snapshot, reset.snapshot, drain=drain)
+                empty_and_reseed(
+                    conn, self._snapshot, reset.snapshot, drain=drain, watch=self.check_alive
+                )
         elif reset.sql is not None:
             with self.connect() as conn:
                 conn.execute(fill(reset.sql, values).encode())
