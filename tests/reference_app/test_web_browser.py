@@ -29,6 +29,9 @@ def log_in(page: Page, stack: WalletStack, email: str = "test@demo.com") -> None
     page.get_by_label("Password").fill("topup-demo-1")
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{stack.web_url}/dashboard/wallet")
+    # the dashboard's deferred script has run (it reacts to typing): DOMContentLoaded waits
+    # for deferred scripts, a URL does not, and a loaded machine shows the difference
+    page.wait_for_load_state("domcontentloaded")
 
 
 def open_checkout(page: Page, amount: str = "£50") -> str:
