@@ -10,10 +10,11 @@ the same drivers, stack and invariants:
   of faults across many top-ups: it finds rare interleavings and measures throughput, and a
   seed replays the run.
 - **Hypothesis' state machine** (``stateful``): short schedules of steps (open, fault, pay, land,
-  release, advance the clock, reconcile, restart the worker) with the invariants checked after
-  every step, shrunk by Hypothesis to the shortest failing schedule, which then becomes a plain
-  regression test. Use it to find the sequence of actions that breaks one top-up, and in the
-  test suite, where its budget is fixed and derandomized.
+  release, advance the clock, reconcile, restart the worker; in ``NemesisMachine`` also the
+  nemesis's blows: kill -9 the worker or the web process, restart the database) with the
+  invariants checked after every step, shrunk by Hypothesis to the shortest failing schedule,
+  which then becomes a plain regression test. Use it to find the sequence of actions that
+  breaks one top-up, and in the test suite, where its budget is fixed and derandomized.
 
 ``orgs`` writes the simulated organisations, ``report`` the HTML report, ``summary`` the
 terminal summary. It may import the diagnosis and everything below it.

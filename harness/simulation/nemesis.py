@@ -11,7 +11,8 @@ the invariants decide whether the money survived, above all "acknowledged means 
 Each kind strikes ``PER_THOUSAND`` times per 1,000 top-ups (at least once), before top-ups
 chosen by the seed, one blow at a time. While it strikes, customers do what customers do:
 ``as_a_customer`` retries a request the outage cut or answered 502/503, for up to
-``CUSTOMER_PATIENCE`` seconds.
+``CUSTOMER_PATIENCE`` seconds. ``strike`` is one blow: the state machine's nemesis
+(``stateful.NemesisMachine``) strikes through it too, as a step among its others.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Protocol, TypeVar
 
 import httpx
@@ -57,23 +58,42 @@ def nemesis_plan(seed: int, topups: int, kinds: tuple[str, ...]) -> dict[int, st
     return plan
 
 
+def refuse_what_cannot_strike(stack: WalletStack, kinds: Iterable[str]) -> None:
+    """``PlanError`` before anything starts, when ``stack`` cannot take a blow of ``kinds``."""
+    if "restart-db" in kinds and stack.config.restart_database is None:
+        raise PlanError(
+            "--nemesis restart-db needs a database server the harness runs (not --db-url)"
+        )
+
+
+def strike(stack: WalletStack, kind: str) -> None:
+    """One blow of ``kind``; returns once what it killed is up again (the process ready, the
+    database accepting connections)."""
+    if kind == "restart-db":
+        assert stack.config.restart_database is not None
+        stack.config.restart_database()
+    elif kind == "kill-web":
+        stack.crash_and_restart("web")
+    else:
+        _when_busy(stack)
+        stack.crash_and_restart(stack.worker.name)
+
+
+def _when_busy(stack: WalletStack) -> None:
+    """Wait (a little) for the worker to have work, so the blow lands mid-job: a kill of an
+    idle worker tests nothing. When the profile shows no queue, strike at once."""
+    if stack.records.has("jobs_sql") or stack.records.has("queue_probe"):
+        poll_until(lambda: _has_work(stack), timeout=BUSY_WAIT, interval=0.005)
+
+
 class Nemesis:
     def __init__(self, stack: WalletStack, plan: dict[int, str]) -> None:
-        if "restart-db" in plan.values() and stack.config.restart_database is None:
-            raise PlanError(
-                "--nemesis restart-db needs a database server the harness runs (not --db-url)"
-            )
+        refuse_what_cannot_strike(stack, plan.values())
         self.stack = stack
         self.plan = plan
         self.struck: Counter[str] = Counter()
         # one blow at a time, and no other restart meanwhile (the runner's take it too)
         self.lock = threading.Lock()
-
-    def _when_busy(self) -> None:
-        """Wait (a little) for the worker to have work, so the blow lands mid-job: a kill of an
-        idle worker tests nothing. When the profile shows no queue, strike at once."""
-        if self.stack.records.has("jobs_sql") or self.stack.records.has("queue_probe"):
-            poll_until(lambda: _has_work(self.stack), timeout=BUSY_WAIT, interval=0.005)
 
     @property
     def active(self) -> bool:
@@ -85,14 +105,7 @@ class Nemesis:
         if kind is None:
             return
         with self.lock:
-            if kind == "restart-db":
-                assert self.stack.config.restart_database is not None
-                self.stack.config.restart_database()
-            elif kind == "kill-web":
-                self.stack.crash_and_restart("web")
-            else:
-                self._when_busy()
-                self.stack.crash_and_restart(self.stack.worker.name)
+            strike(self.stack, kind)
             self.struck[kind] += 1
 
 

@@ -4,6 +4,8 @@ pay two at once, release held deliveries, move the clock, reconcile, restart the
 order, against a shadow model of what Stripe was paid. After every step the ledger must be
 sound and nothing credited that was not paid, or credited twice; at the end, with every retry
 run, every paid top-up must be credited exactly once (``harness.simulation.invariants``).
+``NemesisMachine`` adds the nemesis's blows to those steps (``harness.simulation.nemesis``):
+kill -9 the worker or the web process, restart the database.
 
 A failure shrinks to the shortest schedule of steps that still breaks an invariant. Used by
 ``tests/harness/simulation/test_stateful.py``: ``machine_for(stack)`` binds the class to a
@@ -13,11 +15,13 @@ running stack.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
 import httpx
+import psycopg
 from hypothesis import seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
@@ -33,16 +37,19 @@ from hypothesis.stateful import (
 
 from fake_stripe.client import FakeStripeControl
 from harness.drivers.wallet_api import WalletApi
+from harness.polling import poll_until
 from harness.records.stripe import StripeSession, stripe_sessions
-from harness.scenario import Scenario
+from harness.scenario import QUIET_TIMEOUT, Scenario, StackNotQuiet
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
+from harness.simulation.nemesis import as_a_customer, refuse_what_cannot_strike, strike
 from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
 from harness.simulation.plan import AMOUNTS_PENCE, BANK_ACCOUNTS, CARDS
 from harness.stack.wallet_stack import WalletStack
 
 COMPLETED = "checkout.session.completed"
 ORGS = 2
+DATABASE_PATIENCE = 30.0  # real seconds a step waits for a database the nemesis restarted
 FAULTS: dict[str, dict[str, Any]] = {
     "drop": {"action": "drop"},
     "fail twice": {"action": "fail", "times": 2, "params": {"status": 500}},
@@ -92,6 +99,8 @@ class TopUp:
 class WalletMachine(RuleBasedStateMachine):
     stack: WalletStack  # set by machine_for
     seen: list[InvariantBroken]  # every break in any schedule of the run, set by machine_for
+    nemesis: tuple[str, ...] = ()  # NemesisMachine's blows (machine_for); customers wait them out
+    struck: Counter[str]  # the blows struck in any schedule of the run, by kind
 
     topups = Bundle("topups")
 
@@ -105,6 +114,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.control: FakeStripeControl = self.stack.control
         self.world = Scenario(self.stack, None)
         self.model: dict[str, TopUp] = {}
+        self.stuck = False  # work stuck past a wait for quiet: reported once, not waited for
 
     # -- top-ups ---------------------------------------------------------------------------
 
@@ -202,10 +212,10 @@ class WalletMachine(RuleBasedStateMachine):
         """Once quiet: nothing credited twice or unpaid, the ledger sound, and every paid
         top-up whose paying webhook the app acknowledged already credited (one still on its
         way, a retry or a held delivery, may come later)."""
-        self.world.wait_until_quiet()
+        found = self._quiet()
         truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
         with self.stack.connect() as conn:
-            found = invariants.acknowledged_but_uncredited(
+            found += invariants.acknowledged_but_uncredited(
                 conn, self.stack.ledger, self._acknowledged(truth)
             )
             found += [
@@ -222,17 +232,19 @@ class WalletMachine(RuleBasedStateMachine):
                 self._check_the_end()
         finally:
             self.http.close()
+            if self.stuck:  # nobody will finish it: the next schedule's reset must not wait
+                self.stack.stop_worker()
 
     def _check_the_end(self) -> None:
         """Every retry run: after reconciliation (when a webhook never got through), every
         paid top-up credited exactly once, and the inbox and queue drained."""
         self.control.release()
-        self.world.wait_until_quiet()
+        found = self._quiet()
         self.control.advance(days=4)
-        self.world.wait_until_quiet()
+        found += self._quiet()
         truth = {s.id: s for s in stripe_sessions(self.stack.stripe)}
         with self.stack.connect() as conn:
-            found = invariants.acknowledged_but_uncredited(
+            found += invariants.acknowledged_but_uncredited(
                 conn, self.stack.ledger, self._acknowledged(truth)
             )
             lost = [
@@ -242,12 +254,37 @@ class WalletMachine(RuleBasedStateMachine):
             ]
         if lost and not found:  # webhooks that never got through: the sweep's job
             self.stack.reconcile()
-            self.world.wait_until_quiet()
+            found += self._quiet()
         with self.stack.connect() as conn:
             found += invariants.money_violations(conn, self.stack.ledger, truth)
             found += invariants.pipeline_violations(conn, self.stack.records)
         if found:
             raise self._broken(found)
+
+    def _quiet(self) -> list[Violation]:
+        """With a nemesis about, wait for the database (a restart it struck may still be
+        finishing); then for the stack to be quiet, long enough for the app to queue again a
+        job a killed worker left running. Work stuck past the wait breaks "pipeline drained",
+        once; it is not waited for again."""
+        if self.nemesis:  # a connection more per step: only where a restart can happen
+            poll_until(self._database_answers, timeout=DATABASE_PATIENCE, interval=0.1)
+        if self.stuck:
+            self.control.settle(timeout=QUIET_TIMEOUT)
+            return []
+        try:
+            self.world.wait_until_quiet()
+        except StackNotQuiet as stuck:
+            self.stuck = True
+            return [Violation("pipeline drained", "pipeline", str(stuck))]
+        return []
+
+    def _database_answers(self) -> bool:
+        try:
+            with self.stack.connect() as conn:
+                conn.execute("select 1")
+        except psycopg.OperationalError:
+            return False
+        return True
 
     def _broken(self, violations: list[Violation]) -> InvariantBroken:
         """The error to raise, kept in ``seen`` for a break Hypothesis cannot replay."""
@@ -265,7 +302,7 @@ class WalletMachine(RuleBasedStateMachine):
 
     def _start(self, org: int, amount: int) -> str:
         api = self._api(self.orgs[org].token)
-        answer = api.start_top_up(amount)
+        answer = as_a_customer(lambda: api.start_top_up(amount), patient=bool(self.nemesis))
         session_id = api.session_id(answer)
         if answer.status_code not in (200, 201) or session_id is None:
             raise self._broken(
@@ -302,11 +339,33 @@ class WalletMachine(RuleBasedStateMachine):
         )
 
     def _land(self, session_id: str) -> None:
-        answer = self._api(self.orgs[self.model[session_id].org].token).check_top_up(session_id)
+        api = self._api(self.orgs[self.model[session_id].org].token)
+        answer = as_a_customer(lambda: api.check_top_up(session_id), patient=bool(self.nemesis))
         if answer.status_code != 200:
             raise self._broken(
                 [Violation("customer answers", session_id, f"landing: {answer.status_code}")]
             )
+
+
+class NemesisMachine(WalletMachine):
+    """The machine with the nemesis among its steps: the blows ``simulate --nemesis`` strikes,
+    through the same code (``harness.simulation.nemesis.strike``), while the customer's requests
+    are tried again through the outage, as the runner's are. A subclass rather than a rule more
+    on ``WalletMachine``: that would change which schedules the budgets of its tests cover."""
+
+    # the kinds are the run's (machine_for), known once the machine runs
+    @precondition(lambda self: bool(self.nemesis))
+    @rule(kind=st.runner().flatmap(lambda machine: st.sampled_from(machine.nemesis)))
+    def the_nemesis_strikes(self, kind: str) -> None:
+        """A blow while a payment is on its way (the oldest open top-up's, else a new one's),
+        so that it cuts a delivery or a job mid-flight: ``kill-worker`` SIGKILLs the worker
+        running its job (which stays ``doing`` until the app's stalled-job sweep queues it
+        again) and starts a new one; ``kill-web`` SIGKILLs the web process and starts it
+        again on the same port; ``restart-db`` restarts the database server."""
+        topup = self._open() or self.model[self._start(0, AMOUNTS_PENCE[0])]
+        self._pay(topup.session_id, "card")
+        strike(self.stack, kind)
+        self.struck[kind] += 1
 
 
 PAYING = (COMPLETED, "checkout.session.async_payment_succeeded")
@@ -318,16 +377,23 @@ PAYING = (COMPLETED, "checkout.session.async_payment_succeeded")
 SCHEDULES_SEED = 1
 
 
-def machine_for(stack: WalletStack) -> type[WalletMachine]:
-    """The machine class bound to a running stack (Hypothesis makes one instance per run)."""
-    return type("WalletMachine", (WalletMachine,), {"stack": stack, "seen": []})
+def machine_for(stack: WalletStack, nemesis: tuple[str, ...] = ()) -> type[WalletMachine]:
+    """The machine class bound to a running stack (Hypothesis makes one instance per run);
+    with ``nemesis`` (``harness.simulation.nemesis.KINDS``), the one that strikes those blows."""
+    refuse_what_cannot_strike(stack, nemesis)
+    base = NemesisMachine if nemesis else WalletMachine
+    bound = {"stack": stack, "seen": [], "nemesis": nemesis, "struck": Counter()}
+    return type(base.__name__, (base,), bound)
 
 
-def run_machine(stack: WalletStack, budget: settings) -> None:
-    """Run the machine on ``stack`` within ``budget``; ``InvariantBroken`` names what broke
+def run_machine(
+    stack: WalletStack, budget: settings, nemesis: tuple[str, ...] = ()
+) -> Counter[str]:
+    """Run the machine on ``stack`` within ``budget``, with the ``nemesis`` blows among its
+    steps; the blows it struck, by kind. ``InvariantBroken`` names what broke
     (``InvariantBrokenOnce`` when Hypothesis could not replay it). A flaky replay with no
     break seen is the harness's own problem and is raised as it is."""
-    machine = seed(SCHEDULES_SEED)(machine_for(stack))
+    machine = seed(SCHEDULES_SEED)(machine_for(stack, nemesis))
     # typed in newer Hypothesis releases, untyped in older ones: called through one signature
     run = cast(Callable[..., None], run_state_machine_as_test)
     try:
@@ -336,3 +402,4 @@ def run_machine(stack: WalletStack, budget: settings) -> None:
         if not machine.seen:
             raise
         raise InvariantBrokenOnce(machine.seen[0].violations) from flaky
+    return machine.struck
