@@ -21,12 +21,29 @@ from harness.stack.scratch import OwnedFolder
 
 
 @pytest.fixture(scope="session")
+def _chromium_tmp() -> Iterator[OwnedFolder]:
+    """Chromium's own temporary folder (its ``TMPDIR``): a browser killed before it could
+    clean up (its run SIGKILLed, the driver killing it in turn) leaves its
+    ``org.chromium.Chromium.*`` folders here, where the next run removes them."""
+    folder = OwnedFolder("chromium-", short=True)  # Chromium puts a socket in it
+    yield folder
+    folder.cleanup()
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], playwright: Playwright, pytestconfig: pytest.Config
+    browser_type_launch_args: dict[str, Any],
+    playwright: Playwright,
+    pytestconfig: pytest.Config,
+    _chromium_tmp: OwnedFolder,
 ) -> dict[str, Any]:
     """Playwright's own Chromium where installed, else a system one; never a DNS lookup."""
     explicit = pytestconfig.getoption("wallet_chromium") or os.environ.get("WALLET_CHROMIUM")
-    launch = {**browser_type_launch_args, "args": chromium_args()}
+    launch = {
+        **browser_type_launch_args,
+        "args": chromium_args(),
+        "env": {**os.environ, "TMPDIR": _chromium_tmp.name},
+    }
     executable = choose_executable(playwright, explicit)
     if executable is not None:
         launch["executable_path"] = executable

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from harness.stack.scratch import OwnedFolder, folders_dir, sweep_leftover_folders
 
 KILLED_RUN = """
+import sys
 from pathlib import Path
 from harness.stack.scratch import OwnedFolder
-folder = OwnedFolder("playwright-pytest-")
+folder = OwnedFolder("playwright-pytest-", short=sys.argv[1] == "short")
 (Path(folder.name) / "video.webm").write_bytes(b"x")
 print(folder.name, flush=True)
 import os, signal; os.kill(os.getpid(), signal.SIGKILL)
@@ -35,12 +39,16 @@ def test_a_live_runs_folder_stays_and_its_clean_up_leaves_nothing() -> None:
     assert not list(folders_dir().glob(f"{owner}*"))  # nor its lock
 
 
-def test_the_folder_of_a_run_killed_outright_is_removed_by_the_next_sweep() -> None:
+@pytest.mark.parametrize("where", ["folders", "short"])
+def test_the_folder_of_a_run_killed_outright_is_removed_by_the_next_sweep(where: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", KILLED_RUN], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", KILLED_RUN, where], capture_output=True, text=True, timeout=60
     )
     made = Path(done.stdout.strip())
     assert made.is_dir()
+    if where == "short":  # in the system's temporary directory, for a socket's short path
+        assert made.parent == Path(tempfile.gettempdir())
+        assert made.name.startswith("wh-playwright-pytest-")
     assert (made / "video.webm").exists()
 
     removed = sweep_leftover_folders()
