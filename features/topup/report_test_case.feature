@@ -25,6 +25,16 @@ Feature: The bug report's test case: a card top-up reaches the wallet
       | £12.50    |
       | £1,000.00 |
 
+  Scenario: Two top-ups in a row, the tab closed after each payment, are both credited
+    The second top-up starts in a new tab, as the customer closed the first.
+
+    When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242 and closes the tab after paying
+    And "test@demo.com" tops up £25.00 with card 4242 4242 4242 4242 and closes the tab after paying
+    And "test@demo.com" opens the dashboard later
+    Then the dashboard shows a balance of £75.00
+    And the ledger of "test@demo.com" has top-up credits of £50.00 and £25.00, chained from £0.00 to £75.00
+    And exactly one top-up row exists for each payment
+
   Scenario: Back on the dashboard the customer sees £50.00 without reloading
     When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242
     Then the dashboard shows a balance of £50.00

@@ -96,7 +96,10 @@ class Customer:
 
     def start_top_up(self, pence: int) -> str:
         """Choose the amount on the dashboard and press the top-up button; return the Checkout
-        Session id once the hosted page shows it."""
+        Session id once the hosted page shows it. A customer whose tab was closed (after
+        paying, or leaving Checkout) starts in a new one, as a person would."""
+        if self.page.is_closed():
+            self.page = self._new_tab()
         if not self.page.url.startswith(self.dashboard.url):
             self.dashboard.open()
         self.dashboard.choose_amount(pence)
