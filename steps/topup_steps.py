@@ -225,9 +225,21 @@ def not_credited(wallet_scenario: Scenario, records: Records) -> None:
     ledger.payment_not_credited(wallet_scenario, records)
 
 
-@then(parsers.re(r"exactly one top-up row exists for (?:the|each) payment"))
+@then("exactly one top-up row exists for the payment")
+def one_row_for_the_payment(wallet_scenario: Scenario, records: Records) -> None:
+    """Then exactly one top-up row exists for the payment
+
+    Example: Then exactly one top-up row exists for the payment
+
+    For the latest payment, as "the payment" means everywhere: a declined card before it
+    leaves no row to count.
+    """
+    ledger.one_topup_row_for_latest(wallet_scenario, records)
+
+
+@then("exactly one top-up row exists for each payment")
 def one_row_per_payment(wallet_scenario: Scenario, records: Records) -> None:
-    """Then exactly one top-up row exists for the payment / for each payment
+    """Then exactly one top-up row exists for each payment
 
     Example: Then exactly one top-up row exists for each payment
 

@@ -113,6 +113,15 @@ def payment_not_credited(scenario: Scenario, records: Records) -> None:
         )
 
 
+def one_topup_row_for_latest(scenario: Scenario, records: Records) -> None:
+    """The scenario's latest payment has exactly one top-up row."""
+    scenario.wait_until_quiet()
+    session_id = scenario.latest_session
+    rows = records.topup_rows(session_id)
+    if len(rows) != 1:
+        raise AssertionError(f"{len(rows)} top-up rows for {session_id}: {rows}")
+
+
 def one_topup_row_per_payment(scenario: Scenario, records: Records) -> None:
     scenario.wait_until_quiet()
     counts = {session: len(records.topup_rows(session)) for session in scenario.session_ids}
