@@ -21,6 +21,9 @@ from fake_stripe.webhooks.signing import signature_header
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 WRONG_SECRET = "whsec_not_the_endpoints_secret_0000000000"  # noqa: S105 (a fault's, on purpose)
 SPOIL_SIGNATURE = spoiling("signature")  # corrupt_signature, stale_timestamp, wrong_secret
+# how a receiver refuses a delivery it cannot verify; a 404 or a 500 to a spoiled attempt is the
+# endpoint's own failure, which the fault did not cause
+SIGNATURE_REFUSALS = frozenset({400, 401, 403})
 
 
 class Sender:
@@ -59,7 +62,8 @@ class Sender:
             record.status_code = response.status_code
             if not record.succeeded:
                 spoiled = any(rule.action in SPOIL_SIGNATURE for rule in rules)
-                record.error_kind = "bad_signature_by_fault" if spoiled else "non_2xx"
+                refused = response.status_code in SIGNATURE_REFUSALS
+                record.error_kind = "bad_signature_by_fault" if spoiled and refused else "non_2xx"
         except httpx.TimeoutException:
             record.error = f"timed out after {self.timeout:g} s"
             record.error_kind = "timeout"

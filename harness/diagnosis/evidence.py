@@ -132,6 +132,7 @@ class TopupEvidence:
     landing_loads: tuple[str, ...] = ()  # landing URLs loaded for this session
     reconciled: bool = False  # the scenario ran the reconciliation sweep
     worker_running: bool | None = None
+    worker_stopped_on_purpose: bool = False  # a scenario's ``Given the worker is stopped``
     heartbeat_age: float | None = None  # seconds since a worker last beat; None: never
     # the profile's queue probe: (waiting, failed) jobs now, and when the scenario began; for an
     # app whose jobs the harness cannot see one by one (no events_sql / jobs_sql)
@@ -205,6 +206,7 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
         ),
         reconciled=bool(scenario.notes.get("reconciled")),
         worker_running=read("worker", lambda: stack.worker.running, None),
+        worker_stopped_on_purpose=bool(getattr(stack, "worker_stopped_on_purpose", False)),
         heartbeat_age=db.get("heartbeat_age"),
         queue_counts=db.get("queue_counts"),
         queue_counts_at_start=scenario.queue_at_start,

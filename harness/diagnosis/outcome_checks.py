@@ -25,6 +25,7 @@ from harness.diagnosis.trace import (
 )
 
 ASYNC_FAILED = "checkout.session.async_payment_failed"
+ASYNC_SUCCEEDED = "checkout.session.async_payment_succeeded"
 _PATHS = {"webhook": "the webhook", "landing": "the landing page", "reconcile": "reconciliation"}
 
 
@@ -40,7 +41,13 @@ def rescue(ev: TopupEvidence, stopped: Stage | None) -> Stage:
     if credited and by == "webhook":
         return make_stage("rescue", SKIPPED, "not needed: the webhook credited it")
     if credited:
-        why = " after the webhook was lost to injected faults" if lost else ""
+        why = ""
+        if lost and stopped is not None:
+            why = (
+                " while the scenario had the worker stopped"
+                if stopped.key == "queue"
+                else " after the webhook was lost to injected faults"
+            )
         return make_stage(
             "rescue", OK, f"credited by {_PATHS.get(by or '', by or '?')}{why}", evidence
         )
@@ -149,6 +156,24 @@ def _row_faults(ev: TopupEvidence) -> list[str]:
     return wrong
 
 
+def nobody_to_credit(ev: TopupEvidence) -> list[Stage]:
+    """The rescue and the ledger of a paid session that names no organisation: nothing to
+    rescue, and no row may credit anyone for it."""
+    rescue = make_stage("rescue", SKIPPED, "nothing to rescue: the payment names no organisation")
+    if ev.ledger_rows:
+        orgs = ", ".join(sorted({short(r.org_id) for r in ev.ledger_rows}))
+        ledger = make_stage(
+            "ledger",
+            BROKEN,
+            f"{count(len(ev.ledger_rows), 'topup row')} credit org {orgs} for a payment that"
+            " names no organisation",
+            _row_line(ev),
+        )
+    else:
+        ledger = make_stage("ledger", OK, "no topup row: nobody to credit")
+    return [rescue, ledger]
+
+
 def ledger_unpaid(ev: TopupEvidence) -> Stage:
     session = ev.stripe_session
     state = "unknown" if session is None else f"{session.payment_status}, {session.status}"
@@ -214,8 +239,28 @@ def screen(ev: TopupEvidence) -> Stage:
             f'"{page.banner_text}"' if page.banner_visible and page.banner_text else "no message"
         )
         return make_stage("screen", BROKEN, f"{ended} but the page shows {shown}", evidence)
+    waiting = _still_settling(ev)
+    if waiting and page.landed_session == ev.session_id and page.banner_state == "pending":
+        return make_stage(
+            "screen",
+            BROKEN,
+            f"{waiting}, but the page still says the payment is being confirmed"
+            f' ("{page.banner_text or "-"}"), not that it is on its way',
+            evidence,
+        )
     shown = page.error_text or page.banner_text or "no message"
     return make_stage("screen", OK, f"shows {page.balance_text}; {shown}", evidence)
+
+
+def _still_settling(ev: TopupEvidence) -> str | None:
+    """Why the customer should be told the payment is on its way: Checkout completed with the
+    session unpaid (a bank debit) and the bank has not answered yet."""
+    session = ev.stripe_session
+    if session is None or (session.status, session.payment_status) != ("complete", "unpaid"):
+        return None
+    if any(e.type in (ASYNC_FAILED, ASYNC_SUCCEEDED) for e in ev.events):
+        return None
+    return "Stripe says Checkout completed and the bank payment has not settled yet (unpaid)"
 
 
 def _how_it_ended(ev: TopupEvidence) -> str | None:

@@ -73,13 +73,23 @@ def judge(ev: TopupEvidence) -> TopupTrace:
                 if stages[-1].status in (BROKEN, INJECTED):
                     stopped = stages[-1]
             elif stopped.status == INJECTED:
-                stages.append(make_stage(key, SKIPPED, "the webhook was lost to injected faults"))
+                stages.append(make_stage(key, SKIPPED, f"skipped: {_on_purpose(stopped)}"))
             else:
                 stages.append(make_stage(key, NOT_REACHED, f"not reached ({stopped.key} broke)"))
-        rescued = outcome_checks.rescue(ev, stopped)
-        stages += [rescued, outcome_checks.ledger_paid(ev, stopped, rescued)]
+        if webhook_checks.names_no_org(ev):
+            stages += outcome_checks.nobody_to_credit(ev)
+        else:
+            rescued = outcome_checks.rescue(ev, stopped)
+            stages += [rescued, outcome_checks.ledger_paid(ev, stopped, rescued)]
     stages += [outcome_checks.balance(ev), outcome_checks.screen(ev)]
     return TopupTrace(ev.session_id, ev.email, ev.amount_pence, tuple(stages), ev.unavailable)
+
+
+def _on_purpose(stopped: Stage) -> str:
+    """Why the webhook's way ended early, when the scenario ended it."""
+    if stopped.key == "queue":
+        return webhook_checks.STOPPED_ON_PURPOSE
+    return "the webhook was lost to injected faults"
 
 
 def _session(ev: TopupEvidence) -> Stage:

@@ -26,6 +26,7 @@ from harness.diagnosis.trace import (
     make_stage,
     not_observable,
 )
+from harness.records.app_records import InboxEvent, Job
 
 COMPLETED = "checkout.session.completed"
 # faults that make an attempt fail by themselves; duplicate, delay, hold, reorder do not
@@ -33,10 +34,24 @@ COMPLETED = "checkout.session.completed"
 FAILING_FAULTS = frozenset(spoiling())
 SIGNATURE_FAULTS = frozenset(spoiling("signature"))
 RECENT_BEAT_SECONDS = 10.0  # the worker beats every 2 s
+STOPPED_ON_PURPOSE = "the scenario stopped the worker"
+
+
+# what the fake says of an attempt a fault failed by itself; a signature fault fails one only
+# when the app refused it (``bad_signature_by_fault``), never when there was no answer to refuse
+INJECTED_KINDS = frozenset(
+    {"dropped_by_fault", "non_2xx_by_fault", "timeout_by_fault", "bad_signature_by_fault"}
+)
 
 
 def _injected_failure(attempt: Attempt) -> bool:
-    return not attempt.succeeded and bool(FAILING_FAULTS & set(attempt.faults))
+    """Failed because of the scenario's fault, not the app: when an attempt failed for a real
+    reason (no answer at a stale URL, a 404) while carrying a fault, the real reason wins."""
+    if attempt.succeeded or not FAILING_FAULTS & set(attempt.faults):
+        return False
+    if attempt.error_kind is None:  # a record from before error kinds: the fault is all we know
+        return True
+    return attempt.error_kind in INJECTED_KINDS
 
 
 def _refused(attempt: Attempt) -> bool:
@@ -279,6 +294,10 @@ def _queue_by_counts(
     if not _accepted(ev, paying):
         return make_stage("queue", NOT_REACHED, "no delivery was accepted")
     waiting = counts[0]
+    if waiting and ev.worker_stopped_on_purpose:
+        return make_stage(
+            "queue", INJECTED, f"{count(waiting, 'job')} waiting: {STOPPED_ON_PURPOSE}", evidence
+        )
     if waiting:
         return make_stage(
             "queue",
@@ -327,6 +346,13 @@ def _queue_one(ev: TopupEvidence, event_id: str) -> Stage:
     waiting = [j for j in jobs if j.status == "todo" and j.attempts == 0]
     if len(waiting) == len(jobs):
         job = waiting[0]
+        if ev.worker_stopped_on_purpose:
+            return make_stage(
+                "queue",
+                INJECTED,
+                f"job #{job.id} for {event_id} waits in the queue: {STOPPED_ON_PURPOSE}",
+                evidence,
+            )
         age = ev.heartbeat_age
         if age is None or age > RECENT_BEAT_SECONDS:
             hidden = not_observable(ev, "heartbeat")
@@ -392,6 +418,8 @@ def _job_one(ev: TopupEvidence, event_id: str) -> Stage:
         return make_stage("job", NOT_REACHED, f"{event_id} was never stored")
     error = row.last_error or "no error recorded"
     failed = [j for j in jobs if j.status == "failed"]
+    if names_no_org(ev):
+        return _unattributed_job(ev, row, jobs, evidence)
     if failed:
         job = failed[0]
         return make_stage(
@@ -432,4 +460,52 @@ def _job_one(ev: TopupEvidence, event_id: str) -> Stage:
             "job", BROKEN, f"{event_id} is still queued, never processed ({state})", evidence
         )
     how = f"job #{jobs[0].id} {jobs[0].status}" if jobs else "processed during the request"
-    return make_stage("job", OK, f"{how}: {row.last_stage or row.status}", evidence)
+    outcome = row.last_stage or row.status
+    if not _credited(ev):
+        recorded = ev.topup.status if ev.topup is not None else "no record"
+        return make_stage(
+            "job",
+            BROKEN,
+            f"{how}: {outcome}, yet nothing was credited (no ledger row for the session; the"
+            f" app's record: {recorded}): the job reported success without doing its work",
+            evidence,
+        )
+    return make_stage("job", OK, f"{how}: {outcome}", evidence)
+
+
+def names_no_org(ev: TopupEvidence) -> bool:
+    """A paid session made outside the app that names no organisation: nobody to credit."""
+    session = ev.stripe_session
+    return session is not None and not session.client_reference_id and ev.topup is None
+
+
+def _credited(ev: TopupEvidence) -> bool:
+    """Whether the session's credit happened, as far as can be seen (a row, or the app's
+    record); when neither can be seen, nothing is claimed against the job."""
+    if ev.ledger_rows or (ev.topup is not None and ev.topup.status == "credited"):
+        return True
+    return ev.topup is None and bool(not_observable(ev, "topups"))
+
+
+def _unattributed_job(
+    ev: TopupEvidence, row: InboxEvent, jobs: list[Job], evidence: list[str]
+) -> Stage:
+    """A payment naming no organisation must end as a failure operations can see."""
+    failed = [j for j in jobs if j.status == "failed"]
+    error = row.last_error or "no error recorded"
+    if failed or (not jobs and row.status == "failed"):
+        where = f"job #{failed[0].id} failed" if failed else "failed during the request"
+        return make_stage(
+            "job", OK, f"{where}, visibly, as a payment naming no organisation must: {error}"
+        )
+    how = f"job #{jobs[0].id} {jobs[0].status}" if jobs else "processed during the request"
+    outcome = row.last_stage or row.status
+    if row.status == "failed":
+        outcome = f"its event failed at {row.last_stage}: {error}; the error was swallowed"
+    return make_stage(
+        "job",
+        BROKEN,
+        f"{how} ({outcome}) though the payment names no organisation: nobody can be credited,"
+        " so it must fail where operations can see it, and be retried",
+        evidence,
+    )

@@ -116,6 +116,9 @@ class WalletStack:
         }
         self.services: dict[str, ServiceProcess] = {}
         self.worker_beating = False  # the worker passed its readiness check
+        # a scenario (or a tool) stopped the worker and has not started it again: a condition it
+        # set up, which the diagnosis marks as such instead of blaming the queue for it
+        self.worker_stopped_on_purpose = False
         self.last_reset_seconds: float | None = None
         self._snapshot: SeedSnapshot | None = None
         self._database_refused_since: float | None = None  # monotonic; see check_database
@@ -331,6 +334,7 @@ class WalletStack:
         """Start the worker and wait until it is ready. A worker that stays up without getting
         ready is left running with a warning: the scenarios will show what that costs."""
         self.worker.start()
+        self.worker_stopped_on_purpose = False
         self.worker_beating = False
         if await_beat:
             self._await_worker()
@@ -347,6 +351,7 @@ class WalletStack:
 
     def stop_worker(self) -> None:
         self.worker.stop()
+        self.worker_stopped_on_purpose = True
 
     def kill_worker(self) -> None:
         self.worker.kill()

@@ -621,3 +621,110 @@ def test_a_heartbeat_the_profile_does_not_show_is_said_so() -> None:
     trace = broken_at(evidence, "queue")
     assert f"the worker's heartbeat is {hidden}" in detail(trace, "queue")
     assert "no worker has ever beaten" not in detail(trace, "queue")
+
+
+# -- what the scenario did on purpose, and what it did not cause --------------------------------
+
+
+def test_a_real_failure_wins_over_a_signature_fault_on_the_same_attempt() -> None:
+    """A stale signature was injected, but the attempt went to a stale URL and got no answer:
+    no signature was ever checked, so the stale URL is to blame, not the fault."""
+    lost = attempt(
+        None,
+        url=STALE_URL,
+        error="connection failed: ConnectError: refused",
+        error_kind="connection_failed",
+        faults=("stale_timestamp",),
+    )
+    evidence = credited_by_webhook(
+        attempts=(lost,),
+        endpoints=(Endpoint("we_1", STALE_URL, HANDLED, "enabled"),),
+        topup=topup("created", None),
+        inbox=(),
+        jobs=(),
+        ledger_rows=(),
+    )
+    trace = broken_at(evidence, "delivery")
+    text = detail(trace, "delivery")
+    assert "injected" not in text
+    assert f"registered at {STALE_URL}, the app listens at {APP_URL}" in text
+
+
+def test_a_worker_the_scenario_stopped_is_a_condition_not_a_break() -> None:
+    evidence = credited_by_webhook(
+        inbox=(inbox("queued", None, attempts=0),),
+        jobs=(job("todo", 0),),
+        heartbeat_age=6.0,
+        worker_running=False,
+        worker_stopped_on_purpose=True,
+        topup=topup("created", None),
+        ledger_rows=(),
+        landing_loads=(),
+    )
+    trace = judge(evidence)
+    assert trace.first_broken is None
+    assert trace.stage("queue").status == INJECTED
+    assert "the scenario stopped the worker" in detail(trace, "queue")
+    assert trace.stage("job").status == SKIPPED
+
+
+def test_a_stopped_worker_does_not_hide_the_rescue_that_failed() -> None:
+    """The landing page loaded while the worker was stopped on purpose and did not credit the
+    paid top-up: the rescue is what broke."""
+    evidence = credited_by_webhook(
+        inbox=(inbox("queued", None, attempts=0),),
+        jobs=(job("todo", 0),),
+        heartbeat_age=6.0,
+        worker_stopped_on_purpose=True,
+        topup=topup("created", None),
+        ledger_rows=(),
+    )
+    trace = broken_at(evidence, "rescue")
+    assert "the landing page loaded 1 time" in detail(trace, "rescue")
+
+
+def test_a_debit_on_its_way_that_the_page_calls_being_confirmed_is_broken_at_screen() -> None:
+    """The stage judges the message it is about, not only the balance."""
+    confirming = page(
+        "£0.00", 0, banner_state="pending", banner_text="Your payment is being confirmed"
+    )
+    evidence = unpaid(
+        "complete",
+        events=(StripeEvent(EVENT, COMPLETED, "unpaid"),),
+        topup=topup("awaiting_payment", None),
+        page=confirming,
+    )
+    trace = broken_at(evidence, "screen")
+    assert "still says the payment is being confirmed" in detail(trace, "screen")
+    told = page("£0.00", 0, banner_state="awaiting_payment", banner_text="on its way")
+    assert judge(replace(evidence, page=told)).first_broken is None
+
+
+def test_a_job_that_succeeded_without_crediting_is_broken_at_job_not_ledger() -> None:
+    """A stage judges the outcome it is about: "job #1 succeeded: claimed" with nothing
+    credited is the job's failure."""
+    evidence = credited_by_webhook(
+        inbox=(inbox("processed", "claimed"),), topup=topup("created", None), ledger_rows=()
+    )
+    trace = broken_at(evidence, "job")
+    assert "succeeded: claimed, yet nothing was credited" in detail(trace, "job")
+
+
+def test_a_payment_naming_no_organisation_that_fails_visibly_breaks_nothing() -> None:
+    kept = _no_org(
+        topup=None,
+        inbox=(inbox("failed", "processing", "FulfilmentError: names no organisation"),),
+        jobs=(job("failed", 3),),
+        page=None,
+    )
+    trace = judge(kept)
+    assert trace.first_broken is None, trace
+    assert "visibly" in detail(trace, "job")
+    assert trace.stage("ledger").status == OK
+
+
+def test_a_payment_naming_no_organisation_whose_job_succeeded_is_broken_at_job() -> None:
+    claimed = _no_org(topup=None, inbox=(inbox("processed", "claimed"),), page=None)
+    trace = broken_at(claimed, "job")
+    assert "though the payment names no organisation" in detail(trace, "job")
+    assert trace.stage("ledger").status == OK
