@@ -9,6 +9,9 @@ from harness.money import format_money
 from harness.records.ledger_chain import describe
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "billing"
+
 
 def sms_refused(sms: GateAnswer, status: int, reason: str) -> None:
     if sms.status_code != status:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from harness.money import format_money
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "screen"
+
 
 def landing_loaded_once(scenario: Scenario) -> None:
     """The current customer's landing page loaded once: the dashboard updated in place."""

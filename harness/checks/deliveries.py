@@ -10,6 +10,9 @@ from __future__ import annotations
 from harness.drivers.webhook_faults import DROPPED, WebhookFaults, describe
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "delivery"
+
 
 def delivery_log_shows(
     scenario: Scenario, webhook_faults: WebhookFaults, answers: list[str], event_type: str | None

@@ -5,6 +5,9 @@ from __future__ import annotations
 from harness.diagnosis import STAGE_KEYS, diagnose
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "steps"
+
 
 def diagnosis_names(scenario: Scenario, stage: str) -> None:
     """Once the stack is quiet, the first broken stage of the diagnosis is ``stage``; the

@@ -18,6 +18,9 @@ from harness.records.flow import NEVER_CREDITED, flow_problems
 from harness.records.stripe import stripe_sessions
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "ledger"
+
 
 class FlowInvariantError(AssertionError):
     """Money was lost, doubled or misplaced; the message lists each case."""

@@ -13,6 +13,10 @@ from harness.money import format_money
 from harness.records.ledger_chain import chain_breaks, describe
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "ledger"
+FAILURE_STAGES = {"wallet_holds": "balance"}
+
 
 def wallet_holds(scenario: Scenario, records: Records, email: str, amount: int) -> None:
     """The balance of ``email``'s organisation is ``amount`` pence."""

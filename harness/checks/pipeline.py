@@ -10,6 +10,15 @@ from harness.drivers.webhook_faults import WebhookFaults
 from harness.drivers.worker import Worker
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "queue"
+FAILURE_STAGES = {
+    "kept_as_failed_job": "job",
+    "payment_failure_listed": "job",
+    "rejected_signature_listed": "signature",
+    "forged_delivery_listed": "signature",
+}
+
 
 def event_waits_in_queue(
     scenario: Scenario, records: Records, worker: Worker, event_type: str

@@ -8,6 +8,14 @@ from harness.drivers.records import Records
 from harness.money import format_money
 from harness.scenario import Scenario
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "rescue"
+FAILURE_STAGES = {
+    "topup_recorded_as": "job",
+    "stripe_took_payment": "payment",
+    "reference_check_answered": "access",
+}
+
 # how people name the paths that credit a top-up -> how the app records them (``fulfilled_by``)
 FULFILMENT_PATHS = {
     "webhook": "webhook",

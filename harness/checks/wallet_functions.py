@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from harness.drivers.ledger import LedgerDriver, Outcome
 from harness.money import format_money
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "ledger"
+FAILURE_STAGES = {"balance_is": "balance", "charge_refused_for_insufficient_funds": "billing"}
+
 INSUFFICIENT_FUNDS = "WL001"  # the SQLSTATE deduct_wallet_credits refuses a debit with
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 from _pytest._code.code import TerminalRepr
 
-from harness.diagnosis import diagnose
+from harness.diagnosis import FailedStep, diagnose
 from harness.diagnosis.artifacts import artifact_folder, save_artifacts
 
 if TYPE_CHECKING:
@@ -68,11 +68,17 @@ def _in_double_quotes(text: str) -> str:
     return re.sub(r'(["$`]|\\(?=["$`\\]))', r"\\\1", text)
 
 
-def explain_failure(item: pytest.Item, report: pytest.TestReport, scenario: Scenario) -> None:
+def explain_failure(
+    item: pytest.Item,
+    report: pytest.TestReport,
+    scenario: Scenario,
+    failure: FailedStep | None = None,
+) -> None:
+    """``failure``: what failed and the stage it is about (``harness.diagnosis.blame``)."""
     rerun = rerun_command(item)
     earlier = item.stash.get(DIAGNOSED, None)
     if earlier is None:
-        diagnosis = diagnose(scenario)
+        diagnosis = diagnose(scenario, failure)
         trace, stage = diagnosis.render(), diagnosis.first_broken
         folder = artifact_folder(item.config.rootpath, item.nodeid)
         problems = save_artifacts(folder, scenario, diagnosis, f"{trace}\n\n{rerun}")

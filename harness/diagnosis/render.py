@@ -13,6 +13,7 @@ from harness.diagnosis.trace import (
     OK,
     SKIPPED,
     STAGE_KEYS,
+    Stage,
     TopupTrace,
     money,
 )
@@ -20,21 +21,19 @@ from harness.diagnosis.trace import (
 MARKS = {OK: "✔", BROKEN: "✘", INJECTED: "⚡", SKIPPED: "-", NOT_REACHED: "·"}
 LEGEND = "✔ ok   ✘ broken   ⚡ broken on purpose (injected fault)   - skipped   · not reached"
 KEY_WIDTH = max(len(key) for key in STAGE_KEYS)
+INDENT = " " * (KEY_WIDTH + 7)  # under the detail: "  ✘ <key>   "
 
 
 def render_trace(trace: TopupTrace) -> str:
     who = trace.email or "no browser"
     lines = [f"Flow trace for {trace.session_id} ({who}, {money(trace.amount_pence)}):"]
-    indent = " " * (KEY_WIDTH + 7)  # under the detail: "  ✘ <key>   "
     for stage in trace.stages:
         detail = stage.detail
         if stage.status == BROKEN and stage.key == trace.first_broken:
             detail = f"FIRST BROKEN: {detail}"
         elif stage.status == INJECTED:
             detail = f"injected: {detail}"
-        lines.append(f"  {MARKS[stage.status]} {stage.key:<{KEY_WIDTH}}   {detail}")
-        if stage.status in (BROKEN, INJECTED):
-            lines += [f"{indent}evidence: {line}" for line in stage.evidence]
+        lines += _stage_lines(stage, detail)
     said = " ".join(stage.detail for stage in trace.stages)
     lines += [
         f"  unavailable: {source}: {why}"
@@ -44,14 +43,32 @@ def render_trace(trace: TopupTrace) -> str:
     return "\n".join(lines)
 
 
-def render_all(traces: Sequence[TopupTrace], footer: Sequence[str] = ()) -> str:
+def _stage_lines(stage: Stage, detail: str) -> list[str]:
+    lines = [f"  {MARKS[stage.status]} {stage.key:<{KEY_WIDTH}}   {detail}"]
+    if stage.status in (BROKEN, INJECTED):
+        lines += [f"{INDENT}evidence: {line}" for line in stage.evidence]
+    return lines
+
+
+def render_all(
+    traces: Sequence[TopupTrace], footer: Sequence[str] = (), own: Stage | None = None
+) -> str:
+    """``own``: the stage of a failed step outside any top-up's flow (access, billing...)."""
     if not traces:
         blocks = ["Flow trace: the scenario started no top-up, so there is no flow to trace."]
     else:
         blocks = [render_trace(trace) for trace in traces]
+    if own is not None:
+        blocks.append(
+            "\n".join(
+                ["The scenario's own check:", *_stage_lines(own, f"FIRST BROKEN: {own.detail}")]
+            )
+        )
     broken = next((t for t in traces if t.first_broken), None)
     if broken is not None:
         summary = f"First broken stage: {broken.first_broken} (top-up {broken.session_id})"
+    elif own is not None:
+        summary = f"First broken stage: {own.key} ({own.title})"
     elif traces:
         summary = "First broken stage: none; every stage of the flow held up"
     else:

@@ -7,6 +7,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "payment"
+
 PAY = re.compile(r"^Pay\b")
 SESSION_IN_URL = re.compile(r"/c/pay/(cs_\w+)")
 

@@ -15,6 +15,9 @@ from harness.money import format_money, plain_pounds, whole_money
 from harness.pages.locators import ScreenElement, ScreenMismatch, css_selector, locate, on_screen
 from harness.profile.model import Screen
 
+# what a failed check here is about, when no stage of the flow broke (harness.diagnosis.blame)
+FAILURE_STAGE = "screen"
+
 # Every text the message shows, in order, from the first paint: a landing can go from "being
 # confirmed" to "added" faster than a test could look, and both are what the customer saw. An
 # init script has no Playwright locators, so it finds the message by a CSS selector; each entry

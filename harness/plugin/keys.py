@@ -14,3 +14,5 @@ if TYPE_CHECKING:
 SCENARIO_KEY: pytest.StashKey[Scenario] = pytest.StashKey()
 # set when one of the scenario's steps failed: its own message is the one to report
 STEP_FAILED_KEY: pytest.StashKey[bool] = pytest.StashKey()
+# the failed step's sentence ("Then the dashboard shows ..."), for the diagnosis to name
+FAILED_STEP_KEY: pytest.StashKey[str] = pytest.StashKey()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.plugin.keys import SCENARIO_KEY, STEP_FAILED_KEY
+from harness.plugin.keys import FAILED_STEP_KEY, SCENARIO_KEY, STEP_FAILED_KEY
 
 STACK_FIXTURE = "wallet_scenario"
 LEDGER_FIXTURE = "ledger"  # the ledger features' driver, on a database of their own
@@ -34,17 +34,24 @@ def pytest_runtest_makereport(
     report = yield
     scenario = item.stash.get(SCENARIO_KEY, None)
     if report.failed and scenario is not None:
+        from harness.diagnosis import blame
         from harness.diagnosis.failure_report import explain_failure
 
         try:
-            explain_failure(item, report, scenario)
+            failure = None
+            if call.excinfo is not None:
+                step = item.stash.get(FAILED_STEP_KEY, None)
+                tags = [mark.name for mark in item.iter_markers()]
+                failure = blame(call.excinfo.value, step, tags)
+            explain_failure(item, report, scenario, failure)
         except Exception as error:  # the scenario's own failure must always reach the report
             report.sections.append(("flow trace", f"the diagnosis failed: {error!r}"))
     return report
 
 
-def pytest_bdd_step_error(request: pytest.FixtureRequest, **_: Any) -> None:
+def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -> None:
     request.node.stash[STEP_FAILED_KEY] = True
+    request.node.stash[FAILED_STEP_KEY] = f"{step.keyword} {step.name}"
 
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
