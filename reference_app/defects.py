@@ -152,6 +152,24 @@ CATALOGUE: tuple[Defect, ...] = (
         "UI",
         "failed, expired or slow payments show no message at all",
     ),
+    Defect(
+        "live-row-drifts",
+        "UI",
+        "the rows the page's script adds after a credit are rendered apart from the server's"
+        " (the balance after each without its £): the live list and a reload disagree",
+    ),
+    Defect(
+        "sweep-first-page-only",
+        "fulfilment",
+        "the reconciliation sweep reads only the first page of Stripe's event list (the newest):"
+        " after an outage with more events than a page, the oldest paid top-ups stay uncredited",
+    ),
+    Defect(
+        "sweep-fixed-lookback",
+        "fulfilment",
+        "the reconciliation sweep looks back a fixed window with no watermark: an outage longer"
+        " than the window leaves its earliest paid top-ups uncredited",
+    ),
 )
 
 BY_NAME = {defect.name: defect for defect in CATALOGUE}

@@ -43,20 +43,38 @@ class FailedStep:
     error: str  # the exception's type and first line
     stage: str
     why: str  # how the stage was chosen, for the reader
+    more: tuple[str, ...] = ()  # the message's further lines (e.g. both renderings of a page)
 
 
 def blame(error: BaseException, step: str | None, tags: Iterable[str] = ()) -> FailedStep:
     where = step or "after the steps (the checks every scenario ends with)"
     shown = _one_line(error)
+    more = () if isinstance(error, _NOT_OURS) else _further_lines(error)
     own, module = _declared(error.__traceback__)
     topic = next((TOPIC_STAGES[tag] for tag in tags if tag in TOPIC_STAGES), None)
     if own is not None:
-        return FailedStep(where, shown, own[0], f"the check {own[1]} is about {own[0]}")
-    if topic is not None:
-        return FailedStep(where, shown, topic, f"the scenario's topic is {topic}")
-    if module is not None:
-        return FailedStep(where, shown, module[0], f"{module[1]} checks the {module[0]} stage")
-    return FailedStep(where, shown, "steps", "no check of a stage raised it")
+        stage, why = own[0], f"the check {own[1]} is about {own[0]}"
+    elif topic is not None:
+        stage, why = topic, f"the scenario's topic is {topic}"
+    elif module is not None:
+        stage, why = module[0], f"{module[1]} checks the {module[0]} stage"
+    else:
+        stage, why = "steps", "no check of a stage raised it"
+    return FailedStep(where, shown, stage, why, more)
+
+
+_NOT_OURS = (TimeoutError,)  # messages whose further lines are call logs, not findings
+MORE_LINES = 10
+
+
+def _further_lines(error: BaseException) -> tuple[str, ...]:
+    """The lines of a check's message after its first (a check puts its finding first and the
+    data behind it under it); Playwright's own assertion text has its call log there instead,
+    which the report shows anyway."""
+    if type(error).__module__.startswith("playwright"):
+        return ()
+    lines = [line.rstrip() for line in str(error).strip().splitlines()[1:] if line.strip()]
+    return tuple(lines[:MORE_LINES])
 
 
 def _one_line(error: BaseException) -> str:
@@ -99,7 +117,11 @@ def attribute(
     the failure better than the step that noticed it."""
     if any(trace.first_broken for trace in traces):
         return traces, None
-    evidence = [f"failed step: {failure.step}", f"why this stage: {failure.why}"]
+    evidence = [
+        f"failed step: {failure.step}",
+        f"why this stage: {failure.why}",
+        *(f"message: {line.strip()}" for line in failure.more),
+    ]
     if failure.stage in STAGE_KEYS and traces:
         index = next(
             (i for i, trace in enumerate(traces) if trace.session_id == latest), len(traces) - 1
@@ -108,7 +130,7 @@ def attribute(
         judged = trace.stage(failure.stage)
         evidence.append(f"the flow trace had judged it {judged.status}: {judged.detail}")
         broken = Stage(
-            judged.key, judged.title, BROKEN, failure.error, (*evidence, *judged.evidence)
+            judged.key, judged.title, BROKEN, failure.error, (*evidence, *judged.evidence[:3])
         )
         stages = tuple(broken if s.key == failure.stage else s for s in trace.stages)
         changed = replace(trace, stages=stages)

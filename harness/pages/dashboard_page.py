@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -39,6 +40,26 @@ _RECORD_MESSAGE = """
   document.addEventListener("DOMContentLoaded", note);
 })"""
 _RECORDING: WeakKeyDictionary[BrowserContext, str] = WeakKeyDictionary()  # its script, once
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What the dashboard shows a customer at one moment: the balance, the transaction list's
+    rows (each row's text, newest first), the message and the error (their visible text, the
+    message with its state)."""
+
+    balance: str
+    rows: tuple[str, ...]
+    message: str
+    error: str
+
+    def lines(self) -> list[str]:
+        return [
+            f"balance: {self.balance or '-'}",
+            f"message: {self.message or '-'}",
+            f"error: {self.error or '-'}",
+            f"rows ({len(self.rows)}): " + (" | ".join(self.rows) or "none"),
+        ]
 
 
 def landing_pattern(web_url: str) -> re.Pattern[str]:
@@ -118,6 +139,28 @@ class DashboardPage:
 
     def row_texts(self) -> list[str]:
         return [" ".join(text.split()) for text in self.rows.all_inner_texts()]
+
+    def rendering(self) -> Rendering:
+        """What the page shows now, read without waiting."""
+        dashboard = self.screen.dashboard
+        message = ""
+        if self.status.count() and self.status.first.is_visible():
+            message = self._visible_text(self.status)
+            if dashboard.message_state is not None:
+                state = self.status.first.get_attribute(dashboard.message_state, timeout=1_000)
+                message = f"{state}: {message}"
+        return Rendering(
+            balance=self._visible_text(self.balance),
+            rows=tuple(self.row_texts()),
+            message=message,
+            error=self._visible_text(self.error),
+        )
+
+    @staticmethod
+    def _visible_text(locator: Locator) -> str:
+        if not locator.count() or not locator.first.is_visible():
+            return ""
+        return " ".join(locator.first.inner_text(timeout=1_000).split())
 
     def banner_history(self) -> list[str]:
         """What the message said since the page loaded, each ``"<state>: <text>"`` (or the

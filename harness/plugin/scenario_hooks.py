@@ -56,7 +56,8 @@ def pytest_bdd_step_error(request: pytest.FixtureRequest, step: Any, **_: Any) -
 
 def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """Whatever a scenario asserted, the money must still add up afterwards: the ledger for the
-    ledger features; the ledger against Stripe's record for the scenarios on the stack.
+    ledger features; the ledger against Stripe's record for the scenarios on the stack, and
+    each dashboard that updated itself must show what a reload of it shows.
 
     Skipped when a step already failed, so the step's own message stays the one reported, and
     for ``@seed-bug`` scenarios, which reproduce money going missing on purpose.
@@ -66,8 +67,11 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
     if STACK_FIXTURE in request.fixturenames:
         if request.node.get_closest_marker(SEED_BUG_TAG) is None:
             from harness.checks.flow import assert_flow_sound
+            from harness.checks.screen import live_pages_agree_with_reload
 
-            assert_flow_sound(request.getfixturevalue(STACK_FIXTURE))
+            scenario = request.getfixturevalue(STACK_FIXTURE)
+            assert_flow_sound(scenario)
+            live_pages_agree_with_reload(scenario)
     elif LEDGER_FIXTURE in request.fixturenames:
         from harness.records.ledger_invariants import assert_ledger_sound
 
