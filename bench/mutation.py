@@ -101,7 +101,7 @@ def run_one(name: str, kind: str, why: str, mutate: object) -> Result:
         sim = _run(["-m", "harness", "simulate", *SIMULATE], root, env)
         seconds = time.monotonic() - started
         if sim.returncode == 1:
-            broken = re.findall(r"✘ (\S+)", sim.stdout) or ["an invariant"]
+            broken = re.findall(r"VIOLATED: ([^\n]+?):", sim.stdout) or ["an invariant"]
             return Result(name, kind, why, "killed", f"simulate: {', '.join(broken[:3])}", seconds)
         if sim.returncode != 0:
             tail = (sim.stdout + sim.stderr).strip().splitlines()[-2:]
