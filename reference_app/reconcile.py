@@ -1,19 +1,29 @@
 """The reconciliation sweep: list recent checkout events from Stripe and fulfil whatever the
-webhooks missed. ``python -m reference_app reconcile``; the worker also runs it periodically."""
+webhooks missed. ``python -m reference_app reconcile``; the worker also runs it periodically.
+
+How far back it looks: at least ``RECONCILE_LOOKBACK_SECONDS``, and back to where the last
+complete sweep started (its watermark, ``sweep_watermark``) less a few minutes' overlap, so an
+outage longer than the look-back (the app down for days, nothing swept) is still covered; never
+past Stripe's 30 days of listed events. It reads every page of the list. Time is the app's clock
+(``reference_app.clock``: real time, or the one ``WALLET_CLOCK_URL`` serves). The watermark
+moves only after a sweep that read every page and fulfilled every session it found.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
-from reference_app import topups
+from reference_app import sweep_watermark, topups
+from reference_app.clock import make_clock
 from reference_app.fulfilment import FulfilmentError, fulfil_checkout
 from reference_app.runtime import Runtime
 
 log = logging.getLogger("reference_app.reconcile")
 
 FULFIL_ON = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400  # Stripe lists (and retrieves) events this long
+WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be listed after it
 
 
 @dataclass(frozen=True)
@@ -21,11 +31,28 @@ class SweepReport:
     sessions_seen: int
     credited: list[str]
     failed: dict[str, str]
+    since: int = 0  # the oldest event creation time the sweep asked for, on the app's clock
+
+
+def sweep_since(runtime: Runtime, started: float) -> int:
+    """The oldest ``created`` this sweep asks Stripe for."""
+    since = started - runtime.settings.reconcile_lookback_seconds
+    if not runtime.defects.on("sweep-fixed-lookback"):
+        with runtime.pool.connection() as conn:
+            watermark = sweep_watermark.last_sweep_start(conn)
+        if watermark is not None:
+            since = min(since, watermark - WATERMARK_OVERLAP_SECONDS)
+    return int(max(since, started - STRIPE_LISTS_EVENTS_SECONDS))
 
 
 def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
-    since = int((now or time.time()) - runtime.settings.reconcile_lookback_seconds)
-    events = runtime.gateway.recent_checkout_events(since)
+    started = make_clock(runtime.settings.clock_url).now() if now is None else now
+    since = sweep_since(runtime, started)
+    events = runtime.gateway.recent_checkout_events(
+        since,
+        page_size=runtime.settings.reconcile_page_size,
+        first_page_only=runtime.defects.on("sweep-first-page-only"),
+    )
     sessions = sorted({session for _, kind, session in events if kind in FULFIL_ON})
     with runtime.pool.connection() as conn:
         done = topups.credited_among(conn, sessions)  # nothing to ask Stripe about those
@@ -41,6 +68,9 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
             continue
         if result.outcome == "credited":
             credited.append(session_id)
+    if not failed:
+        with runtime.pool.connection() as conn:
+            sweep_watermark.record_sweep_start(conn, started)
     log.info(
         "reconcile: %d sessions with checkout events since %d (%d credited before),"
         " %d credited now, %d failed",
@@ -50,4 +80,4 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
         len(credited),
         len(failed),
     )
-    return SweepReport(len(sessions), credited, failed)
+    return SweepReport(len(sessions), credited, failed, since)

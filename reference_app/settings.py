@@ -36,6 +36,14 @@ def _count(raw: Any) -> int:
     return int(_seconds(raw))
 
 
+def _page_size(raw: Any) -> int:
+    """How many objects one Stripe list call asks for: 1 to 100, as Stripe takes."""
+    value = _count(raw)
+    if not 1 <= value <= 100:
+        raise ValueError(f"must be from 1 to 100, as Stripe's limit takes, got {raw!r}")
+    return value
+
+
 def _pence(raw: Any) -> int:
     """A whole number of pence, from 1 up."""
     try:
@@ -57,6 +65,7 @@ def parse_defect_names(raw: Any) -> frozenset[str]:
 Seconds = Annotated[float, BeforeValidator(_seconds)]
 Count = Annotated[int, BeforeValidator(_count)]
 Pence = Annotated[int, BeforeValidator(_pence)]
+PageSize = Annotated[int, BeforeValidator(_page_size)]
 DefectNames = Annotated[frozenset[str], BeforeValidator(parse_defect_names)]
 
 
@@ -124,9 +133,16 @@ class AppSettings(_FromEnvironment):
     reconcile_interval_seconds: Seconds = Field(
         default=60.0, validation_alias="RECONCILE_INTERVAL_SECONDS"
     )
+    # how far back a sweep looks at least; further, back to where the last complete sweep
+    # started (reference_app/reconcile.py), as long as Stripe lists the events (30 days)
     reconcile_lookback_seconds: Seconds = Field(
         default=3 * 86400.0, validation_alias="RECONCILE_LOOKBACK_SECONDS"
     )
+    # events per page of Stripe's event list the sweep reads (it reads every page)
+    reconcile_page_size: PageSize = Field(default=100, validation_alias="RECONCILE_PAGE_SIZE")
+    # set: the app's clock is the one this URL serves (reference_app/clock.py), e.g. a test
+    # Stripe's clock that moves days in a second; unset: real time
+    clock_url: str | None = Field(default=None, validation_alias="WALLET_CLOCK_URL")
     # refused deliveries kept for the recent failures: the newest this many (a flood of forged
     # webhooks must not grow the table without bound)
     webhook_rejections_kept: Count = Field(

@@ -119,19 +119,24 @@ class StripeGateway:
             payment_intent_metadata=intent_metadata,
         )
 
-    def recent_checkout_events(self, created_after: int) -> list[tuple[str, str, str]]:
-        """(event id, type, checkout session id) of recent checkout events, oldest first, all
-        pages: Stripe's documented way to recover missed webhooks."""
+    def recent_checkout_events(
+        self, created_after: int, *, page_size: int = 100, first_page_only: bool = False
+    ) -> list[tuple[str, str, str]]:
+        """(event id, type, checkout session id) of checkout events created from
+        ``created_after`` on, oldest first, every page (Stripe lists newest first): Stripe's
+        documented way to recover missed webhooks."""
         found: list[tuple[str, str, str]] = []
         params: dict[str, Any] = {
             "types": list(HANDLED_EVENTS),
             "created": {"gte": created_after},
-            "limit": 100,
+            "limit": page_size,
         }
         while True:
             page = self.client.v1.events.list(params=params)  # type: ignore[arg-type]
             for event in page.data:
                 found.append((event.id, event.type, event.data.object["id"]))
+            if first_page_only:  # defect sweep-first-page-only: the oldest events are left out
+                break
             if not page.has_more or not page.data:
                 break
             params["starting_after"] = page.data[-1].id

@@ -16,7 +16,7 @@ from pytest_bdd import given, parsers, then, when
 from harness.checks import deliveries
 from harness.checks.pipeline import rejected_signature_listed
 from harness.drivers.ops_view import OpsView
-from harness.drivers.webhook_faults import WebhookFaults
+from harness.drivers.webhook_faults import Outage, WebhookFaults
 from harness.profile.needs import needs
 from harness.scenario import Scenario
 from steps.sentences import ANSWER_LIST, ANSWERS, DURATION, EVENT, SECONDS, TIMES, WHICH
@@ -60,6 +60,29 @@ def deliveries_dropped(webhook_faults: WebhookFaults, which: int | None, event_t
     Lost on the way: never reaches the app, never retried.
     """
     webhook_faults.drop(event_type, times=which)
+
+
+@given("the webhook endpoint is down", target_fixture="outage")
+def endpoint_down(webhook_faults: WebhookFaults) -> Outage:
+    """Given the webhook endpoint is down
+
+    Example: Given the webhook endpoint is down
+
+    Every delivery of every event is answered 503 until the endpoint comes back; Stripe retries
+    each on its schedule, then gives up.
+    """
+    return webhook_faults.endpoint_down()
+
+
+@when("the webhook endpoint comes back")
+def endpoint_comes_back(webhook_faults: WebhookFaults, outage: Outage) -> None:
+    """When the webhook endpoint comes back
+
+    Example: When the webhook endpoint comes back
+
+    The retries still due get through (`When the clock advances DURATION`).
+    """
+    webhook_faults.endpoint_back(outage)
 
 
 # -- more than once ----------------------------------------------------------------------------
@@ -247,11 +270,16 @@ def clock_advances(webhook_faults: WebhookFaults, duration: int) -> None:
 
 
 @when(parsers.re(r"the reconciliation sweep runs(?: again)?"))
+@given("the reconciliation sweep has run")
 @needs("capabilities.reconcile")
 def reconciliation_sweep_runs(wallet_scenario: Scenario) -> None:
     """When the reconciliation sweep runs [again]
 
+    Given the reconciliation sweep has run
+
     Example: When the reconciliation sweep runs
+
+    Example: Given the reconciliation sweep has run
 
     The app's own `reconcile` command, once the stack is quiet: it reads Stripe's event list
     and credits what the webhooks left behind.

@@ -1,5 +1,9 @@
 """Events: record (with the API request that caused them), retrieve, and list with Stripe's
 filters. Listing events is Stripe's documented way to recover missed webhooks.
+
+Stripe keeps events 30 days (``RETENTION_SECONDS``, on the fake's clock): an older one is no
+longer listed, and retrieving it answers 404 as for an id never issued. The deliveries the fake
+keeps retrying are its own record and are not cut short by this.
 """
 
 from __future__ import annotations
@@ -39,9 +43,10 @@ def record_event(
 
 
 def get_event(account: Account, event_id: str) -> Event:
-    if event_id not in account.events:
+    event = account.events.get(event_id)
+    if event is None or event.created < account.now() - RETENTION_SECONDS:
         raise ResourceMissing("event", event_id)
-    return account.events[event_id]
+    return event
 
 
 def list_events(account: Account, params: Params) -> dict[str, Any]:

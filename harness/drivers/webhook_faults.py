@@ -17,6 +17,7 @@ from fake_stripe.client import DeliveryAttempt, FakeStripeControl, FaultRule, Pe
 
 NO_ANSWER = "no answer"  # a timeout or a refused connection: the endpoint said nothing
 DROPPED = "dropped"  # lost on the way: never reached the endpoint, never retried
+Outage = FaultRule  # what endpoint_down returns and endpoint_back ends
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ class WebhookFaults:
     def drop(self, event_type: str, *, times: int | None = None) -> FaultRule:
         """Deliveries lost on the way: never reach the app, never retried."""
         return self.control.add_fault("drop", event_type=event_type, times=times)
+
+    def endpoint_down(self, *, status: int = 503) -> Outage:
+        """Every attempt of every event is answered ``status`` until ``endpoint_back``: an
+        outage of the app's endpoint (retried on Stripe's schedule, then given up)."""
+        return self.control.add_fault("fail", times=None, status=status)
+
+    def endpoint_back(self, outage: Outage) -> None:
+        """The outage ``endpoint_down`` began is over; the retries still due get through."""
+        self.control.remove_fault(outage.id)
 
     # -- more than once ------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 PLACEHOLDERS = {
     "database_url": "the URL of the app's database (a fresh one per stack)",
     "stripe_api_base": "fake_stripe's base URL, in place of https://api.stripe.com",
+    "clock_url": 'fake_stripe\'s clock (GET answers {"now": Unix seconds}): an app that reads'
+    " its time there moves when a scenario advances the fake's clock (docs/app-profile.md)",
     "stripe_secret_key": "the secret key the app sends to fake_stripe (stripe.secret_key)",
     "public_url": "the app's own base URL (http://127.0.0.1:<the web process's port>)",
     "webhook_secret": "the endpoint secret, where the harness registers the webhook endpoint",

@@ -109,6 +109,7 @@ class WalletStack:
             **app.fixed_values(self.profile),
             "database_url": self.database_url,
             "stripe_api_base": self.fake_url,
+            "clock_url": f"{self.fake_url}/_control/clock",
             "stripe_secret_key": described.stripe.secret_key,
             "public_url": self.web_url,
             "defects": described.defects.separator.join(self._expanded(config.defects)),

@@ -45,6 +45,7 @@ def test_migrations_build_the_schema_and_a_second_run_is_a_no_op(wallet_db_url: 
         "0003_wallet_functions",
         "0004_topups_and_webhook_pipeline",
         "0005_job_queue",
+        "0006_reconcile_watermark",
     ]
     assert apply_migrations(wallet_db_url) == []
     assert schema_snapshot(wallet_db_url) == snapshot
@@ -55,6 +56,7 @@ def test_migrations_build_the_schema_and_a_second_run_is_a_no_op(wallet_db_url: 
         "function deduct_wallet_credits(uuid,bigint,text,text)",
         "trigger credit_transactions_immutable",
         "index credit_transactions_one_topup_per_session",
+        "table reconcile_watermark.swept_from timestamp with time zone",
     ]:
         assert expected in snapshot
 
@@ -69,7 +71,7 @@ def test_the_migrate_command_is_idempotent(wallet_db_url: str) -> None:
             check=True,
         )
 
-    assert "applied 5 migration(s)" in migrate().stdout
+    assert "applied 6 migration(s)" in migrate().stdout
     assert "schema is up to date; nothing to apply" in migrate().stdout
 
 

@@ -88,6 +88,13 @@ create table if not exists stripe_webhook_endpoints (
     secret     text not null
 );
 
+-- Where the last complete reconciliation sweep started, on the app's clock (src/reconcile.js):
+-- the next sweep looks back at least that far. One row at most.
+create table if not exists reconcile_watermark (
+    only_row   boolean primary key default true check (only_row),
+    swept_from timestamptz not null
+);
+
 -- add_wallet_credits: lock the organisation, write the row and the balance together. A top-up
 -- credits once per Checkout Session: a second call for the same session changes nothing and
 -- says so (applied = false).

@@ -44,6 +44,20 @@ export const HANDLED_EVENTS = [
   "checkout.session.expired",
 ];
 
+// The app's clock: real time, or the one WALLET_CLOCK_URL serves ({"now": Unix seconds}), such
+// as a test Stripe's clock that a harness moves days in a second. Asked on each use (once a
+// sweep); webhook signatures are checked against real time by stripe-node, never this clock.
+const CLOCK_URL = process.env.WALLET_CLOCK_URL || null;
+export async function clockNow() {
+  if (!CLOCK_URL) return Date.now() / 1000;
+  const response = await fetch(CLOCK_URL, { signal: AbortSignal.timeout(5000) });
+  const body = response.ok ? await response.json() : null;
+  if (typeof body?.now !== "number" || !Number.isFinite(body.now)) {
+    throw new Error(`WALLET_CLOCK_URL ${CLOCK_URL} gave no time (HTTP ${response.status})`);
+  }
+  return body.now;
+}
+
 export const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
 
 // STRIPE_API_BASE points the official SDK at fake_stripe in tests (the real API otherwise).

@@ -1,16 +1,39 @@
-// `node src/reconcile.js`: list the last day's checkout events at Stripe (its documented way to
-// recover missed webhooks) and credit every paid session not credited yet (fulfilled_by = reconcile).
-import { pool, stripe } from "./config.js";
+// `node src/reconcile.js`: list the checkout events at Stripe (its documented way to recover
+// missed webhooks), every page, and credit every paid session not credited yet
+// (fulfilled_by = reconcile). It looks back at least RECONCILE_LOOKBACK_SECONDS (a day), and back
+// to where its last complete sweep started (reconcile_watermark) when that is further, so an
+// outage longer than a day is still covered, while Stripe lists the events (30 days). Time is
+// the app's clock (clockNow in config.js: real time, or WALLET_CLOCK_URL's).
+import { clockNow, pool, stripe } from "./config.js";
 import { fulfilCheckout } from "./fulfil.js";
 
-const LOOKBACK_SECONDS = Number(process.env.RECONCILE_LOOKBACK_SECONDS || 86400);
-const since = Math.floor(Date.now() / 1000) - LOOKBACK_SECONDS;
+const STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400;
+const OVERLAP_SECONDS = 300; // an event created just before a sweep may be listed after it
+
+function setting(name, fallback, low, high) {
+  const value = Number(process.env[name] || fallback);
+  if (!Number.isInteger(value) || value < low || value > high) {
+    console.error(`express-wallet: ${name} must be a whole number from ${low} to ${high}`);
+    process.exit(2);
+  }
+  return value;
+}
+const LOOKBACK_SECONDS = setting("RECONCILE_LOOKBACK_SECONDS", 86400, 0, STRIPE_LISTS_EVENTS_SECONDS);
+const PAGE_SIZE = setting("RECONCILE_PAGE_SIZE", 100, 1, 100);
+
+const started = await clockNow();
+const { rows: marks } = await pool.query(
+  "select extract(epoch from swept_from)::float8 as swept_from from reconcile_watermark",
+);
+let since = started - LOOKBACK_SECONDS;
+if (marks.length) since = Math.min(since, marks[0].swept_from - OVERLAP_SECONDS);
+since = Math.floor(Math.max(since, started - STRIPE_LISTS_EVENTS_SECONDS));
 
 const sessions = new Set();
 for await (const event of stripe.events.list({
   types: ["checkout.session.completed", "checkout.session.async_payment_succeeded"],
   created: { gte: since },
-  limit: 100,
+  limit: PAGE_SIZE, // stripe-node's auto-pagination asks for every page
 })) {
   sessions.add(event.data.object.id);
 }
@@ -28,6 +51,14 @@ for (const sessionId of [...sessions].filter((s) => !done.has(s))) {
     failed += 1;
     console.warn(`reconcile ${sessionId}: ${error.message}`);
   }
+}
+if (failed === 0) {
+  // a complete sweep: the next one need look no further back than where this one started
+  await pool.query(
+    "insert into reconcile_watermark (swept_from) values (to_timestamp($1))" +
+      " on conflict (only_row) do update set swept_from = excluded.swept_from",
+    [started],
+  );
 }
 console.log(`reconcile: ${sessions.size} paid sessions since ${since}, ${done.size} credited before, ${credited} credited now, ${failed} failed`);
 await pool.end();

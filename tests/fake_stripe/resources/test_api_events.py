@@ -185,3 +185,18 @@ def test_events_older_than_thirty_days_are_not_listed(
 
     assert still_listed == 4
     assert listed == []
+
+
+def test_an_event_older_than_thirty_days_is_not_retrieved(
+    stripe_client: stripe.StripeClient, control: FakeStripeControl
+) -> None:
+    _pay(stripe_client, control)
+    [listed] = stripe_client.v1.events.list(params={"type": "checkout.session.completed"}).data
+    control.advance(days=29, hours=23)
+    kept = stripe_client.v1.events.retrieve(listed.id)
+
+    control.advance(hours=2)
+    gone = _refused(lambda: stripe_client.v1.events.retrieve(listed.id))
+
+    assert kept.id == listed.id
+    assert (gone.http_status, gone.code) == (404, "resource_missing")

@@ -106,7 +106,7 @@ def test_the_reference_apps_profile_passes_every_check(
         "✓ commands: the 6 commands, folders and files it names are there",
         "✓ accounts: a login for each person the features name (admin@demo.com,"
         " other@demo.com, test@demo.com)",
-        "✓ database: database.migrate on an empty database: 17 tables",
+        "✓ database: database.migrate on an empty database: 18 tables",
         "✓ queries: ledger.balances_sql, ledger.rows_sql and 5 capabilities queries: each"
         " returns its columns; the seed has 2 organisation(s)",
         "✓ processes: started fake_stripe, web, worker: ready in ",
@@ -121,7 +121,7 @@ def test_the_reference_apps_profile_passes_every_check(
         "its signed checkout.session.completed was answered 200",
         "✓ credit: the ledger holds one topup row of £50.00 for ad9306a9",
         "✓ reset: database.reset.snapshot: the checks wrote to ",
-        "every table holds its rows from the start (10 compared) and every balance is the"
+        "every table holds its rows from the start (11 compared) and every balance is the"
         " seed's; a top-up after it was answered 2xx and credited",
         "✓ capabilities.worker: worker stopped, started again and was ready",
         "✓ capabilities.queue_probe: 0 waiting, 0 failed",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from harness.profile.loading import LoadedProfile, parse_profile
@@ -345,3 +346,17 @@ def test_a_queue_probe_that_answers_something_else_is_named(
         stack.records.queue_counts(conn)
 
     assert str(refused.value) == said
+
+
+def test_the_apps_clock_url_serves_the_fakes_clock_as_it_advances(stack_for: Any) -> None:
+    raw = tiny_app()
+    raw["env"]["APP_CLOCK_URL"] = "{clock_url}"
+    stack = stack_for(raw).start()
+    url = stack.web.env["APP_CLOCK_URL"]
+
+    before = httpx.get(url).json()["now"]
+    stack.control.advance(days=3)
+    after = httpx.get(url).json()["now"]
+
+    assert url == stack.fake_url + "/_control/clock"
+    assert 3 * 86400 <= after - before < 3 * 86400 + 60

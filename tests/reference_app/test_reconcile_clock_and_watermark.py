@@ -1,0 +1,167 @@
+"""The reconciliation sweep's window: the app's clock (real, or the one WALLET_CLOCK_URL serves),
+its watermark in the real database, every page of Stripe's event list, and the two defects that
+break it. Stripe's HTTP API is respx; the database is the test's own PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import respx
+
+from reference_app.clock import ClockError, FollowedClock, SystemClock, make_clock
+from reference_app.db import open_pool
+from reference_app.defects import Defects
+from reference_app.reconcile import (
+    STRIPE_LISTS_EVENTS_SECONDS,
+    WATERMARK_OVERLAP_SECONDS,
+    reconcile,
+)
+from reference_app.runtime import Runtime
+from reference_app.settings import AppSettings, SettingsError
+from reference_app.stripe_gateway import StripeGateway, make_client
+from tests.reference_app.test_stripe_gateway_respx import API, event_json, form, settings
+
+CLOCK = "http://fake.test/_control/clock"
+DAY = 86400
+T0 = 1_800_000_000.0
+NO_EVENTS = {"object": "list", "data": [], "has_more": False}
+
+
+@pytest.fixture
+def stripe_api() -> Iterator[respx.MockRouter]:
+    with respx.mock(assert_all_called=False) as router:
+        yield router
+
+
+def sweep(db_url: str, *defects: str, now: float | None = None, **overrides: Any) -> int:
+    """Run one sweep; the ``created[gte]`` it asked Stripe for."""
+    app_settings = settings(database_url=db_url, **overrides)
+    pool = open_pool(db_url, min_size=1, max_size=2)
+    try:
+        runtime = Runtime(
+            app_settings, pool, StripeGateway(make_client(app_settings)), Defects(set(defects))
+        )
+        report = reconcile(runtime, now=now)
+    finally:
+        pool.close()
+    return report.since
+
+
+def asked_since(router: respx.MockRouter) -> list[int]:
+    calls = [call for call in router.calls if call.request.url.path == "/v1/events"]
+    return [int(form(call.request)["created[gte]"]) for call in calls]
+
+
+# -- the clock ---------------------------------------------------------------------------------
+
+
+def test_without_a_clock_url_the_app_reads_real_time() -> None:
+    before = time.time()
+    now = make_clock(None).now()
+    assert isinstance(make_clock(None), SystemClock)
+    assert before <= now <= time.time()
+
+
+def test_a_followed_clock_asks_its_url_on_every_use(stripe_api: respx.MockRouter) -> None:
+    route = stripe_api.get(CLOCK).mock(
+        side_effect=[
+            httpx.Response(200, json={"now": T0, "offset": 0}),
+            httpx.Response(200, json={"now": T0 + 3 * DAY, "offset": 3 * DAY}),
+        ]
+    )
+    clock = make_clock(CLOCK)
+    assert (clock.now(), clock.now()) == (T0, T0 + 3 * DAY)
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(500, json={"error": {"message": "boom"}}),
+        httpx.Response(200, json={"now": "tomorrow"}),
+        httpx.Response(200, json={"timestamp": 1}),
+        httpx.Response(200, text="not json"),
+        httpx.Response(200, json={"now": True}),
+    ],
+)
+def test_a_clock_that_gives_no_time_is_named(
+    stripe_api: respx.MockRouter, answer: httpx.Response
+) -> None:
+    stripe_api.get(CLOCK).mock(return_value=answer)
+    with pytest.raises(ClockError, match=f"WALLET_CLOCK_URL {CLOCK}"):
+        FollowedClock(CLOCK).now()
+
+
+def test_the_settings_read_the_clock_url_and_a_page_size_stripe_takes() -> None:
+    base = {"DATABASE_URL": "postgresql://x", "STRIPE_SECRET_KEY": "sk", "SESSION_SECRET": "s"}
+    read = AppSettings.from_env({**base, "WALLET_CLOCK_URL": CLOCK, "RECONCILE_PAGE_SIZE": "2"})
+    assert (read.clock_url, read.reconcile_page_size) == (CLOCK, 2)
+    default = AppSettings.from_env(base)
+    assert (default.clock_url, default.reconcile_page_size) == (None, 100)
+    for bad in ("0", "101", "many"):
+        with pytest.raises(SettingsError, match="RECONCILE_PAGE_SIZE"):
+            AppSettings.from_env({**base, "RECONCILE_PAGE_SIZE": bad})
+
+
+# -- the window --------------------------------------------------------------------------------
+
+
+def test_the_sweep_measures_its_lookback_on_the_followed_clock(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    stripe_api.get(CLOCK).respond(json={"now": T0 + 10 * DAY})
+    stripe_api.get(f"{API}/v1/events").respond(json=NO_EVENTS)
+    since = sweep(wallet_ledger_db_url, clock_url=CLOCK)
+    assert since == T0 + 10 * DAY - 3 * DAY  # the default look-back, from the fake's now
+    assert asked_since(stripe_api) == [since]
+
+
+def test_after_a_long_outage_the_sweep_looks_back_to_its_watermark(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    stripe_api.get(f"{API}/v1/events").respond(json=NO_EVENTS)
+    first = sweep(wallet_ledger_db_url, now=T0)
+    after_outage = sweep(wallet_ledger_db_url, now=T0 + 5 * DAY)
+    soon_after = sweep(wallet_ledger_db_url, now=T0 + 5 * DAY + 60)
+    long_after = sweep(wallet_ledger_db_url, now=T0 + 45 * DAY)
+
+    assert first == T0 - 3 * DAY  # no watermark yet: the default look-back
+    assert after_outage == T0 - WATERMARK_OVERLAP_SECONDS  # back to where the last sweep began
+    assert soon_after == T0 + 5 * DAY + 60 - 3 * DAY  # never less than the default look-back
+    assert long_after == T0 + 45 * DAY - STRIPE_LISTS_EVENTS_SECONDS  # Stripe's 30 days
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        row = conn.execute("select extract(epoch from swept_from) from reconcile_watermark")
+        assert float(row.fetchone()[0]) == T0 + 45 * DAY  # type: ignore[index]
+
+
+def test_defect_sweep_fixed_lookback_ignores_the_watermark(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    stripe_api.get(f"{API}/v1/events").respond(json=NO_EVENTS)
+    sweep(wallet_ledger_db_url, now=T0)
+    since = sweep(wallet_ledger_db_url, "sweep-fixed-lookback", now=T0 + 5 * DAY)
+    assert since == T0 + 5 * DAY - 3 * DAY
+
+
+def test_the_sweep_asks_for_its_page_size_and_every_page_unless_first_page_only(
+    stripe_api: respx.MockRouter,
+) -> None:
+    pages = [
+        {"object": "list", "data": [event_json(3), event_json(2)], "has_more": True},
+        {"object": "list", "data": [event_json(1)], "has_more": False},
+    ]
+    route = stripe_api.get(f"{API}/v1/events").mock(
+        side_effect=[httpx.Response(200, json=page) for page in [*pages, pages[0]]]
+    )
+    gateway = StripeGateway(make_client(settings()))
+    every = gateway.recent_checkout_events(1, page_size=2)
+    first_only = gateway.recent_checkout_events(1, page_size=2, first_page_only=True)
+
+    assert [session for _, _, session in every] == ["cs_1", "cs_2", "cs_3"]
+    assert [session for _, _, session in first_only] == ["cs_2", "cs_3"]
+    assert [form(call.request)["limit"] for call in route.calls] == ["2", "2", "2"]
