@@ -24,7 +24,13 @@ from reference_app.reconcile import (
 from reference_app.runtime import Runtime
 from reference_app.settings import AppSettings, SettingsError
 from reference_app.stripe_gateway import StripeGateway, make_client
-from tests.reference_app.test_stripe_gateway_respx import API, event_json, form, settings
+from tests.reference_app.test_stripe_gateway_respx import (
+    API,
+    event_json,
+    form,
+    session_json,
+    settings,
+)
 
 CLOCK = "http://fake.test/_control/clock"
 DAY = 86400
@@ -165,3 +171,17 @@ def test_the_sweep_asks_for_its_page_size_and_every_page_unless_first_page_only(
     assert [session for _, _, session in every] == ["cs_1", "cs_2", "cs_3"]
     assert [session for _, _, session in first_only] == ["cs_2", "cs_3"]
     assert [form(call.request)["limit"] for call in route.calls] == ["2", "2", "2"]
+
+
+def test_defect_sweep_first_page_only_reads_one_page_of_many(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """Under the defect the sweep stops after Stripe's first page (the newest events), though
+    Stripe says there is more: the older events' sessions are never looked at."""
+    page = {"object": "list", "data": [event_json(2)], "has_more": True}
+    events = stripe_api.get(f"{API}/v1/events").respond(json=page)
+    stripe_api.get(f"{API}/v1/checkout/sessions/cs_2").respond(
+        json=session_json(id="cs_2", payment_status="unpaid", status="open")
+    )
+    sweep(wallet_ledger_db_url, "sweep-first-page-only", now=T0)
+    assert events.call_count == 1
