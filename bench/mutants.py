@@ -46,14 +46,6 @@ FORM = "reference_app/web/dashboard.py"
 
 SEMANTIC: tuple[Mutant, ...] = (
     Mutant(
-        "landing-any-org",
-        FLOW,
-        "if topup is None or topup.org_id != org_id:",
-        "if topup is None:",
-        "the landing check finds the top-up by its session id alone: any organisation holding"
-        " a reference sees (and confirms) another's payment",
-    ),
-    Mutant(
         "maximum-refused",
         FLOW,
         "<= amount_pence <= settings.topup_max_pence",

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 class Defect:
     name: str
     stage: (
-        str  # where the flow breaks: delivery, signature, queue, processing, ledger, fulfilment, UI
+        str  # where it breaks: delivery, signature, queue, processing, ledger, fulfilment, UI,
+        # access
     )
     symptom: str
 
@@ -151,6 +152,12 @@ CATALOGUE: tuple[Defect, ...] = (
         "dashboard-silent-on-failure",
         "UI",
         "failed, expired or slow payments show no message at all",
+    ),
+    Defect(
+        "reference-check-ignores-org",
+        "access",
+        "the landing check finds a top-up by its session id alone: an organisation holding"
+        " another's reference sees (and confirms) its payment",
     ),
     Defect(
         "live-row-drifts",

@@ -83,7 +83,8 @@ def confirm_topup(runtime: Runtime, org_id: str, session_id: str) -> TopupState:
     a paid session that no webhook has credited yet."""
     with runtime.pool.connection() as conn:
         topup = topups.get_topup(conn, session_id)
-    if topup is None or topup.org_id != org_id:
+    others = topup is not None and topup.org_id != org_id
+    if topup is None or (others and not runtime.defects.on("reference-check-ignores-org")):
         # another org's session is indistinguishable from a missing one
         raise TopupRefused(f"no top-up {session_id} for this organisation", status=404)
     if topup.status != "credited" and not runtime.defects.on("landing-page-db-only"):
