@@ -49,7 +49,7 @@ class FailedStep:
 def blame(error: BaseException, step: str | None, tags: Iterable[str] = ()) -> FailedStep:
     where = step or "after the steps (the checks every scenario ends with)"
     shown = _one_line(error)
-    more = () if isinstance(error, _NOT_OURS) else _further_lines(error)
+    more = _further_lines(error)
     own, module = _declared(error.__traceback__)
     topic = next((TOPIC_STAGES[tag] for tag in tags if tag in TOPIC_STAGES), None)
     if own is not None:
@@ -63,7 +63,6 @@ def blame(error: BaseException, step: str | None, tags: Iterable[str] = ()) -> F
     return FailedStep(where, shown, stage, why, more)
 
 
-_NOT_OURS = (TimeoutError,)  # messages whose further lines are call logs, not findings
 MORE_LINES = 10
 
 
