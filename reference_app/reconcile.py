@@ -3,8 +3,9 @@ webhooks missed. ``python -m reference_app reconcile``; the worker also runs it 
 
 How far back it looks: at least ``RECONCILE_LOOKBACK_SECONDS``, and back to where the last
 complete sweep started (its watermark, ``sweep_watermark``) less a few minutes' overlap, so an
-outage longer than the look-back (the app down for days, nothing swept) is still covered; never
-past Stripe's 30 days of listed events. It reads every page of the list. Time is the app's clock
+outage longer than the look-back (the app down for days, nothing swept) is still covered; with
+no watermark yet (never swept to the end), all of Stripe's 30 days of listed events; never past
+them. It reads every page of the list. Time is the app's clock
 (``reference_app.clock``: real time, or the one ``WALLET_CLOCK_URL`` serves). The watermark
 moves only after a sweep that read every page and fulfilled every session it found.
 """
@@ -40,7 +41,9 @@ def sweep_since(runtime: Runtime, started: float) -> int:
     if not runtime.defects.on("sweep-fixed-lookback"):
         with runtime.pool.connection() as conn:
             watermark = sweep_watermark.last_sweep_start(conn)
-        if watermark is not None:
+        if watermark is None:  # never swept to the end: as far back as Stripe lists
+            since = started - STRIPE_LISTS_EVENTS_SECONDS
+        else:
             since = min(since, watermark - WATERMARK_OVERLAP_SECONDS)
     return int(max(since, started - STRIPE_LISTS_EVENTS_SECONDS))
 

@@ -2,7 +2,8 @@
 // missed webhooks), every page, and credit every paid session not credited yet
 // (fulfilled_by = reconcile). It looks back at least RECONCILE_LOOKBACK_SECONDS (a day), and back
 // to where its last complete sweep started (reconcile_watermark) when that is further, so an
-// outage longer than a day is still covered, while Stripe lists the events (30 days). Time is
+// outage longer than a day is still covered, while Stripe lists the events (30 days); its first
+// sweep, with no watermark yet, reads all 30 days. Time is
 // the app's clock (clockNow in config.js: real time, or WALLET_CLOCK_URL's).
 import { clockNow, pool, stripe } from "./config.js";
 import { fulfilCheckout } from "./fulfil.js";
@@ -25,8 +26,9 @@ const started = await clockNow();
 const { rows: marks } = await pool.query(
   "select extract(epoch from swept_from)::float8 as swept_from from reconcile_watermark",
 );
-let since = started - LOOKBACK_SECONDS;
-if (marks.length) since = Math.min(since, marks[0].swept_from - OVERLAP_SECONDS);
+// never swept (a new install, or every sweep so far cut short): as far back as Stripe lists
+let since = started - STRIPE_LISTS_EVENTS_SECONDS;
+if (marks.length) since = Math.min(started - LOOKBACK_SECONDS, marks[0].swept_from - OVERLAP_SECONDS);
 since = Math.floor(Math.max(since, started - STRIPE_LISTS_EVENTS_SECONDS));
 
 const sessions = new Set();
