@@ -166,6 +166,12 @@ CATALOGUE: tuple[Defect, ...] = (
         " (the balance after each without its £): the live list and a reload disagree",
     ),
     Defect(
+        "pounds-as-float",
+        "UI",
+        "the custom amount is parsed through a float and truncated to pence: £19.99 is charged"
+        " and credited as £19.98",
+    ),
+    Defect(
         "sweep-first-page-only",
         "fulfilment",
         "the reconciliation sweep reads only the first page of Stripe's event list (the newest):"

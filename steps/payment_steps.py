@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then, when
 
+from harness.checks.amounts import typed_amount_agrees, typed_amount_refused
 from harness.checks.topups import topup_recorded_as
+from harness.checks.typed_amounts import amounts_agree_over_the_range
 from harness.drivers.customer import CLOSE_TAB, STAY
 from harness.drivers.records import Records
 from harness.pages.checkout_page import by_bank_debit, by_card
@@ -130,6 +132,40 @@ def leaves_checkout_unpaid(wallet_scenario: Scenario, email: str, amount: int) -
     customer.leave_checkout()
 
 
+@when(
+    sentence(
+        rf'"{{email}}" types "(?P<typed>[^"]*)" as the custom amount and pays with card {CARD}'
+    ),
+    target_fixture="typed_amount",
+)
+def types_amount_and_pays(wallet_scenario: Scenario, email: str, typed: str, card: str) -> str:
+    """When "EMAIL" types "TEXT" as the custom amount and pays with card CARD
+
+    Example: When "test@demo.com" types "1,000" as the custom amount and pays with card
+    4242 4242 4242 4242
+
+    TEXT is typed into the dashboard's amount field exactly as given; the customer notes the
+    total the checkout page shows, pays and lands back on the dashboard.
+    """
+    wallet_scenario.customer(email).type_top_up(typed, by_card(card))
+    return typed
+
+
+@when(
+    sentence(r'"{email}" types "(?P<typed>[^"]*)" as the custom amount and presses Top Up'),
+    target_fixture="typed_amount",
+)
+def types_amount_and_presses(wallet_scenario: Scenario, email: str, typed: str) -> str:
+    """When "EMAIL" types "TEXT" as the custom amount and presses Top Up
+
+    Example: When "test@demo.com" types "4.99" as the custom amount and presses Top Up
+
+    An empty TEXT is typed and then cleared, leaving the custom choice with nothing in it.
+    """
+    wallet_scenario.customer(email).type_amount_and_press(typed)
+    return typed
+
+
 @when(sentence(r'"{email}" opens the dashboard with the payment\'s reference'))
 def opens_dashboard_with_reference(wallet_scenario: Scenario, email: str) -> None:
     """When "EMAIL" opens the dashboard with the payment's reference
@@ -167,6 +203,57 @@ def dashboard_shows_error(wallet_scenario: Scenario, text: str) -> None:
     """
     dashboard = wallet_scenario.current_customer.dashboard
     dashboard.expect_error(with_reference(text, wallet_scenario.latest_session))
+
+
+@then(
+    sentence(r'"{email}" was charged and credited exactly (?P<amount>{money}), penny for penny'),
+    converters=MONEY,
+)
+def charged_and_credited_exactly(
+    wallet_scenario: Scenario, records: Records, typed_amount: str, email: str, amount: int
+) -> None:
+    """Then "EMAIL" was charged and credited exactly MONEY, penny for penny
+
+    Example: Then "test@demo.com" was charged and credited exactly £10.99, penny for penny
+
+    The checkout page's total, Stripe's session `amount_total` and PaymentIntent `amount`, the
+    one ledger row, the wallet and the dashboard (balance, newest row) all say MONEY.
+    """
+    typed_amount_agrees(wallet_scenario, records, email, typed_amount, amount)
+
+
+@then(
+    sentence(
+        r'"{email}" is charged and credited penny for penny for (?P<count>\d+) amounts drawn'
+        r" from (?P<low>{money}) to (?P<high>{money}), and refused one penny outside"
+    ),
+    converters={**MONEY, "count": int},
+)
+def amounts_over_the_range(
+    wallet_scenario: Scenario, records: Records, email: str, count: int, low: int, high: int
+) -> None:
+    """Then "EMAIL" is charged and credited penny for penny for N amounts drawn from MONEY to
+    MONEY, and refused one penny outside
+
+    Example: Then "test@demo.com" is charged and credited penny for penny for 12 amounts drawn
+    from £5.00 to £1,000.00, and refused one penny outside
+
+    A Hypothesis property: N amounts from the range, plus each limit and one penny either side,
+    typed in the dashboard's field as customers write them or started through the API in pence.
+    """
+    amounts_agree_over_the_range(wallet_scenario, records, email, low, high, count)
+
+
+@then(sentence(r'the amount is refused for "{email}" with "(?P<text>[^"]+)"'))
+def amount_refused(wallet_scenario: Scenario, records: Records, email: str, text: str) -> None:
+    """Then the amount is refused for "EMAIL" with "TEXT"
+
+    Example: Then the amount is refused for "test@demo.com" with "a top-up is from £5.00 to
+    £1,000.00; got £4.99"
+
+    The dashboard shows TEXT; no Checkout Session was created at Stripe and nothing credited.
+    """
+    typed_amount_refused(wallet_scenario, records, email, text)
 
 
 @then("the dashboard lists no transactions")

@@ -25,7 +25,8 @@ from harness.money import MONEY_PATTERN, parse_money
 Converters = dict[str, Callable[[str], object]]
 
 MONEY: Converters = {
-    name: parse_money for name in ("amount", "before", "after", "first", "second", "total", "price")
+    name: parse_money
+    for name in ("amount", "before", "after", "first", "second", "total", "price", "low", "high")
 }
 
 CARD = r"(?P<card>\d{4}(?: ?\d{4}){3})"  # a test card number: 4242 4242 4242 4242

@@ -56,6 +56,7 @@ class Customer:
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
         self.landing_loads: list[str] = []  # each time a tab loaded the landing page
+        self.checkout_amounts: dict[str, str] = {}  # session id -> the total its page showed
         self.traced = False  # whether the harness records a trace of this context
 
     def trace(self) -> None:
@@ -120,6 +121,42 @@ class Customer:
             if then == LAND:
                 self.land()
         return session_id
+
+    def type_top_up(self, typed: str, pay: PayAction) -> str:
+        """Type ``typed`` into the dashboard's amount field exactly as given (``£7.5``,
+        ``1,000``), press the top-up button, note the total the hosted Checkout page shows,
+        pay, and land back on the dashboard. Returns the session id."""
+        self.type_amount_and_press(typed)
+        session_id = self.checkout.wait_until_open()
+        self.session_ids.append(session_id)
+        self.checkout_amounts[session_id] = self.checkout.amount.strip()
+        pay(self.checkout)
+        self.land()
+        return session_id
+
+    def pay_at_checkout(self, checkout_url: str, pay: PayAction) -> str:
+        """Open a Checkout Session started elsewhere (the app's API) at ``checkout_url``, note
+        the total its page shows, pay, and land back on the app. Returns the session id."""
+        if self.page.is_closed():
+            self.page = self._new_tab()
+        self.page.goto(checkout_url)
+        session_id = self.checkout.wait_until_open()
+        self.session_ids.append(session_id)
+        self.checkout_amounts[session_id] = self.checkout.amount.strip()
+        self.checkout.give_email(self.email)
+        pay(self.checkout)
+        self.land()
+        return session_id
+
+    def type_amount_and_press(self, typed: str) -> None:
+        """On the dashboard, type ``typed`` as the amount and press the top-up button; what
+        follows (Checkout, or the app's refusal on the dashboard) is for the caller to see."""
+        if self.page.is_closed():
+            self.page = self._new_tab()
+        if not self.page.url.startswith(self.dashboard.url):
+            self.dashboard.open()
+        self.dashboard.type_amount(typed)
+        self.dashboard.press_top_up()
 
     def land(self) -> str:
         """Wait until Checkout sends the tab back to the app (an address of the app holding

@@ -241,6 +241,15 @@ class DashboardPage:
         with self.element("amount").check() as amount:
             amount.fill(plain_pounds(pence))
 
+    def type_amount(self, typed: str) -> None:
+        """``typed`` typed into the amount field exactly as given (``£7.5``, ``1,000``). An empty
+        amount is typed and then cleared, as a person who changes their mind does: an app with
+        presets then holds its custom choice with nothing in the field."""
+        with self.element("amount").check() as amount:
+            if not typed:
+                amount.fill("0")
+            amount.fill(typed)
+
     @on_screen("top_up")
     def press_top_up(self) -> None:
         locate(self.page, self.screen.dashboard.top_up).click()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fake_stripe.client import spoiling
+from harness.money import format_money
 
 # how a top-up ends, with the share of top-ups that end that way
 OUTCOMES: dict[str, float] = {
@@ -37,6 +38,10 @@ DECIDING_EVENT = {
 CARDS = {"card": "4242424242424242", "declined": "4000000000000002"}
 BANK_ACCOUNTS = {"bank_debit_settles": "00012345", "bank_debit_fails": "90012345"}
 AMOUNTS_PENCE = (500, 1000, 1250, 2000, 2500, 5000, 10000, 25000, 100000)
+# the amounts a history tops up: any whole number of pence in the app's allowed range (its
+# topup_min_pence and topup_max_pence), the limits themselves a little more often than chance
+MIN_AMOUNT_PENCE, MAX_AMOUNT_PENCE = 500, 100_000
+EDGE_CHANCE = 0.05  # of a history's amount being one limit or the other
 
 # about 30% of top-ups get at least one fault (32% of those with a webhook to fault)
 FAULT_KINDS = ("drop", "duplicate", "delay", "fail", "reorder", "reissue", "bad_signature")
@@ -98,7 +103,7 @@ class History:
         faults = ", ".join(str(fault) for fault in self.faults) or "no faults"
         landing = "lands on the success page" if self.lands else "never lands"
         return (
-            f"#{self.index}: org {self.org}, £{self.amount_pence / 100:,.2f} {self.outcome},"
+            f"#{self.index}: org {self.org}, {format_money(self.amount_pence)} {self.outcome},"
             f" {landing}; {faults}"
         )
 
@@ -142,11 +147,19 @@ def history(seed: int, index: int, orgs: int, mix: dict[str, float], landing: fl
     return History(
         index=index,
         org=rng.randrange(orgs),
-        amount_pence=rng.choice(AMOUNTS_PENCE),
+        amount_pence=amount_pence(rng),
         outcome=outcome,
         lands=outcome in LANDS_AFTER and rng.random() < landing,
         faults=tuple(faults),
     )
+
+
+def amount_pence(rng: random.Random) -> int:
+    """An amount from the whole allowed range, uniformly, odd pence and all (£5.00 to
+    £1,000.00); one in twenty is one of the limits."""
+    if rng.random() < EDGE_CHANCE:
+        return rng.choice((MIN_AMOUNT_PENCE, MAX_AMOUNT_PENCE))
+    return rng.randint(MIN_AMOUNT_PENCE, MAX_AMOUNT_PENCE)
 
 
 def _fault(kind: str, rng: random.Random) -> Fault:

@@ -109,7 +109,7 @@ async def start_topup_from_form(request: Request) -> Response:
     custom = str(form.get("custom_amount") or "").strip()
     runtime: Runtime = request.app.state.runtime
     try:
-        amount = chosen_amount_pence(choice, custom)
+        amount = chosen_amount_pence(choice, custom, as_float=runtime.defects.on("pounds-as-float"))
         started = await run_in_threadpool(
             start_topup, runtime, identity.org_id, amount, identity.email
         )
@@ -128,9 +128,11 @@ async def start_topup_from_form(request: Request) -> Response:
     return RedirectResponse(started.checkout_url, status_code=303)
 
 
-def chosen_amount_pence(choice: str, custom: str) -> int:
+def chosen_amount_pence(choice: str, custom: str, *, as_float: bool = False) -> int:
     """The amount from the form: one of the preset choices, or a custom amount in pounds (its
-    limits are ``start_topup``'s)."""
+    limits are ``start_topup``'s), converted to pence by its digits, never through a float.
+    ``as_float``: the ``pounds-as-float`` defect, ``int(float(pounds) * 100)``, which loses a
+    penny on amounts a float cannot hold (``19.99`` -> 1998)."""
     if choice == CUSTOM:
         match = _POUNDS.fullmatch(custom)
         if match is None:
@@ -140,6 +142,8 @@ def chosen_amount_pence(choice: str, custom: str) -> int:
                 else "Enter a custom amount in pounds, like 12.50."
             )
         pounds, pence = match.group(1).replace(",", ""), (match.group(2) or "").ljust(2, "0")
+        if as_float:
+            return int(float(f"{pounds}.{pence}") * 100)
         return int(pounds) * 100 + int(pence)
     preset = whole_number(choice, max_digits=9)
     if preset in PRESET_AMOUNTS_PENCE:

@@ -8,6 +8,8 @@ import pytest
 from harness.simulation.plan import (
     DEFAULT_MIX,
     FAULT_KINDS,
+    MAX_AMOUNT_PENCE,
+    MIN_AMOUNT_PENCE,
     Fault,
     History,
     PlanError,
@@ -55,6 +57,17 @@ def test_outcomes_come_in_a_realistic_mix_and_only_payers_land() -> None:
     assert sum(h.outcome == "card" for h in plan) > len(plan) / 2
     assert not any(h.lands for h in plan if h.outcome in ("declined", "expired", "abandoned"))
     assert not any(h.faults for h in plan if h.outcome == "declined")  # no webhook to fault
+
+
+def test_amounts_come_from_the_whole_allowed_range_limits_and_odd_pence_included() -> None:
+    amounts = [h.amount_pence for h in make_plan(1, 20, 1000, MIX)]
+    assert min(amounts) == MIN_AMOUNT_PENCE
+    assert max(amounts) == MAX_AMOUNT_PENCE
+    assert 20 <= amounts.count(MIN_AMOUNT_PENCE) + amounts.count(MAX_AMOUNT_PENCE) <= 80
+    assert sum(1 for a in amounts if a % 100) > 900  # odd pence, not a few round values
+    assert len(set(amounts)) > 900
+    middle = [a for a in amounts if 25_000 <= a < 75_000]
+    assert 400 <= len(middle) <= 560  # about half the range holds about half the amounts
 
 
 def test_no_faults_asked_none_planned() -> None:

@@ -1,0 +1,65 @@
+"""The amounts the typed-amount property draws (``harness.checks.typed_amounts``): every form
+reads back to its pence, the edges and one penny either side are drawn, and the amounts a float
+cannot hold are the ones that lose a penny through one."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+
+from harness.checks.typed_amounts import (
+    API,
+    DASHBOARD,
+    AmountCase,
+    amount_cases,
+    edges,
+    float_hostile,
+    typed_form,
+)
+
+LOW, HIGH = 500, 100_000
+
+
+def read_back(typed: str) -> int:
+    """Pence from a typed form, by decimal arithmetic (no float)."""
+    return int(Decimal(typed.removeprefix("£").replace(",", "")) * 100)
+
+
+@pytest.mark.parametrize(
+    ("pence", "pound_sign", "commas", "decimals", "typed"),
+    [
+        (100_000, True, True, 0, "£1,000"),
+        (100_000, False, False, 2, "1000.00"),
+        (750, True, False, 0, "£7.5"),  # an amount with tenths needs one decimal at least
+        (1099, False, False, 0, "10.99"),
+        (499, False, False, 2, "4.99"),
+        (100_001, False, True, 1, "1,000.01"),
+    ],
+)
+def test_an_amount_is_typed_as_customers_write_it(
+    pence: int, pound_sign: bool, commas: bool, decimals: int, typed: str
+) -> None:
+    assert typed_form(pence, pound_sign=pound_sign, commas=commas, decimals=decimals) == typed
+
+
+@settings(max_examples=200, derandomize=True, database=None)
+@given(case=amount_cases(LOW, HIGH))
+def test_every_drawn_case_reads_back_to_its_pence(case: AmountCase) -> None:
+    assert read_back(case.typed) == case.pence
+    assert case.route in (API, DASHBOARD)
+    assert LOW - 1 <= case.pence <= HIGH + 1
+
+
+def test_the_edges_are_the_limits_and_one_penny_either_side() -> None:
+    assert edges(LOW, HIGH) == [499, 500, 100_000, 100_001]
+
+
+def test_float_hostile_amounts_lose_a_penny_through_a_float_and_no_others_do() -> None:
+    hostile = float_hostile(LOW, HIGH)
+    assert 1999 in hostile
+    assert 1099 not in hostile
+    assert 0 < len(hostile) < (HIGH - LOW) // 10
+    for pence in (1999, 6435, 502):
+        assert int(float(f"{pence / 100:.2f}") * 100) == pence - 1
