@@ -33,12 +33,12 @@ Feature: An amount as a customer types it is charged and credited penny for penn
     And the wallet of "test@demo.com" holds £0.00
 
     Examples:
-      | typed    | message                                                          |
-      | 4.99     | a top-up is from £5.00 to £1,000.00; got £4.99                   |
-      | 1,000.01 | a top-up is from £5.00 to £1,000.00; got £1,000.01               |
+      | typed    | message                                                                   |
+      | 4.99     | a top-up is from £5.00 to £1,000.00; got £4.99                            |
+      | 1,000.01 | a top-up is from £5.00 to £1,000.00; got £1,000.01                        |
       | abc      | Enter the custom amount in pounds, like 12.50; 'abc' is not an amount.    |
       | 10.999   | Enter the custom amount in pounds, like 12.50; '10.999' is not an amount. |
-      |          | Enter a custom amount in pounds, like 12.50.                     |
+      |          | Enter a custom amount in pounds, like 12.50.                              |
       | -5       | Enter the custom amount in pounds, like 12.50; '-5' is not an amount.     |
 
   Scenario: Amounts drawn from the whole allowed range agree penny for penny, by the API and the dashboard
