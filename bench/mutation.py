@@ -5,7 +5,7 @@ when a scenario fails on an assertion or an invariant breaks. Prints each result
 the survivors, to be triaged in bench/README.md (a new scenario or invariant, or why the mutant
 behaves as the original).
 
-    python bench/mutation.py [--jobs 2] [--mechanical 20] [--seed 1] [--only NAME ...]
+    python bench/mutation.py [--jobs 2] [--mechanical 20] [--seed 1] [--only NAME ...] [--head]
 
 Each mutant runs on a copy of the checkout (the tracked files, the mutant applied), with that
 copy first on PYTHONPATH, so the stack it starts runs the mutated app; the checkout itself is
@@ -46,8 +46,16 @@ class Result:
     seconds: float
 
 
-def copy_checkout(target: Path) -> None:
-    """The tracked files (and the changes to them not yet committed) of the checkout."""
+def copy_checkout(target: Path, *, head: bool = False) -> None:
+    """The tracked files (and the changes to them not yet committed) of the checkout; with
+    ``head``, the last commit as it stands."""
+    if head:
+        archive = subprocess.run(
+            ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        _link_node_modules(target)
+        return
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT,
@@ -64,16 +72,20 @@ def copy_checkout(target: Path) -> None:
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, destination)
+    _link_node_modules(target)
+
+
+def _link_node_modules(target: Path) -> None:
     modules = ROOT / "examples" / "express-wallet" / "node_modules"
     if modules.is_dir():  # not tracked; the copy's examples need it only to be found
         (target / "examples" / "express-wallet" / "node_modules").symlink_to(modules)
 
 
-def run_one(name: str, kind: str, why: str, mutate: object) -> Result:
+def run_one(name: str, kind: str, why: str, mutate: object, head: bool) -> Result:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{name[:40]}-") as folder:
         root = Path(folder)
-        copy_checkout(root)
+        copy_checkout(root, head=head)
         problem = mutate(root)  # type: ignore[operator]
         if problem:
             return Result(name, kind, why, "stale", problem, 0.0)
@@ -163,13 +175,16 @@ def main() -> int:
     parser.add_argument("--mechanical", type=int, default=20, help="mechanical mutants drawn")
     parser.add_argument("--seed", type=int, default=1, help="the draw of mechanical mutants")
     parser.add_argument("--only", nargs="*", help="run the mutants whose name holds one of these")
+    parser.add_argument(
+        "--head", action="store_true", help="mutate the last commit, not the working tree"
+    )
     args = parser.parse_args()
     jobs = jobs_of(args)
     print(f"mutation run: {len(jobs)} mutants, {args.jobs} at a time", flush=True)
     started = time.monotonic()
     results: list[Result] = []
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(lambda job: run_one(*job), jobs):
+        for result in pool.map(lambda job: run_one(*job, args.head), jobs):
             results.append(result)
             print(
                 f"{result.verdict:<8} {result.kind:<10} {result.name:<40} {result.by}", flush=True
