@@ -83,7 +83,9 @@ def _link_node_modules(target: Path) -> None:
 
 def run_one(name: str, kind: str, why: str, mutate: object, head: bool) -> Result:
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix=f"mutant-{name[:40]}-") as folder:
+    # a plain folder name: a colon in it would split PYTHONPATH, and the app would run unmutated
+    plain = re.sub(r"[^A-Za-z0-9_.-]+", "-", name)[:40]
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{plain}-") as folder:
         root = Path(folder)
         copy_checkout(root, head=head)
         problem = mutate(root)  # type: ignore[operator]
@@ -159,6 +161,8 @@ def jobs_of(args: argparse.Namespace) -> list[tuple[str, str, str, object]]:
         )
     if args.only:
         chosen = [job for job in chosen if any(part in job[0] for part in args.only)]
+    if args.kind:
+        chosen = [job for job in chosen if job[1] == args.kind]
     return chosen
 
 
@@ -175,6 +179,7 @@ def main() -> int:
     parser.add_argument("--mechanical", type=int, default=20, help="mechanical mutants drawn")
     parser.add_argument("--seed", type=int, default=1, help="the draw of mechanical mutants")
     parser.add_argument("--only", nargs="*", help="run the mutants whose name holds one of these")
+    parser.add_argument("--kind", choices=("semantic", "mechanical"), help="run only these")
     parser.add_argument(
         "--head", action="store_true", help="mutate the last commit, not the working tree"
     )
