@@ -76,6 +76,17 @@ class Scenario:
             )
         return self._apis[email]
 
+    def blip_status_checks(self, status: int, times: int = 1) -> None:
+        """The current customer's next ``times`` checks of a payment (the profile's
+        ``capabilities.topup_api.status_path``, which the dashboard polls) are answered
+        ``status`` on the way."""
+        topup_api = self.stack.profile.app.capabilities.topup_api
+        status_path = topup_api.status_path if topup_api is not None else None
+        if not status_path:
+            raise ValueError("the profile has no capabilities.topup_api.status_path")
+        path = status_path.replace("{session_id}", "*")
+        self.current_customer.blip(f"{self.stack.web_url}{path}", status, times)
+
     def note_api_session(self, session_id: str) -> None:
         self._api_sessions.append(session_id)
 

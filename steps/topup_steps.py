@@ -120,6 +120,19 @@ def dashboard_lists(wallet_scenario: Scenario, count: int) -> None:
     wallet_scenario.current_customer.dashboard.expect_row_count(count)
 
 
+@given(parsers.parse("the dashboard's first check of the payment is answered {status:d}"))
+@needs("capabilities.topup_api")
+def status_check_blips(wallet_scenario: Scenario, status: int) -> None:
+    """Given the dashboard's first check of the payment is answered STATUS
+
+    Example: Given the dashboard's first check of the payment is answered 503
+
+    Answered on the way, in the customer's browser, before it reaches the app (a proxy having a
+    moment); the checks after it go through. The dashboard must keep checking.
+    """
+    wallet_scenario.blip_status_checks(status)
+
+
 @then("the dashboard was not reloaded")
 def not_reloaded(wallet_scenario: Scenario) -> None:
     """Then the dashboard was not reloaded

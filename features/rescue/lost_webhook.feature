@@ -34,3 +34,17 @@ Feature: A lost checkout.session.completed is rescued, and credited once
     And the dashboard lists 1 transaction
     And the ledger of "test@demo.com" has one top-up credit of £50.00 from £0.00 to £50.00 for the payment
     And the top-up was fulfilled by the reconciliation sweep
+
+  Scenario: A bank debit whose settlement webhook was lost is credited by the reconciliation sweep
+    The customer comes back days later, as people do after a bank debit: only the sweep can
+    credit it, from Stripe's event list, where the success event is.
+
+    Given every delivery of checkout.session.async_payment_succeeded is dropped
+    When "test@demo.com" tops up £50.00 by bank debit from account 00012345
+    Then the dashboard says "Your bank payment of £50.00 is on its way"
+    When the clock advances 3 minutes
+    And the reconciliation sweep runs
+    And "test@demo.com" opens the dashboard later
+    Then the dashboard shows a balance of £50.00
+    And the ledger of "test@demo.com" has one top-up credit of £50.00 from £0.00 to £50.00 for the payment
+    And the top-up was fulfilled by the reconciliation sweep

@@ -25,6 +25,13 @@ Feature: The bug report's test case: a card top-up reaches the wallet
       | £12.50    |
       | £1,000.00 |
 
+  Scenario: A blip while the dashboard checks the payment does not stop it showing the credit
+    Given the dashboard's first check of the payment is answered 503
+    When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242
+    Then the dashboard shows a balance of £50.00
+    And the dashboard says "£50.00 has been added to your wallet."
+    And the dashboard was not reloaded
+
   Scenario: Two top-ups in a row, the tab closed after each payment, are both credited
     The second top-up starts in a new tab, as the customer closed the first.
 

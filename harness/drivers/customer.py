@@ -53,6 +53,7 @@ class Customer:
         self.landing = landing_pattern(web_url)
         DashboardPage.record_banner(context, self.screen)
         self._listening: list[tuple[Page, Any]] = []  # (tab, its navigation listener)
+        self._routes: list[tuple[str, Any]] = []  # (URL glob, handler) routed on the context
         self.page = self._new_tab()
         self.session_ids: list[str] = []  # every Checkout Session this customer opened
         self.landing_loads: list[str] = []  # each time a tab loaded the landing page
@@ -211,11 +212,31 @@ class Customer:
         self.checkout.expect_still_open()
         self._close_tab()
 
+    def blip(self, url_glob: str, status: int, times: int) -> None:
+        """The next ``times`` requests this customer's browser makes to ``url_glob`` are
+        answered ``status`` before they reach the app (a proxy or a load balancer having a
+        moment); the ones after go through."""
+        left = [times]
+
+        def answer(route: Route) -> None:
+            if left[0] > 0:
+                left[0] -= 1
+                route.fulfill(status=status, content_type="text/plain", body="upstream unavailable")
+            else:
+                route.continue_()
+
+        self.context.route(url_glob, answer)
+        self._routes.append((url_glob, answer))
+
     def detach(self) -> None:
-        """Stop listening to this customer's tabs (their context may serve another scenario)."""
+        """Stop listening to this customer's tabs and end its blips (their context may serve
+        another scenario)."""
         for page, listener in self._listening:
             page.remove_listener("framenavigated", listener)
         self._listening.clear()
+        for url_glob, handler in self._routes:
+            self.context.unroute(url_glob, handler)
+        self._routes.clear()
 
     def _new_tab(self) -> Page:
         """A blank tab the browser already has open, else a new one."""
