@@ -79,6 +79,25 @@ def session_created_elsewhere(
     wallet_scenario.note_api_session(stripe_account.create_session_elsewhere(amount))
 
 
+@given(
+    sentence(r'another service opened Checkout for (?P<amount>{money}) for "(?P<email>[^"]+)"'),
+    converters=MONEY,
+)
+def session_for_org_created_elsewhere(
+    wallet_scenario: Scenario, stripe_account: StripeAccount, amount: int, email: str
+) -> None:
+    """Given another service opened Checkout for MONEY for "EMAIL"
+
+    Example: Given another service opened Checkout for £50.00 for "test@demo.com"
+
+    A Checkout Session made at Stripe outside the app, for the wallet of EMAIL's organisation
+    (its `client_reference_id`): the app has no record of it. It becomes the scenario's latest
+    payment.
+    """
+    org_id = wallet_scenario.stack.account(email).org_id
+    wallet_scenario.note_api_session(stripe_account.create_session_elsewhere(amount, org_id))
+
+
 @then(
     parsers.re(
         rf"the app keeps the payment's (?P<event_type>{EVENT}) as a failed job after"

@@ -23,6 +23,7 @@ Feature: The bug report's test case: a card top-up reaches the wallet
       | £50.00    |
       | £10.00    |
       | £12.50    |
+      | £100.00   |
       | £1,000.00 |
 
   Scenario: A blip while the dashboard checks the payment does not stop it showing the credit

@@ -1,6 +1,8 @@
 """The Stripe account the app shares with other systems. A Checkout Session created outside
 the app (a payment link, another service, a script) names none of the app's organisations:
-its webhook still reaches the app, which must fail it visibly and keep it, not lose it."""
+its webhook still reaches the app, which must fail it visibly and keep it, not lose it. One that
+names an organisation (another service topping up its wallet) is that organisation's top-up,
+though the app never recorded it."""
 
 from __future__ import annotations
 
@@ -11,10 +13,13 @@ class StripeAccount:
     def __init__(self, client: stripe.StripeClient) -> None:
         self.client = client
 
-    def create_session_elsewhere(self, amount_pence: int) -> str:
-        """A paid-for-nothing-yet session with no ``client_reference_id``; returns its id."""
+    def create_session_elsewhere(self, amount_pence: int, org_id: str | None = None) -> str:
+        """A paid-for-nothing-yet session, naming ``org_id`` as its ``client_reference_id``
+        (another service of the same business) or no organisation; returns its id."""
+        reference = {"client_reference_id": org_id} if org_id else {}
         session = self.client.v1.checkout.sessions.create(
             params={
+                **reference,
                 "mode": "payment",
                 "line_items": [
                     {
