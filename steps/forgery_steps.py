@@ -7,10 +7,12 @@ what the admin sees of them.
 
 from __future__ import annotations
 
+import re
+
 from pytest_bdd import then, when
 
 from harness.checks.pipeline import forged_delivery_listed
-from harness.drivers.forger import Forger
+from harness.drivers.forger import FLAWS, Forger
 from harness.drivers.ops_view import OpsView
 from harness.drivers.webhook_faults import WebhookFaults
 from harness.profile.needs import needs
@@ -130,6 +132,22 @@ def replays_delivery(
     delivered = [a for a in attempts if a.event_type == event_type and a.answer.startswith("2")]
     assert delivered, f"no delivery of {event_type} was accepted to replay: {attempts}"
     forger.replay(delivered[0].event_id, duration)
+
+
+@when(
+    sentence(rf"someone posts a correctly signed body (?P<flaw>{'|'.join(map(re.escape, FLAWS))})")
+)
+def posts_signed_flawed(forger: Forger, flaw: str) -> None:
+    """When someone posts a correctly signed body FLAW
+
+    Example: When someone posts a correctly signed body with an empty event id
+
+    Example: When someone posts a correctly signed body whose data.object is not an object
+
+    In the shape of a checkout.session.completed, signed with the endpoint's secret (as a
+    leaked secret allows), with one flaw the app must refuse with 400, not trip over.
+    """
+    forger.post_correctly_signed(forger.flawed_event(flaw))
 
 
 @then(sentence(r"the forged delivery is answered (?P<status>\d{3})"), converters={"status": int})

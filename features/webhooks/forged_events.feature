@@ -63,3 +63,13 @@ Feature: Forged, replayed and lying webhooks credit nothing, and the admin sees 
     Then the wallet of "test@demo.com" holds £0.00
     And the ledger of "test@demo.com" is empty
     And recent failures list the forged delivery because "knows no checkout session"
+
+  Scenario Outline: A correctly signed body that is not a Stripe event is refused: <flaw>
+    When someone posts a correctly signed body <flaw>
+    Then the forged delivery is answered 400
+    And the wallet of "test@demo.com" holds £0.00
+
+    Examples:
+      | flaw                               |
+      | with an empty event id             |
+      | whose data.object is not an object |

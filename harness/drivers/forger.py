@@ -26,6 +26,15 @@ from fake_stripe.client import FakeStripeControl
 
 OWN_SECRET = "whsec_forger_0000000000000000000000000000"  # noqa: S105 (not the app's, on purpose)
 COMPLETED = "checkout.session.completed"
+# a correctly signed body in the shape of an event, with one flaw a receiver must refuse (400)
+FLAWS = {
+    "with an empty event id": lambda: {"id": "", "type": COMPLETED, "data": {"object": {}}},
+    "whose data.object is not an object": lambda: {
+        "id": f"evt_forged_{secrets.token_hex(12)}",
+        "type": COMPLETED,
+        "data": {"object": "cs_test_not_an_object"},
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -80,6 +89,11 @@ class Forger:
         """A Checkout Session id of Stripe's shape that Stripe never handed out."""
         return f"cs_test_forged_{secrets.token_hex(16)}"
 
+    @staticmethod
+    def flawed_event(flaw: str) -> str:
+        """An event-shaped payload with one of ``FLAWS``."""
+        return json.dumps({"object": "event", **FLAWS[flaw]()})
+
     def post_unsigned(self, payload: str) -> Posted:
         return self._post(payload, None)
 
@@ -115,9 +129,10 @@ class Forger:
             headers["stripe-signature"] = signature
         response = httpx.post(self.webhook_url, content=payload.encode(), headers=headers)
         event = json.loads(payload)
+        data_object = event.get("data", {}).get("object")
         posted = Posted(
-            event_id=str(event["id"]),
-            session_id=str(event["data"]["object"].get("id")),
+            event_id=str(event.get("id")),
+            session_id=str(data_object.get("id") if isinstance(data_object, dict) else "-"),
             status=response.status_code,
             answer=response.text,
         )
