@@ -11,7 +11,7 @@ import re
 
 from pytest_bdd import then, when
 
-from harness.checks.pipeline import forged_delivery_listed
+from harness.checks.pipeline import forged_delivery_answered, forged_delivery_listed
 from harness.drivers.forger import FLAWS, Forger
 from harness.drivers.ops_view import OpsView
 from harness.drivers.webhook_faults import WebhookFaults
@@ -158,7 +158,7 @@ def forged_answered(forger: Forger, status: int) -> None:
 
     What the app answered the last forged or replayed request.
     """
-    assert forger.last.status == status, f"answered {forger.last}"
+    forged_delivery_answered(forger.last, status)
 
 
 @then(sentence(r'recent failures list the forged delivery because "(?P<reason>[^"]+)"'))

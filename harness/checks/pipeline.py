@@ -17,6 +17,7 @@ FAILURE_STAGES = {
     "payment_failure_listed": "job",
     "rejected_signature_listed": "signature",
     "forged_delivery_listed": "signature",
+    "forged_delivery_answered": "signature",
 }
 
 
@@ -95,6 +96,14 @@ def payment_failure_listed(scenario: Scenario, ops_view: OpsView, reason: str) -
     if not listed:
         raise AssertionError(
             f'recent failures do not list {session_id} because "{reason}":\n{shown}'
+        )
+
+
+def forged_delivery_answered(posted: Posted, status: int) -> None:
+    """The app answered the forged (or replayed) request ``status``."""
+    if posted.status != status:
+        raise AssertionError(
+            f"the forged delivery was answered {posted.status}, not {status}: {posted}"
         )
 
 

@@ -21,6 +21,8 @@ export function webhookRouter(queue, secret) {
     } catch (error) {
       return reject(res, `signature rejected: ${error.message}`, body);
     }
+    const flaw = shapeFlaw(event);
+    if (flaw) return reject(res, `body is not a Stripe event: ${flaw}`, body);
     if (!HANDLED_EVENTS.includes(event.type)) return res.json({ received: true, ignored: true });
     try {
       await enqueueEvent(queue, event, { dedupe: !defect("no-idempotency") });
@@ -32,6 +34,19 @@ export function webhookRouter(queue, secret) {
     res.json({ received: true });
   });
   return router;
+}
+
+// What a signed body must be to be queued as an event: a leaked secret can sign anything, and
+// an empty id or a data.object that is not an object must be refused (400), not queued.
+function shapeFlaw(event) {
+  const isObject = (value) => typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(event)) return "not a JSON object";
+  for (const key of ["id", "type"]) {
+    if (typeof event[key] !== "string" || !event[key]) return `no ${key} string`;
+  }
+  if (!isObject(event.data) || !isObject(event.data.object)) return "no data.object";
+  if (typeof (event.data.object.id ?? "") !== "string") return "data.object.id is not a string";
+  return null;
 }
 
 // Refused deliveries kept for the admin: the newest REJECTIONS_KEPT, so a flood of forged
