@@ -1,6 +1,7 @@
 """The Express app's reconciliation sweep follows the fake's clock (``WALLET_CLOCK_URL`` from
-its profile's ``{clock_url}``) and its watermark: after three days of fake time it looks back to
-where its last sweep started, then to its one-day look-back again. Real processes (fake_stripe,
+its profile's ``{clock_url}``) and its watermark: its first sweep reads all 30 days Stripe lists;
+after three days of fake time it looks back to where its last sweep started, then to its one-day
+look-back again. Real processes (fake_stripe,
 Redis, web, worker), the real database, ``node src/reconcile.js`` as the harness runs it."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ pytestmark = needs_node
 
 DAY = 86400
 OVERLAP = 300  # src/reconcile.js OVERLAP_SECONDS
+LISTED = 30 * DAY  # src/reconcile.js STRIPE_LISTS_EVENTS_SECONDS
 
 
 def swept_since(stack: WalletStack) -> tuple[float, int]:
@@ -39,7 +41,8 @@ def test_the_sweep_measures_its_window_on_the_fakes_clock_and_its_watermark(
         after_at, after_outage = swept_since(stack)
         again_at, again = swept_since(stack)
 
-    assert first_at - DAY - 1 <= first <= first_at - DAY + 30  # the fake's now, a day back
+    # never swept to the end: as far back as Stripe lists (30 days), from the fake's now
+    assert first_at - LISTED - 1 <= first <= first_at - LISTED + 30
     assert after_at - first_at >= 3 * DAY
     assert first_at - OVERLAP - 1 <= after_outage <= first_at - OVERLAP + 30  # the watermark
     assert again_at - DAY - 1 <= again <= again_at - DAY + 30  # a sweep just done: a day back
