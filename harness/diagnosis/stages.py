@@ -98,7 +98,7 @@ def _session(ev: TopupEvidence) -> Stage:
         why = ev.unavailable.get("stripe session", "not found")
         return make_stage("session", BROKEN, f"Stripe has no Checkout Session: {why}")
     amount = money(session.amount_total)
-    if not session.client_reference_id and ev.topup is None:
+    if webhook_checks.names_no_org(ev):
         return make_stage(
             "session",
             OK,
