@@ -206,7 +206,8 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
         ),
         reconciled=bool(scenario.notes.get("reconciled")),
         worker_running=read("worker", lambda: stack.worker.running, None),
-        worker_stopped_on_purpose=stack.worker_stopped_on_purpose,
+        # a stack that cannot say (gathering never raises) has stopped nothing on purpose
+        worker_stopped_on_purpose=bool(getattr(stack, "worker_stopped_on_purpose", False)),
         heartbeat_age=db.get("heartbeat_age"),
         queue_counts=db.get("queue_counts"),
         queue_counts_at_start=scenario.queue_at_start,
