@@ -8,11 +8,13 @@
     fake.settle()
     fake.advance(hours=2)
     attempts = fake.deliveries(object_id=session_id)
+    fake.add_api_fault("error", path="/v1/checkout/sessions", method="POST", status=503)
 
 It needs only httpx, so other projects can use it against a fake they run themselves.
 
-The fault vocabulary (``FAULT_ACTIONS``: each action, its params and what ``times`` counts) is
-here too, read without a running fake; ``fault_actions()`` asks a running one for its own.
+The fault vocabularies (``FAULT_ACTIONS`` for webhook deliveries, ``API_FAULT_ACTIONS`` for the
+app's requests to ``/v1``: each action, its params and what ``times`` counts) are here too, read
+without a running fake; ``fault_actions()`` and ``api_fault_actions()`` ask a running one.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import httpx
 
+from fake_stripe.fault_actions import API_FAULT_ACTIONS as API_FAULT_ACTIONS
 from fake_stripe.fault_actions import FAULT_ACTIONS as FAULT_ACTIONS
 from fake_stripe.fault_actions import FaultAction as FaultAction
 from fake_stripe.fault_actions import FaultParam as FaultParam
@@ -61,6 +64,25 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class ApiFaultHit:
+    """One request to ``/v1`` an API fault rule took: ``status`` is what was answered instead
+    (None: no answer, a timeout or a reset); ``processed``: the request took effect anyway."""
+
+    rule_id: str
+    action: str
+    method: str
+    path: str
+    request_id: str
+    at: float
+    status: int | None
+    processed: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ApiFaultHit:
         return cls(**data)
 
 
@@ -229,6 +251,57 @@ class FakeStripeControl:
 
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
+
+    # -- faults on the app's own requests to /v1 ------------------------------------------------
+
+    def add_api_fault(
+        self,
+        action: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        object_id: str | None = None,
+        times: int | None = 1,
+        probability: float | None = None,
+        **params: Any,
+    ) -> FaultRule:
+        """E.g. ``add_api_fault("error", method="POST", path="/v1/checkout/sessions",
+        status=429, retry_after=1)`` or ``add_api_fault("timeout", object_id=session_id)``."""
+        match = {"method": method, "path": path, "object_id": object_id}
+        body = {
+            "action": action,
+            "match": {k: v for k, v in match.items() if v is not None},
+            "times": times,
+            "params": params,
+            "probability": probability,
+        }
+        return FaultRule.from_json(self._call("POST", "/api_faults", body))
+
+    def add_api_fault_rule(self, rule: dict[str, Any]) -> FaultRule:
+        return FaultRule.from_json(self._call("POST", "/api_faults", rule))
+
+    def api_fault_actions(self) -> tuple[FaultAction, ...]:
+        listed = self._call("GET", "/api_faults/actions")["data"]
+        return tuple(FaultAction.from_json(action) for action in listed)
+
+    def api_faults(self) -> list[FaultRule]:
+        return [FaultRule.from_json(rule) for rule in self._call("GET", "/api_faults")["data"]]
+
+    def api_faults_injected(self) -> dict[str, int]:
+        """How many times each API fault action was applied since the last reset."""
+        injected: dict[str, int] = self._call("GET", "/api_faults")["injected"]
+        return injected
+
+    def api_fault_hits(self) -> list[ApiFaultHit]:
+        """Every request a rule faulted since the last reset, oldest first."""
+        hits = self._call("GET", "/api_faults/hits")["data"]
+        return [ApiFaultHit.from_json(hit) for hit in hits]
+
+    def remove_api_fault(self, rule_id: str) -> None:
+        self._call("DELETE", f"/api_faults/{rule_id}")
+
+    def clear_api_faults(self) -> None:
+        self._call("DELETE", "/api_faults")
 
     # -- clock ---------------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ fake_stripe: the client must load with httpx alone (no starlette, no uvicorn), a
 own rules should not live in its HTTP client. Both import it from here.
 
 An action's ``times_counts`` is the unit a use of the rule is: ``events`` (decided once per
-event), ``deliveries`` (before a delivery's first attempt) or ``attempts`` (on every attempt).
+event), ``deliveries`` (before a delivery's first attempt) or ``attempts`` (on every attempt);
+for the faults on the app's own calls to the API (``API_FAULT_ACTIONS``), ``requests``.
 A param with no default is required. Durations are seconds (``unit``), as everywhere in the
 fake. An action's ``spoils`` says what an attempt it shapes no longer carries: ``delivery`` (the
 app gets no good attempt: it is lost or answered as failed) or ``signature`` (the app gets one
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ParamType = Literal["integer", "number", "boolean", "string"]  # JSON's names
-TimesCounts = Literal["events", "deliveries", "attempts"]
+TimesCounts = Literal["events", "deliveries", "attempts", "requests"]
 Spoils = Literal["delivery", "signature"]
 Value = int | float | bool | str
 
@@ -181,6 +182,69 @@ FAULT_ACTIONS: tuple[FaultAction, ...] = (
         "sign the attempt with a secret that is not the endpoint's",
         "attempts",
         spoils="signature",
+    ),
+)
+
+
+_PROCESSED = FaultParam(
+    "processed",
+    "boolean",
+    "the request takes effect first: only the answer is lost",
+    default=False,
+    example=True,
+)
+
+# Faults on the app's own requests to /v1 (fake_stripe.api_faults): the API failing as it does
+# in real life while the app creates a session, fulfils one or lists events. Never /_control,
+# never the hosted Checkout page.
+API_FAULT_ACTIONS: tuple[FaultAction, ...] = (
+    FaultAction(
+        "error",
+        "answer with an HTTP error and Stripe's error JSON (429 as a rate limit)",
+        "requests",
+        (
+            FaultParam(
+                "status",
+                "integer",
+                "the HTTP status, 400 to 599",
+                default=500,
+                placeholder="CODE",
+                example=429,
+            ),
+            FaultParam(
+                "retry_after",
+                "number",
+                "a Retry-After header, in seconds (0: none)",
+                default=0,
+                unit="seconds",
+                placeholder="SECONDS",
+                example=1,
+            ),
+            _PROCESSED,
+        ),
+    ),
+    FaultAction(
+        "timeout",
+        "send no answer for a while, then close the connection (the client's timeout trips)",
+        "requests",
+        (
+            FaultParam(
+                "seconds",
+                "number",
+                "how long the connection is held open without an answer (at most 300)",
+                default=30,
+                unit="seconds",
+                placeholder="SECONDS",
+                example=5,
+            ),
+            _PROCESSED,
+        ),
+    ),
+    FaultAction(
+        "reset",
+        "close the connection in the middle of the answer",
+        "requests",
+        (_PROCESSED,),
     ),
 )
 

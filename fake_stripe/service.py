@@ -1,4 +1,5 @@
-"""The whole fake: one account, its clock and scheduler, fault rules and the webhook dispatcher."""
+"""The whole fake: one account, its clock and scheduler, fault rules (for webhook deliveries and
+for API requests) and the webhook dispatcher."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 
+from fake_stripe.api_faults import ApiFaultBook
 from fake_stripe.clock import FakeClock, Scheduler
 from fake_stripe.resources.account import Account
 from fake_stripe.resources.payments import DEFAULT_SETTLE_AFTER
@@ -31,6 +33,7 @@ class FakeStripe:
         self.scheduler = Scheduler(self.clock)
         self.account = Account(seed=settings.seed, scheduler=self.scheduler, public_url=public_url)
         self.faults = FaultBook(settings.seed)
+        self.api_faults = ApiFaultBook(settings.seed)
         self.dispatcher = Dispatcher(
             self.account,
             self.faults,
@@ -55,12 +58,14 @@ class FakeStripe:
         await self.dispatcher.close()
 
     def reset(self, *, seed: int | None = None, keep_endpoints: bool = True) -> None:
-        """Objects, events, deliveries, faults and the clock back to the start. Stripe ids go on
-        from the same stream (never repeating) unless a ``seed`` asks for a replay; the control
-        API's own handles (``fault_N``, ``dlv_N``) are numbered afresh either way."""
+        """Objects, events, deliveries, both kinds of fault and the clock back to the start.
+        Stripe ids go on from the same stream (never repeating) unless a ``seed`` asks for a
+        replay; the control API's own handles (``fault_N``, ``dlv_N``) are numbered afresh."""
         self.scheduler.reset()
         self.dispatcher.reset()
         self.faults.clear()
+        self.api_faults.clear()
         if seed is not None:
             self.faults.seed = seed
+            self.api_faults.seed = seed
         self.account.reset(seed=seed, keep_endpoints=keep_endpoints)

@@ -1,6 +1,8 @@
 """How every ``/v1`` request is handled before and after its handler (``fake_stripe.http.api``).
 
 Every request goes through ``endpoint``: authenticate, read the form body (capped, UTF-8),
+meet the API fault rules (``fake_stripe.api_faults``: a faulted request is answered by
+``api_fault_answers``, before its handler runs or, for a rule with ``processed``, after it),
 replay or refuse by ``Idempotency-Key``, parse, call the model, serialise (with ``expand[]``).
 Every error, a bug in the fake included, is Stripe's error JSON with ``Stripe-Should-Retry:
 false``; the server keeps serving.
@@ -9,6 +11,7 @@ false``; the server keeps serving.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -20,6 +23,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from fake_stripe.http.api_fault_answers import injected_answer
 from fake_stripe.http.request_body import read_body
 from fake_stripe.http.responses import stripe_error, stripe_json
 from fake_stripe.objects.expansion import expand
@@ -110,6 +114,27 @@ async def _handle(
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b" " + raw
     ).hexdigest()
+    fault = fake.api_faults.take(
+        request.method, request.url.path, digest, request_id, fake.clock.now()
+    )
+    if fault is None:
+        return _answer(request, fake, handler, request_id, key, digest, raw)
+    log.info("%s %s: injected %s (%s)", request.method, request.url.path, fault.action, fault.id)
+    if fault.processed:
+        with contextlib.suppress(StripeError):  # it took effect as far as it could
+            _answer(request, fake, handler, request_id, key, digest, raw)
+    return injected_answer(fault, request_id)
+
+
+def _answer(
+    request: Request,
+    fake: FakeStripe,
+    handler: Handler,
+    request_id: str,
+    key: str | None,
+    digest: str,
+    raw: bytes,
+) -> Response:
     if key is not None:
         remembered = fake.account.idempotent_responses.get(key)
         if remembered is not None:

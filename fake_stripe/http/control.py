@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, Route
 
 from fake_stripe.clock import SettleTimeout
-from fake_stripe.fault_actions import FAULT_ACTIONS
+from fake_stripe.fault_actions import API_FAULT_ACTIONS, FAULT_ACTIONS
 from fake_stripe.http.control_payments import expire, pay
 from fake_stripe.http.control_pipeline import (
     DEFAULT_WAIT,
@@ -80,6 +80,48 @@ async def delete_fault(call: ControlCall) -> Any:
     rule = call.fake.faults.remove(call.path["id"])
     if rule is None:
         raise ControlError(f"no fault rule {call.path['id']}", 404)
+    return {"deleted": rule.id}
+
+
+async def list_api_faults(call: ControlCall) -> Any:
+    book = call.fake.api_faults
+    return {
+        "data": [rule.to_json() for rule in book.rules.values()],
+        "injected": dict(book.injected),
+    }
+
+
+async def list_api_fault_actions(call: ControlCall) -> Any:
+    return {"data": [action.to_json() for action in API_FAULT_ACTIONS]}
+
+
+async def list_api_fault_hits(call: ControlCall) -> Any:
+    """Every request a rule faulted since the last reset (the latest 10,000), oldest first."""
+    return {"data": [hit.to_json() for hit in call.fake.api_faults.hits]}
+
+
+async def add_api_fault(call: ControlCall) -> Any:
+    rule = call.fake.api_faults.add(call.json())
+    return JSONResponse(rule.to_json(), status_code=201)
+
+
+async def clear_api_faults(call: ControlCall) -> Any:
+    count = len(call.fake.api_faults.rules)
+    call.fake.api_faults.clear()
+    return {"deleted": count}
+
+
+async def get_api_fault(call: ControlCall) -> Any:
+    rule = call.fake.api_faults.rules.get(call.path["id"])
+    if rule is None:
+        raise ControlError(f"no API fault rule {call.path['id']}", 404)
+    return rule.to_json()
+
+
+async def delete_api_fault(call: ControlCall) -> Any:
+    rule = call.fake.api_faults.remove(call.path["id"])
+    if rule is None:
+        raise ControlError(f"no API fault rule {call.path['id']}", 404)
     return {"deleted": rule.id}
 
 
@@ -231,6 +273,13 @@ routes: list[BaseRoute] = [
     Route("/_control/faults/actions", control(list_fault_actions), methods=["GET"]),
     Route("/_control/faults/{id}", control(get_fault), methods=["GET"]),
     Route("/_control/faults/{id}", control(delete_fault), methods=["DELETE"]),
+    Route("/_control/api_faults", control(list_api_faults), methods=["GET"]),
+    Route("/_control/api_faults", control(add_api_fault), methods=["POST"]),
+    Route("/_control/api_faults", control(clear_api_faults), methods=["DELETE"]),
+    Route("/_control/api_faults/actions", control(list_api_fault_actions), methods=["GET"]),
+    Route("/_control/api_faults/hits", control(list_api_fault_hits), methods=["GET"]),
+    Route("/_control/api_faults/{id}", control(get_api_fault), methods=["GET"]),
+    Route("/_control/api_faults/{id}", control(delete_api_fault), methods=["DELETE"]),
     Route("/_control/clock", control(get_clock), methods=["GET"]),
     Route("/_control/clock/advance", control(advance_clock), methods=["POST"]),
     Route("/_control/deliveries", control(list_deliveries), methods=["GET"]),

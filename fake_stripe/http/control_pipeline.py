@@ -21,11 +21,11 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
+from fake_stripe.fault_rules import FaultSpecError
 from fake_stripe.http.request_body import read_body
 from fake_stripe.protocol.errors import StripeError
 from fake_stripe.protocol.json_input import InvalidJson, finite_number, parse_json
 from fake_stripe.service import FakeStripe
-from fake_stripe.webhooks.faults import FaultSpecError
 
 log = logging.getLogger("fake_stripe.control")
 MAX_BODY_BYTES = 1 << 20  # a control call is a few hundred bytes; a simulation's rule a few more

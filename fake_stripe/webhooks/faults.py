@@ -12,14 +12,22 @@ deliveries interleave. Durations are seconds.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts, fault_action
+from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts
+from fake_stripe.fault_rules import (
+    FaultSpecError,
+    action_named,
+    check_fields,
+    draw,
+    match_fields,
+    params_of,
+    probability_of,
+    times_of,
+)
 from fake_stripe.objects.events import Event, WebhookEndpoint
-from fake_stripe.protocol.json_input import finite_number
 
 
 def _counting(unit: TimesCounts) -> tuple[str, ...]:
@@ -34,10 +42,7 @@ ON_EVERY_ATTEMPT = _counting("attempts")
 # actually sent, how (so a rule is never used up on an attempt it could not touch)
 ON_SENT_ATTEMPT = tuple(action for action in ON_EVERY_ATTEMPT if action not in ("drop", "fail"))
 ACTIONS = ONCE_PER_EVENT + BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
-
-
-class FaultSpecError(ValueError):
-    """A fault rule that cannot be understood; the message says which part."""
+__all__ = ["ACTIONS", "FaultBook", "FaultMatch", "FaultRule", "FaultSpecError", "draw"]
 
 
 @dataclass(frozen=True)
@@ -163,76 +168,18 @@ def _added_order(rule: FaultRule) -> int:
     return int(rule.id.rpartition("_")[2])
 
 
-def draw(seed: int, rule_id: str, event_id: str, attempt: int) -> float:
-    """A number in [0, 1) fixed by its inputs alone: no shared random stream, so the order in
-    which deliveries happen cannot change a decision."""
-    digest = hashlib.sha256(f"{seed}:{rule_id}:{event_id}:{attempt}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
-
-
 def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:
-    if not isinstance(spec, dict):
-        raise FaultSpecError("a fault rule is a JSON object")
-    unknown = set(spec) - {"action", "match", "times", "params", "probability"}
-    if unknown:
-        raise FaultSpecError(f"unknown field(s) in fault rule: {', '.join(sorted(unknown))}")
-    action = spec.get("action")
-    if action not in ACTIONS:
-        raise FaultSpecError(f"action must be one of {', '.join(ACTIONS)}; got {action!r}")
-    match = _match({} if spec.get("match") is None else spec["match"])
-    times = spec.get("times")
-    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
-        raise FaultSpecError("times must be a positive whole number, or null for no bound")
-    probability = spec.get("probability")
-    if probability is not None and (
-        not isinstance(probability, int | float)
-        or isinstance(probability, bool)
-        or not 0 <= probability <= 1
-    ):
-        raise FaultSpecError("probability must be a number from 0 to 1")
-    params = _params(action, {} if spec.get("params") is None else spec["params"])
-    return FaultRule(rule_id, action, match, times, params, probability)
+    check_fields(spec)
+    action = action_named(spec, FAULT_ACTIONS)
+    match = FaultMatch(**match_fields(spec.get("match"), ("event_type", "object_id", "endpoint")))
+    times = times_of(spec)
+    probability = probability_of(spec)
+    params = params_of(action, spec.get("params"))
+    _check_ranges(action.name, params)
+    return FaultRule(rule_id, action.name, match, times, params, probability)
 
 
-def _match(raw: Any) -> FaultMatch:
-    if not isinstance(raw, dict):
-        raise FaultSpecError("match must be an object")
-    unknown = set(raw) - {"event_type", "object_id", "endpoint"}
-    if unknown:
-        raise FaultSpecError(f"unknown field(s) in match: {', '.join(sorted(unknown))}")
-    for key, value in raw.items():
-        if value is not None and not isinstance(value, str):
-            raise FaultSpecError(f"match.{key} must be a string")
-    return FaultMatch(raw.get("event_type"), raw.get("object_id"), raw.get("endpoint"))
-
-
-_TYPES: dict[str, type | tuple[type, ...]] = {
-    "integer": int,
-    "number": (int, float),
-    "boolean": bool,
-    "string": str,
-}
-
-
-def _params(action: str, raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict):
-        raise FaultSpecError("params must be an object")
-    declared = fault_action(action)
-    allowed = {param.name: param for param in declared.params} if declared else {}
-    unknown = set(raw) - set(allowed)
-    if unknown:
-        raise FaultSpecError(f"{action} takes no param(s) {', '.join(sorted(unknown))}")
-    params: dict[str, Any] = {}
-    for name, param in allowed.items():
-        value = raw.get(name, param.default)
-        if value is None:
-            raise FaultSpecError(f"{action} needs params.{name}")
-        kind = _TYPES[param.type]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise FaultSpecError(f"params.{name} of {action} has the wrong type")
-        if param.type == "number" and finite_number(value) is None:  # inf, or an int past 1e308
-            raise FaultSpecError(f"params.{name} of {action} must be a finite number")
-        params[name] = value
+def _check_ranges(action: str, params: dict[str, Any]) -> None:
     if action == "fail" and not (100 <= params["status"] <= 599 and params["status"] // 100 != 2):
         raise FaultSpecError(
             "params.status of fail must be an HTTP status from 100 to 599 outside 2xx"
@@ -243,4 +190,3 @@ def _params(action: str, raw: Any) -> dict[str, Any]:
         raise FaultSpecError("params.seconds of delay must be positive")
     if action == "stale_timestamp" and params["age_seconds"] <= 0:
         raise FaultSpecError("params.age_seconds of stale_timestamp must be positive")
-    return params

@@ -1,0 +1,109 @@
+"""What every fault rule shares, webhook or API: how ``times``, ``probability`` and ``params``
+are checked against a vocabulary (``fake_stripe.fault_actions``), and the seeded draw that
+decides a probabilistic rule.
+
+``fake_stripe.webhooks.faults`` keeps the rules for deliveries, ``fake_stripe.api_faults`` the
+rules for ``/v1`` requests; both parse through here, so a rule is written the same way for either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fake_stripe.fault_actions import FaultAction
+from fake_stripe.protocol.json_input import finite_number
+
+RULE_FIELDS = frozenset({"action", "match", "times", "params", "probability"})
+
+
+class FaultSpecError(ValueError):
+    """A fault rule that cannot be understood; the message says which part."""
+
+
+def draw(seed: int, *parts: object) -> float:
+    """A number in [0, 1) fixed by its inputs alone: no shared random stream, so the order in
+    which deliveries or requests happen cannot change a decision."""
+    key = ":".join(str(part) for part in (seed, *parts))
+    digest = hashlib.sha256(key.encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def check_fields(spec: Any) -> None:
+    if not isinstance(spec, dict):
+        raise FaultSpecError("a fault rule is a JSON object")
+    unknown = set(spec) - RULE_FIELDS
+    if unknown:
+        raise FaultSpecError(f"unknown field(s) in fault rule: {', '.join(sorted(unknown))}")
+
+
+def action_named(spec: dict[str, Any], vocabulary: tuple[FaultAction, ...]) -> FaultAction:
+    name = spec.get("action")
+    for action in vocabulary:
+        if action.name == name:
+            return action
+    names = ", ".join(action.name for action in vocabulary)
+    raise FaultSpecError(f"action must be one of {names}; got {name!r}")
+
+
+def match_fields(raw: Any, allowed: tuple[str, ...]) -> dict[str, str | None]:
+    """``match`` as an object of optional strings with only ``allowed`` keys."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise FaultSpecError("match must be an object")
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise FaultSpecError(f"unknown field(s) in match: {', '.join(sorted(unknown))}")
+    for key, value in raw.items():
+        if value is not None and not isinstance(value, str):
+            raise FaultSpecError(f"match.{key} must be a string")
+    return {key: raw.get(key) for key in allowed}
+
+
+def times_of(spec: dict[str, Any]) -> int | None:
+    times = spec.get("times")
+    if times is not None and (not isinstance(times, int) or isinstance(times, bool) or times < 1):
+        raise FaultSpecError("times must be a positive whole number, or null for no bound")
+    return times
+
+
+def probability_of(spec: dict[str, Any]) -> float | None:
+    probability = spec.get("probability")
+    if probability is not None and (
+        not isinstance(probability, int | float)
+        or isinstance(probability, bool)
+        or not 0 <= probability <= 1
+    ):
+        raise FaultSpecError("probability must be a number from 0 to 1")
+    return probability
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "string": str,
+}
+
+
+def params_of(action: FaultAction, raw: Any) -> dict[str, Any]:
+    """The rule's params checked against ``action``'s declared ones, defaults filled in."""
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict):
+        raise FaultSpecError("params must be an object")
+    allowed = {param.name: param for param in action.params}
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        raise FaultSpecError(f"{action.name} takes no param(s) {', '.join(sorted(unknown))}")
+    params: dict[str, Any] = {}
+    for name, param in allowed.items():
+        value = raw.get(name, param.default)
+        if value is None:
+            raise FaultSpecError(f"{action.name} needs params.{name}")
+        kind = _TYPES[param.type]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+            raise FaultSpecError(f"params.{name} of {action.name} has the wrong type")
+        if param.type == "number" and finite_number(value) is None:  # inf, or an int past 1e308
+            raise FaultSpecError(f"params.{name} of {action.name} must be a finite number")
+        params[name] = value
+    return params
