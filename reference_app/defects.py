@@ -178,6 +178,18 @@ CATALOGUE: tuple[Defect, ...] = (
         " after an outage with more events than a page, the oldest paid top-ups stay uncredited",
     ),
     Defect(
+        "checkout-error-unhandled",
+        "UI",
+        "a Stripe error while the Checkout Session is created escapes: the customer gets a bare"
+        " 500, with no word that nothing was charged",
+    ),
+    Defect(
+        "stripe-error-not-retried",
+        "fulfilment",
+        "the worker takes any Stripe error on reading the paid session (a 500, a timeout) as a"
+        " final answer: the job fails at once, never retried, and the payment stays uncredited",
+    ),
+    Defect(
         "sweep-fixed-lookback",
         "fulfilment",
         "the reconciliation sweep looks back a fixed window with no watermark: an outage longer"

@@ -70,7 +70,7 @@ def fulfil_checkout(
     if claimed is not None and defects.on("trusts-event-payload"):
         view = _as_claimed(session_id, claimed)  # whatever the signed event says, believed
     else:
-        view = _retrieve(gateway, session_id)
+        view = _retrieve(gateway, session_id, defects)
         if claimed is not None and (wrong := disagreement(view, claimed)):
             raise Refused(f"the event disagrees with Stripe about {session_id}: {wrong}")
     with pool.connection() as conn:
@@ -113,12 +113,18 @@ def fulfil_checkout(
     return Fulfilment(view.id, outcome, topup)
 
 
-def _retrieve(gateway: StripeGateway, session_id: str) -> CheckoutSessionView:
+def _retrieve(gateway: StripeGateway, session_id: str, defects: Defects) -> CheckoutSessionView:
+    """Stripe's session. Only a 404 is a final answer; any other error (a 5xx, a 429, a timeout,
+    a cut connection) is Stripe or the network failing for now, and the job is retried."""
     try:
         return gateway.retrieve_checkout_session(session_id)
     except stripe.InvalidRequestError as error:
         if error.http_status == 404:
             raise Refused(f"Stripe knows no checkout session {session_id!r}") from error
+        raise
+    except stripe.StripeError as error:
+        if defects.on("stripe-error-not-retried"):  # a passing failure taken as final
+            raise Refused(f"Stripe could not confirm {session_id}: {error}") from error
         raise
 
 

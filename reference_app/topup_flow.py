@@ -16,6 +16,10 @@ from reference_app.runtime import Runtime
 log = logging.getLogger("reference_app.topups")
 
 PRESET_AMOUNTS_PENCE = (1000, 2500, 5000, 10000)
+# what the customer is told when Stripe fails or cannot be reached while the session is created
+STRIPE_UNAVAILABLE = (
+    "The payment page could not be opened just now; nothing was charged. Try again."
+)
 
 
 class TopupRefused(ValueError):
@@ -64,14 +68,22 @@ def start_topup(
     record the top-up."""
     amount = check_amount(runtime, amount_pence)
     base = runtime.settings.public_base_url.rstrip("/")
-    session_id, url = runtime.gateway.create_checkout_session(
-        org_id=org_id,
-        amount_pence=amount,
-        success_url=f"{base}/dashboard/wallet?session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=f"{base}/dashboard/wallet?cancelled=1",
-        customer_email=customer_email,
-        idempotency_key=f"topup-{uuid.uuid4()}",
-    )
+    try:
+        # one key for the SDK's own retries: a session Stripe created before the answer was
+        # lost is answered again, never created twice
+        session_id, url = runtime.gateway.create_checkout_session(
+            org_id=org_id,
+            amount_pence=amount,
+            success_url=f"{base}/dashboard/wallet?session_id={{CHECKOUT_SESSION_ID}}",
+            cancel_url=f"{base}/dashboard/wallet?cancelled=1",
+            customer_email=customer_email,
+            idempotency_key=f"topup-{uuid.uuid4()}",
+        )
+    except stripe.StripeError as error:
+        log.warning("topup for org %s: Stripe refused or was unreachable: %s", org_id, error)
+        if runtime.defects.on("checkout-error-unhandled"):
+            raise  # defect: the customer gets a bare 500, and no word that nothing was charged
+        raise TopupRefused(STRIPE_UNAVAILABLE, status=502) from error
     with runtime.pool.connection() as conn:
         topups.record_created(conn, session_id, org_id, amount)
     log.info("topup %s: created for org %s, %s", session_id, org_id, format_pence(amount))

@@ -10,7 +10,6 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import stripe
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from psycopg_pool import ConnectionPool
@@ -113,17 +112,15 @@ async def start_topup_from_form(request: Request) -> Response:
         started = await run_in_threadpool(
             start_topup, runtime, identity.org_id, amount, identity.email
         )
-    except TopupRefused as refused:
+    except TopupRefused as refused:  # bad input (400), or Stripe failing (502)
         return await run_in_threadpool(
-            _page, request, identity, error=str(refused), choice=choice, custom=custom, status=400
-        )
-    except stripe.StripeError as error:
-        log.warning(
-            "topup for org %s: Stripe refused or was unreachable: %s", identity.org_id, error
-        )
-        reason = "The payment page could not be opened just now; nothing was charged. Try again."
-        return await run_in_threadpool(
-            _page, request, identity, error=reason, choice=choice, custom=custom, status=502
+            _page,
+            request,
+            identity,
+            error=str(refused),
+            choice=choice,
+            custom=custom,
+            status=refused.status,
         )
     return RedirectResponse(started.checkout_url, status_code=303)
 
