@@ -31,11 +31,22 @@ def _chromium_tmp() -> Iterator[OwnedFolder]:
 
 
 @pytest.fixture(scope="session")
+def _traces_tmp() -> Iterator[OwnedFolder]:
+    """Where Playwright keeps a trace while it records (``traces_dir``): left to itself it makes
+    a ``playwright-tracing-*`` folder in the shared temporary folder, which a run killed while
+    a scenario records leaves behind; here the next run removes it."""
+    folder = OwnedFolder("playwright-traces-")
+    yield folder
+    folder.cleanup()
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(
     browser_type_launch_args: dict[str, Any],
     playwright: Playwright,
     pytestconfig: pytest.Config,
     _chromium_tmp: OwnedFolder,
+    _traces_tmp: OwnedFolder,
 ) -> dict[str, Any]:
     """Playwright's own Chromium where installed, else a system one; never a DNS lookup."""
     explicit = pytestconfig.getoption("wallet_chromium") or os.environ.get("WALLET_CHROMIUM")
@@ -43,6 +54,7 @@ def browser_type_launch_args(
         **browser_type_launch_args,
         "args": chromium_args(),
         "env": {**os.environ, "TMPDIR": _chromium_tmp.name},
+        "traces_dir": _traces_tmp.name,
     }
     executable = choose_executable(playwright, explicit)
     if executable is not None:
