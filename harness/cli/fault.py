@@ -17,7 +17,13 @@ from typing import Any
 from rich import box
 from rich.table import Table
 
-from fake_stripe.client import FAULT_ACTIONS, FakeStripeControl, FaultParam, FaultRule
+from fake_stripe.client import (
+    FAULT_ACTIONS,
+    FakeStripeControl,
+    FaultAction,
+    FaultParam,
+    FaultRule,
+)
 from harness.cli.fake_connection import EXIT_CODES, add_fake_options, with_fake
 from harness.cli.options import duration_value
 from harness.console import fail, make_console, plain
@@ -62,10 +68,10 @@ class ParamOption:
         return str(value)
 
 
-def _param_options() -> dict[str, ParamOption]:
+def param_options(vocabulary: tuple[FaultAction, ...]) -> dict[str, ParamOption]:
     """Option (its argparse dest, the param's name) -> what it is, in the vocabulary's order."""
     options: dict[str, ParamOption] = {}
-    for action in FAULT_ACTIONS:
+    for action in vocabulary:
         for param in action.params:
             known = options.get(param.name)
             if known is None:
@@ -77,7 +83,7 @@ def _param_options() -> dict[str, ParamOption]:
     return options
 
 
-PARAM_OPTIONS = _param_options()
+PARAM_OPTIONS = param_options(FAULT_ACTIONS)
 
 
 class InvalidInput(ValueError):
@@ -128,7 +134,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     params = add.add_argument_group("the action's parameters")
     for option in PARAM_OPTIONS.values():
-        _add_param_option(params, option)
+        add_param_option(params, option)
     add_fake_options(add)
     add.set_defaults(handler=run_add)
 
@@ -146,7 +152,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     clear.set_defaults(handler=run_clear)
 
 
-def _add_param_option(group: argparse._ArgumentGroup, option: ParamOption) -> None:
+def add_param_option(group: argparse._ArgumentGroup, option: ParamOption) -> None:
     what = f"{', '.join(option.takers)}: {option.param.description}"
     if option.param.type == "boolean":
         group.add_argument(option.flag, action="store_true", default=None, help=what)
@@ -158,18 +164,24 @@ def _add_param_option(group: argparse._ArgumentGroup, option: ParamOption) -> No
 
 
 def _add_epilog() -> str:
-    width = max(len(name) for name in ACTIONS)
-    lines = []
-    for action in FAULT_ACTIONS:
-        takes = [_describe_option(PARAM_OPTIONS[param.name]) for param in action.params]
-        takes.append(f"--times counts {action.times_counts}")
-        lines.append(f"  {action.name:<{width}}  {action.description}")
-        lines.append(f"  {'':<{width}}  {'; '.join(takes)}")
     examples = [
         "wallet-harness fault add fail --event checkout.session.completed --times 3 --status 500",
         "wallet-harness fault add delay --event checkout.session.completed --seconds 2h",
         "wallet-harness fault add drop --probability 0.3 --times unlimited",
     ]
+    return actions_epilog(FAULT_ACTIONS, PARAM_OPTIONS, examples)
+
+
+def actions_epilog(
+    vocabulary: tuple[FaultAction, ...], options: dict[str, ParamOption], examples: list[str]
+) -> str:
+    width = max(len(action.name) for action in vocabulary)
+    lines = []
+    for action in vocabulary:
+        takes = [_describe_option(options[param.name]) for param in action.params]
+        takes.append(f"--times counts {action.times_counts}")
+        lines.append(f"  {action.name:<{width}}  {action.description}")
+        lines.append(f"  {'':<{width}}  {'; '.join(takes)}")
     return "\n".join(
         ["actions:", *lines, "", "examples:", *(f"  {e}" for e in examples), "", EXIT_CODES]
     )
@@ -222,9 +234,18 @@ def probability_value(text: str) -> float:
 def rule_from(args: argparse.Namespace) -> dict[str, Any]:
     """The rule the options describe, as the control API takes it; ``InvalidInput`` for an
     option the action does not take, or one it needs and did not get."""
-    action = ACTIONS[args.action]  # action_name has checked it
+    match = {"event_type": args.event, "object_id": args.object, "endpoint": args.endpoint}
+    return rule_of(args, ACTIONS[args.action], PARAM_OPTIONS, match)  # action_name checked it
+
+
+def rule_of(
+    args: argparse.Namespace,
+    action: FaultAction,
+    options: dict[str, ParamOption],
+    match: dict[str, str | None],
+) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    for name, option in PARAM_OPTIONS.items():
+    for name, option in options.items():
         value = getattr(args, name)
         if value is None:
             continue
@@ -234,8 +255,7 @@ def rule_from(args: argparse.Namespace) -> dict[str, Any]:
         params[name] = _whole(value) if isinstance(value, float) else value
     for param in action.params:
         if param.required and param.name not in params:
-            raise InvalidInput(f"{action.name} needs {PARAM_OPTIONS[param.name].with_example()}")
-    match = {"event_type": args.event, "object_id": args.object, "endpoint": args.endpoint}
+            raise InvalidInput(f"{action.name} needs {options[param.name].with_example()}")
     return {
         "action": action.name,
         "match": {key: value for key, value in match.items() if value is not None},
@@ -332,7 +352,7 @@ def describe_rule(rule: FaultRule) -> str:
 
 def describe_match(match: dict[str, str | None]) -> str:
     given = [f"{key}={value}" for key, value in match.items() if value is not None]
-    return " ".join(given) or "every delivery"
+    return " ".join(given) or ("every request" if "method" in match else "every delivery")
 
 
 def describe_times(rule: FaultRule) -> str:

@@ -3,11 +3,12 @@
 ``wallet-harness run`` runs the scenarios under ``features/`` (pytest-bdd) on the whole stack
 (a throwaway PostgreSQL unless told which server to use). Arguments it does not know go to pytest
 as they are. ``wallet-harness matrix`` checks that every defect is caught (the app profile's
-defect matrix). ``serve`` keeps the whole stack up to use by hand, ``fault``
-and ``clock`` drive its fake_stripe, ``reproduce`` runs the bug report's £50 top-up once in
-a browser and explains it stage by stage, ``simulate`` plays thousands of top-ups under
-random webhook faults and checks the money, and ``profile check`` starts an app from its
-profile and checks each part, with the fix for what fails.
+defect matrix). ``serve`` keeps the whole stack up to use by hand, ``fault`` (webhooks),
+``api-fault`` (the app's calls to Stripe) and ``clock`` drive its fake_stripe, ``reproduce``
+runs the bug report's £50 top-up once in a browser and explains it stage by stage,
+``simulate`` plays thousands of top-ups under random faults and checks the money, and
+``profile check`` starts an app from its profile and checks each part, with the fix for what
+fails.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import clock, fault, profile_check, reproduce, serve, simulate
+from harness.cli import api_fault, clock, fault, profile_check, reproduce, serve, simulate
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
@@ -68,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     # each of these sets its own ``handler``
     serve.add_parser(commands)
     fault.add_parser(commands)
+    api_fault.add_parser(commands)
     clock.add_parser(commands)
     reproduce.add_parser(commands)
     simulate.add_parser(commands)

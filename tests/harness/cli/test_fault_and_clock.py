@@ -131,6 +131,55 @@ def test_the_fakes_own_refusals_exit_2(
     assert control.faults() == []
 
 
+def test_api_faults_from_the_command_line_meet_the_apps_requests(
+    control: FakeStripeControl, fake_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sessions = "/v1/checkout/sessions"
+    added = harness(
+        capsys, "api-fault", "add", "error", "--method", "post", "--path", sessions,
+        "--status", "429", "--retry-after", "2", "--fake-url", fake_url,
+    )  # fmt: skip
+    client = stripe.StripeClient(
+        "sk_test_cli",
+        base_addresses={"api": fake_url},
+        http_client=stripe.HTTPXClient(allow_sync_methods=True),
+        max_network_retries=0,
+    )
+    with pytest.raises(stripe.RateLimitError):
+        client.v1.checkout.sessions.create(
+            params={"mode": "payment", "success_url": "http://127.0.0.1:9/ok"}
+        )
+    listed = harness(capsys, "api-fault", "list", "--fake-url", fake_url)
+    hits = harness(capsys, "api-fault", "hits", "--fake-url", fake_url)
+    cleared = harness(capsys, "api-fault", "clear", "--fake-url", fake_url)
+
+    assert added == (
+        0,
+        f"added api_fault_1: error, method=POST path={sessions}, once, status=429"
+        " retry_after=2 processed=False\n",
+    )
+    assert "1 of 1" in listed[1]
+    assert "injected since the last reset: error 1" in listed[1]
+    assert f"POST {sessions}" in hits[1]
+    assert "429" in hits[1]
+    assert cleared[0] == 0
+    assert control.api_faults() == []
+
+
+def test_api_fault_refuses_what_the_action_does_not_take_and_paths_outside_v1(
+    fake_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seconds = harness(capsys, "api-fault", "add", "reset", "--seconds", "5", "--fake-url", fake_url)
+    control_path = harness(
+        capsys, "api-fault", "add", "error", "--path", "/_control/*", "--fake-url", fake_url
+    )
+
+    assert seconds == (2, "wallet-harness: api-fault add: reset takes no --seconds (it is for"
+                       " timeout)\n")  # fmt: skip
+    assert control_path[0] == 2
+    assert "--path starts with /v1/" in control_path[1]
+
+
 def test_the_state_file_of_serve_finds_the_fake(
     control: FakeStripeControl,
     fake_url: str,
