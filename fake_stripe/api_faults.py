@@ -6,7 +6,9 @@ in real life.
 shape as a webhook fault (``fake_stripe.webhooks.faults``); the actions are
 ``fake_stripe.fault_actions.API_FAULT_ACTIONS``. ``path`` is a glob over the request's path
 (``/v1/checkout/sessions/*``), ``object_id`` one path segment (a session's id). Only ``/v1``
-requests ever meet a rule: the control API and the hosted Checkout page never fail.
+requests ever meet a rule: the control API and the hosted Checkout page never fail, and neither
+does a request that says it only observes (``Fake-Stripe-Observer: true``): a test reading
+Stripe to check the app must not use up, or meet, the faults meant for the app.
 
 A probabilistic rule decides from (seed, rule id, method, path, body, and how many times that
 same request came before under the rule), never from a shared random stream, so the same requests

@@ -27,6 +27,7 @@ import httpx
 
 from fake_stripe.fault_actions import API_FAULT_ACTIONS as API_FAULT_ACTIONS
 from fake_stripe.fault_actions import FAULT_ACTIONS as FAULT_ACTIONS
+from fake_stripe.fault_actions import OBSERVER_HEADER as OBSERVER_HEADER
 from fake_stripe.fault_actions import FaultAction as FaultAction
 from fake_stripe.fault_actions import FaultParam as FaultParam
 from fake_stripe.fault_actions import spoiling as spoiling

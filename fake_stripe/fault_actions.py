@@ -196,7 +196,8 @@ _PROCESSED = FaultParam(
 
 # Faults on the app's own requests to /v1 (fake_stripe.api_faults): the API failing as it does
 # in real life while the app creates a session, fulfils one or lists events. Never /_control,
-# never the hosted Checkout page.
+# never the hosted Checkout page, never a request sent with OBSERVER_HEADER (a test's own read).
+OBSERVER_HEADER = "Fake-Stripe-Observer"
 API_FAULT_ACTIONS: tuple[FaultAction, ...] = (
     FaultAction(
         "error",

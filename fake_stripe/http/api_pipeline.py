@@ -23,6 +23,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from fake_stripe.fault_actions import OBSERVER_HEADER
 from fake_stripe.http.api_fault_answers import injected_answer
 from fake_stripe.http.request_body import read_body
 from fake_stripe.http.responses import stripe_error, stripe_json
@@ -114,9 +115,11 @@ async def _handle(
     digest = hashlib.sha256(
         request.method.encode() + b" " + request.url.path.encode() + b" " + raw
     ).hexdigest()
-    fault = fake.api_faults.take(
-        request.method, request.url.path, digest, request_id, fake.clock.now()
-    )
+    observer = request.headers.get(OBSERVER_HEADER, "").lower() == "true"
+    fault = None
+    if not observer:
+        now = fake.clock.now()
+        fault = fake.api_faults.take(request.method, request.url.path, digest, request_id, now)
     if fault is None:
         return _answer(request, fake, handler, request_id, key, digest, raw)
     log.info("%s %s: injected %s (%s)", request.method, request.url.path, fault.action, fault.id)

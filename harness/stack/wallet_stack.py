@@ -37,6 +37,7 @@ from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook
 from harness.stack import app
 from harness.stack.leftovers import sweep_leftover_services
+from harness.stack.observer import observer_client
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
 from harness.stack.services import (
     ServiceDied,
@@ -93,12 +94,7 @@ class WalletStack:
         self.ports = {name: free_port() for name in described.processes}
         self.web_url = f"http://127.0.0.1:{self.ports['web']}"
         self.control = FakeStripeControl(self.fake_url, timeout=60)
-        self.stripe = stripe.StripeClient(
-            described.stripe.secret_key,
-            base_addresses={"api": self.fake_url},
-            http_client=stripe.HTTPXClient(allow_sync_methods=True),
-            max_network_retries=0,  # the harness reads; a failure is evidence, not a retry
-        )
+        self.stripe = observer_client(described.stripe.secret_key, self.fake_url)
         self.fake = ServiceProcess(
             "fake_stripe",
             python_module("fake_stripe", *self._fake_args()),
@@ -379,6 +375,15 @@ class WalletStack:
             raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
         return self.run_command("capabilities.reconcile", command)
 
+    def reconcile_may_fail(self) -> tuple[int, str]:
+        """Run the app's reconciliation sweep once, where the scenario expects it may fail:
+        its exit status and everything it printed (standard output, then error)."""
+        command = self.profile.app.capabilities.reconcile
+        if command is None:
+            raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
+        done = self._run_command(command)
+        return done.returncode, done.stdout + done.stderr
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _start(self, name: str) -> None:
@@ -411,8 +416,15 @@ class WalletStack:
     def run_command(self, key: str, command: list[str]) -> str:
         """One of the app's own commands (``key`` names it in the profile), its placeholders
         filled, with the web process's environment, in the profile's folder: what it printed."""
+        done = self._run_command(command)
+        if done.returncode != 0:
+            output = done.stdout + done.stderr
+            raise ServiceFailed(f"{key} failed ({done.returncode}):\n{output}")
+        return done.stdout
+
+    def _run_command(self, command: list[str]) -> subprocess.CompletedProcess[str]:
         words = [fill(word, {**self.values, "port": str(self.ports["web"])}) for word in command]
-        done = subprocess.run(
+        return subprocess.run(
             words,
             env=self.web.env,
             cwd=self.profile.folder,
@@ -421,10 +433,6 @@ class WalletStack:
             timeout=60,
             check=False,
         )
-        if done.returncode != 0:
-            output = done.stdout + done.stderr
-            raise ServiceFailed(f"{key} failed ({done.returncode}):\n{output}")
-        return done.stdout
 
     def _register_endpoint(self) -> str:
         """Where the app does not register its own: the harness does, and passes the secret."""

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import stripe
 
-from fake_stripe.client import API_FAULT_ACTIONS, ControlError, FakeStripeControl
+from fake_stripe.client import API_FAULT_ACTIONS, OBSERVER_HEADER, ControlError, FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from tests.fake_stripe.conftest import new_session
 
@@ -40,7 +40,8 @@ def test_a_500_on_session_creation_creates_nothing_and_is_recorded(
         new_session(stripe_client)
 
     assert raised.value.http_status == 500
-    assert raised.value.error is not None and raised.value.error.type == "api_error"
+    assert raised.value.error is not None
+    assert raised.value.error.type == "api_error"
     assert session_count(stripe_client) == 0
     [hit] = control.api_fault_hits()
     assert (hit.rule_id, hit.method, hit.path, hit.status, hit.processed) == (
@@ -75,8 +76,10 @@ def test_a_429_is_a_rate_limit_with_retry_after(
     with pytest.raises(stripe.RateLimitError) as raised:
         new_session(stripe_client)
 
-    assert raised.value.error is not None and raised.value.error.code == "rate_limit"
-    assert raised.value.headers is not None and raised.value.headers["Retry-After"] == "2"
+    assert raised.value.error is not None
+    assert raised.value.error.code == "rate_limit"
+    assert raised.value.headers is not None
+    assert raised.value.headers["Retry-After"] == "2"
     answer = httpx.post(
         f"{fake_server.base_url}{SESSIONS}", headers={"Authorization": "Bearer sk_test_x"}
     )
@@ -271,3 +274,17 @@ def session_params() -> dict[str, Any]:
         ],
         "success_url": "http://127.0.0.1:9/ok",
     }
+
+
+def test_a_tests_own_reads_never_meet_nor_use_up_a_fault(
+    fake_server: FakeStripeServer, stripe_client: stripe.StripeClient, control: FakeStripeControl
+) -> None:
+    session = new_session(stripe_client)
+    control.add_api_fault("error", object_id=session.id, times=1, status=500)
+    url = f"{fake_server.base_url}{SESSIONS}/{session.id}"
+    observer = {"Authorization": "Bearer sk_test_x", OBSERVER_HEADER: "true"}
+
+    assert [httpx.get(url, headers=observer).status_code for _ in range(3)] == [200, 200, 200]
+    assert control.api_fault_hits() == []
+    with pytest.raises(stripe.APIError):  # the app's read still meets it
+        stripe_client.v1.checkout.sessions.retrieve(session.id)
