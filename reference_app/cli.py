@@ -69,7 +69,7 @@ def _service(args: argparse.Namespace) -> int:
         print("reconciliation is not set up: nothing swept (defect no-reconciliation)")
         return 0
     from reference_app.db import open_pool
-    from reference_app.reconcile import reconcile
+    from reference_app.reconcile import SweepFailed, reconcile
     from reference_app.runtime import Runtime
     from reference_app.stripe_gateway import StripeGateway, make_client
 
@@ -82,6 +82,9 @@ def _service(args: argparse.Namespace) -> int:
             Defects(app_settings.defects),
         )
         report = reconcile(runtime)
+    except SweepFailed as error:
+        print(f"reconcile: {error}; nothing swept, run it again", file=sys.stderr)
+        return 1
     finally:
         pool.close()
     print(

@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import stripe
+
 from reference_app import sweep_watermark, topups
 from reference_app.clock import make_clock
 from reference_app.fulfilment import FulfilmentError, fulfil_checkout
@@ -25,6 +27,10 @@ log = logging.getLogger("reference_app.reconcile")
 FULFIL_ON = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400  # Stripe lists (and retrieves) events this long
 WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be listed after it
+
+
+class SweepFailed(RuntimeError):
+    """The sweep could not read Stripe's event list: it swept nothing."""
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,14 @@ def sweep_since(runtime: Runtime, started: float) -> int:
 def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
     started = make_clock(runtime.settings.clock_url).now() if now is None else now
     since = sweep_since(runtime, started)
-    events = runtime.gateway.recent_checkout_events(
-        since,
-        page_size=runtime.settings.reconcile_page_size,
-        first_page_only=runtime.defects.on("sweep-first-page-only"),
-    )
+    try:
+        events = runtime.gateway.recent_checkout_events(
+            since,
+            page_size=runtime.settings.reconcile_page_size,
+            first_page_only=runtime.defects.on("sweep-first-page-only"),
+        )
+    except stripe.StripeError as error:  # nothing swept; the watermark stays for the next sweep
+        raise SweepFailed(f"could not list Stripe's events: {error}") from error
     sessions = sorted({session for _, kind, session in events if kind in FULFIL_ON})
     with runtime.pool.connection() as conn:
         done = topups.credited_among(conn, sessions)  # nothing to ask Stripe about those
@@ -66,7 +75,7 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
             result = fulfil_checkout(
                 runtime.pool, runtime.gateway, session_id, path="reconcile", defects=runtime.defects
             )
-        except FulfilmentError as error:
+        except (FulfilmentError, stripe.StripeError) as error:  # the next sweep tries again
             failed[session_id] = str(error)
             continue
         if result.outcome == "credited":

@@ -2,7 +2,8 @@
 steps are handed, and the check of the money after every scenario, come from the harness's
 pytest plugin (``harness.plugin``)."""
 
-from steps.billing_steps import *  # noqa: F403  (step definitions are fixtures: import to register)
+from steps.api_fault_steps import *  # noqa: F403  (step definitions are fixtures: import to register)
+from steps.billing_steps import *  # noqa: F403
 from steps.concurrency_steps import *  # noqa: F403
 from steps.diagnosis_steps import *  # noqa: F403
 from steps.forgery_steps import *  # noqa: F403

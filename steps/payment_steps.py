@@ -202,7 +202,7 @@ def dashboard_shows_error(wallet_scenario: Scenario, text: str) -> None:
     `{reference}` in the text stands for the payment's reference (the latest session id).
     """
     dashboard = wallet_scenario.current_customer.dashboard
-    dashboard.expect_error(with_reference(text, wallet_scenario.latest_session))
+    dashboard.expect_error(with_reference(text, lambda: wallet_scenario.latest_session))
 
 
 @then(

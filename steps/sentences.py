@@ -8,7 +8,8 @@ once here.
 - ``{email}``: a quoted login, ``"test@demo.com"``, captured without the quotes.
 
 The other fragments are plain regular expressions to put in a pattern: ``CARD``, ``EVENT``,
-``WHICH`` (with ``TIMES``), ``DURATION`` (with ``SECONDS``), ``ANSWERS`` (with ``ANSWER_LIST``).
+``WHICH`` (with ``TIMES``), ``REQUESTS`` (with ``REQUEST_TIMES``), ``DURATION`` (with
+``SECONDS``), ``ANSWERS`` (with ``ANSWER_LIST``).
 ``PLACEHOLDERS`` says what each placeholder of a documented sentence shape stands for; the step
 vocabulary page (``python -m steps.vocabulary``) shows it.
 """
@@ -33,6 +34,7 @@ CARD = r"(?P<card>\d{4}(?: ?\d{4}){3})"  # a test card number: 4242 4242 4242 42
 EVENT = r"[a-z_]+(?:\.[a-z_]+)+"  # an event type: checkout.session.completed
 WHICH = r"(?P<which>the next delivery|the next \d+ deliveries|every delivery)"
 DURATION = rf"(?P<duration>{DURATION_PATTERN})"  # 3 hours
+REQUESTS = r"(?P<requests>the next time|the next \d+ times|every time)"  # of the app's requests
 _ANSWER = r"(?:\d{3}|no answer|dropped)"
 ANSWERS = rf"(?P<answers>{_ANSWER}(?:, {_ANSWER})*)"  # 500, no answer, 200
 
@@ -52,7 +54,17 @@ def answer_list(text: str) -> list[str]:
     return [answer.strip() for answer in text.split(",")]
 
 
+def requests_touched(requests: str) -> int | None:
+    """``the next time`` -> 1, ``the next 2 times`` -> 2, ``every time`` -> None (no bound)."""
+    if requests == "every time":
+        return None
+    if requests == "the next time":
+        return 1
+    return int(requests.split()[2])
+
+
 TIMES: Converters = {"which": deliveries_touched}
+REQUEST_TIMES: Converters = {"requests": requests_touched}
 SECONDS: Converters = {"duration": parse_duration}
 ANSWER_LIST: Converters = {"answers": answer_list}
 
@@ -70,6 +82,8 @@ PLACEHOLDERS = {
     " `checkout.session.async_payment_succeeded`, `checkout.session.expired`",
     "WHICH": "which deliveries of an event a fault touches: `the next delivery`,"
     " `the next 3 deliveries` or `every delivery`",
+    "REQUESTS": "which of the app's requests to Stripe's API a fault touches: `the next time`,"
+    " `the next 2 times` or `every time` (the SDK's own retries count as requests)",
     "DURATION": "time on the fake's clock: `30 seconds`, `35 minutes`, `2 hours`, `3 days`",
     "N": "a whole number: `2`, `50`",
     "STATUS": "an HTTP status: `200`, `400`, `404`, `500`",
@@ -90,6 +104,7 @@ def sentence(pattern: str) -> parsers.re:
     )
 
 
-def with_reference(text: str, latest_session: str) -> str:
-    """A quoted text with ``{reference}`` standing for the latest session id, filled in."""
-    return text.replace("{reference}", latest_session)
+def with_reference(text: str, latest_session: Callable[[], str]) -> str:
+    """A quoted text with ``{reference}`` standing for the latest session id, filled in; the
+    session is asked for only when the text names it (a top-up that never opened has none)."""
+    return text.replace("{reference}", latest_session()) if "{reference}" in text else text

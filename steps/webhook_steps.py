@@ -14,6 +14,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.checks import deliveries
+from harness.checks.api_faults import sweep_runs
 from harness.checks.pipeline import rejected_signature_listed
 from harness.drivers.ops_view import OpsView
 from harness.drivers.webhook_faults import Outage, WebhookFaults
@@ -284,9 +285,7 @@ def reconciliation_sweep_runs(wallet_scenario: Scenario) -> None:
     The app's own `reconcile` command, once the stack is quiet: it reads Stripe's event list
     and credits what the webhooks left behind.
     """
-    wallet_scenario.wait_until_quiet()  # the sweep looks at what the webhooks left behind
-    wallet_scenario.stack.reconcile()
-    wallet_scenario.notes["reconciled"] = True  # the diagnosis judges the rescue by it
+    sweep_runs(wallet_scenario)
 
 
 # -- the delivery log --------------------------------------------------------------------------

@@ -10,6 +10,8 @@ payment, credits chained at once, nothing credited).
 and what the app's API tells an organisation about a payment.
 ``deliveries``: the fake's delivery log for a payment (answers, order, events, what waits).
 ``pipeline``: the app's queue and the admin's recent failures.
+``api_faults``: the app's requests to Stripe's API the scenario faulted, and a sweep they made
+fail.
 ``billing``: what a billing gate answered and the debit it left.
 ``dashboard``: what the customer saw over time (landing loads, the banner's history).
 ``diagnosis``: the stage the flow trace blames.

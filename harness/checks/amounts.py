@@ -112,16 +112,23 @@ def typed_amount_refused(scenario: Scenario, records: Records, email: str, messa
     """``email``'s typed amount was refused: the dashboard shows ``message``, the customer was
     sent to no Checkout page, Stripe holds no Checkout Session for the organisation, and the
     ledger has no top-up row for it."""
+    scenario.customer(email).dashboard.expect_error(message)
+    nothing_started(scenario, records, email, "a refused amount")
+
+
+def nothing_started(scenario: Scenario, records: Records, email: str, what: str) -> None:
+    """``email``'s customer was sent to no Checkout page, Stripe holds no Checkout Session for
+    the organisation (so nothing was charged), and the ledger has no top-up row for it;
+    ``what`` names the attempt in the assertion's message."""
     customer = scenario.customer(email)
-    customer.dashboard.expect_error(message)
     if customer.session_ids:
         raise AssertionError(f"the customer was sent to Checkout: {customer.session_ids}")
     org_id = scenario.stack.account(email).org_id
     created = [s for s in stripe_sessions(scenario.stack.stripe) if s.org_id == org_id]
     if created:
         totals = ", ".join(f"{s.id} {format_money(s.amount_pence)}" for s in created)
-        raise AssertionError(f"a refused amount created a Checkout Session at Stripe: {totals}")
+        raise AssertionError(f"{what} created a Checkout Session at Stripe: {totals}")
     scenario.wait_until_quiet()
     credited = [row for row in records.ledger(email) if row.type == "topup"]
     if credited:
-        raise AssertionError(f"a refused amount was credited: {credited}")
+        raise AssertionError(f"{what} was credited: {credited}")

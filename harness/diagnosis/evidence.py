@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from harness.records.app_records import InboxEvent, Job, NotObservable, Rejection, TopupRecord
@@ -75,6 +75,27 @@ class Pending:
 
 
 @dataclass(frozen=True)
+class ApiHit:
+    """One of the app's requests to Stripe's API a fault rule of the scenario took (the fake's
+    ``ApiFaultHit``): ``status`` answered instead (None: no answer, a timeout or a cut
+    connection); ``processed``: the request took effect, only its answer was lost."""
+
+    rule_id: str
+    action: str  # error | timeout | reset
+    method: str
+    path: str
+    request_id: str
+    at: float  # on the fake's clock
+    status: int | None
+    processed: bool
+
+    def __str__(self) -> str:
+        answer = str(self.status) if self.status is not None else "no answer"
+        done = ", after Stripe did the work" if self.processed else ""
+        return f"{self.method} {self.path}: {self.action}, {answer}{done} ({self.request_id})"
+
+
+@dataclass(frozen=True)
 class Endpoint:
     id: str
     url: str
@@ -131,6 +152,11 @@ class TopupEvidence:
     page: PageView | None = None
     landing_loads: tuple[str, ...] = ()  # landing URLs loaded for this session
     reconciled: bool = False  # the scenario ran the reconciliation sweep
+    sweeps: int = 0  # how many sweeps the scenario ran ...
+    failed_sweeps: int = 0  # ... and how many of them failed, as the scenario expected
+    # the app's requests to Stripe's API a fault took, that touched this top-up: its session's
+    # creation, its session's reads, and every listing of the events
+    api_hits: tuple[ApiHit, ...] = ()
     worker_running: bool | None = None
     worker_stopped_on_purpose: bool = False  # a scenario's ``Given the worker is stopped``
     heartbeat_age: float | None = None  # seconds since a worker last beat; None: never
@@ -154,10 +180,65 @@ def gather(scenario: Scenario) -> list[TopupEvidence]:
         session_ids = list(scenario.session_ids)
     except Exception:
         return []
-    return [gather_one(scenario, session_id) for session_id in session_ids]
+    hits = api_hits(scenario)
+    found = [gather_one(scenario, session_id, hits) for session_id in session_ids]
+    return attribute_creations(found, hits)
 
 
-def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
+def api_hits(scenario: Scenario) -> tuple[ApiHit, ...]:
+    """Every request of the app's a fault rule took since the reset; none when the fake cannot
+    say (gathering never raises)."""
+    try:
+        return tuple(_api_hit(hit) for hit in scenario.stack.control.api_fault_hits())
+    except Exception:
+        return ()
+
+
+def is_creation(hit: ApiHit) -> bool:
+    return hit.method == "POST" and hit.path == "/v1/checkout/sessions"
+
+
+def is_read_of(hit: ApiHit, session_id: str) -> bool:
+    return hit.method == "GET" and session_id in hit.path.split("/")
+
+
+def is_listing(hit: ApiHit) -> bool:
+    return hit.method == "GET" and hit.path == "/v1/events"
+
+
+def unattributed_creations(
+    evidence: list[TopupEvidence], hits: tuple[ApiHit, ...]
+) -> tuple[ApiHit, ...]:
+    """The creation requests faulted after which no top-up's session was created: nothing came
+    of them (every retry failed too, or the app gave up)."""
+    claimed = {hit for ev in evidence for hit in ev.api_hits if is_creation(hit)}
+    return tuple(hit for hit in hits if is_creation(hit) and hit not in claimed)
+
+
+def attribute_creations(
+    evidence: list[TopupEvidence], hits: tuple[ApiHit, ...]
+) -> list[TopupEvidence]:
+    """Each faulted creation request goes to the first session Stripe created in its second or
+    later: the session the app's retries (or next try) got."""
+    created = sorted(
+        (ev.stripe_session.created, index)
+        for index, ev in enumerate(evidence)
+        if ev.stripe_session is not None and ev.stripe_session.created is not None
+    )
+    mine: dict[int, list[ApiHit]] = {}
+    for hit in (h for h in hits if is_creation(h)):
+        owner = next((index for when, index in created if when >= int(hit.at)), None)
+        if owner is not None:
+            mine.setdefault(owner, []).append(hit)
+    return [
+        replace(ev, api_hits=(*mine.get(index, ()), *ev.api_hits))
+        for index, ev in enumerate(evidence)
+    ]
+
+
+def gather_one(scenario: Scenario, session_id: str, hits: tuple[ApiHit, ...] = ()) -> TopupEvidence:
+    """``hits``: the scenario's faulted API requests; this top-up keeps its session's reads and
+    the listings (its creation's are ``attribute_creations``')."""
     gone: dict[str, str] = {}
     read = _Reader(gone)
     stack = scenario.stack
@@ -205,6 +286,9 @@ def gather_one(scenario: Scenario, session_id: str) -> TopupEvidence:
             url for url in (customer.landing_loads if customer else []) if session_id in url
         ),
         reconciled=bool(scenario.notes.get("reconciled")),
+        sweeps=int(scenario.notes.get("sweeps", 0)),
+        failed_sweeps=int(scenario.notes.get("failed_sweeps", 0)),
+        api_hits=tuple(h for h in hits if is_read_of(h, session_id) or is_listing(h)),
         worker_running=read("worker", lambda: stack.worker.running, None),
         # a stack that cannot say (gathering never raises) has stopped nothing on purpose
         worker_stopped_on_purpose=bool(getattr(stack, "worker_stopped_on_purpose", False)),
@@ -251,6 +335,19 @@ def _stripe_events(scenario: Scenario, session_id: str) -> tuple[StripeEvent, ..
         if data_object.get("id") == session_id:
             found.append(StripeEvent(event["id"], event["type"], data_object.get("payment_status")))
     return tuple(found)
+
+
+def _api_hit(hit: Any) -> ApiHit:
+    return ApiHit(
+        rule_id=hit.rule_id,
+        action=hit.action,
+        method=hit.method,
+        path=hit.path,
+        request_id=hit.request_id,
+        at=hit.at,
+        status=hit.status,
+        processed=hit.processed,
+    )
 
 
 def _endpoints(scenario: Scenario) -> tuple[Endpoint, ...]:

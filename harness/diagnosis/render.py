@@ -45,19 +45,30 @@ def render_trace(trace: TopupTrace) -> str:
 
 def _stage_lines(stage: Stage, detail: str) -> list[str]:
     lines = [f"  {MARKS[stage.status]} {stage.key:<{KEY_WIDTH}}   {detail}"]
+    lines += [f"{INDENT}{MARKS[INJECTED]} injected: {fault}" for fault in stage.faults]
     if stage.status in (BROKEN, INJECTED):
         lines += [f"{INDENT}evidence: {line}" for line in stage.evidence]
     return lines
 
 
 def render_all(
-    traces: Sequence[TopupTrace], footer: Sequence[str] = (), own: Stage | None = None
+    traces: Sequence[TopupTrace],
+    footer: Sequence[str] = (),
+    own: Stage | None = None,
+    injected: Sequence[Stage] = (),
 ) -> str:
-    """``own``: the stage of a failed step outside any top-up's flow (access, billing...)."""
+    """``own``: the stage of a failed step outside any top-up's flow (access, billing...);
+    ``injected``: faults the scenario injected that no top-up's flow came of (a session that
+    was never created)."""
     if not traces:
         blocks = ["Flow trace: the scenario started no top-up, so there is no flow to trace."]
     else:
         blocks = [render_trace(trace) for trace in traces]
+    if injected:
+        lines = ["Injected outside any top-up's flow:"]
+        for stage in injected:
+            lines += _stage_lines(stage, f"injected: {stage.detail}")
+        blocks.append("\n".join(lines))
     if own is not None:
         blocks.append(
             "\n".join(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from harness.diagnosis import outcome_checks, webhook_checks
+from harness.diagnosis import api_fault_checks, outcome_checks, webhook_checks
 from harness.diagnosis.evidence import TopupEvidence
 from harness.diagnosis.trace import (
     BROKEN,
@@ -82,6 +82,7 @@ def judge(ev: TopupEvidence) -> TopupTrace:
             rescued = outcome_checks.rescue(ev, stopped)
             stages += [rescued, outcome_checks.ledger_paid(ev, stopped, rescued)]
     stages += [outcome_checks.balance(ev), outcome_checks.screen(ev)]
+    stages = api_fault_checks.annotate(ev, stages)
     return TopupTrace(ev.session_id, ev.email, ev.amount_pence, tuple(stages), ev.unavailable)
 
 

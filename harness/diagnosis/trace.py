@@ -41,6 +41,9 @@ class Stage:
     status: str  # ok | broken | injected | skipped | not reached
     detail: str
     evidence: tuple[str, ...] = ()
+    # the deliberate conditions the stage met (faults the scenario injected into the app's
+    # requests to Stripe), shown whatever the status: a fault explains only what it can cause
+    faults: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

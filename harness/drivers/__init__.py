@@ -2,6 +2,7 @@
 
 ``customer``: a person in a browser (log in, top up with a card, close the tab, come back).
 ``webhook_faults``: what happens to Stripe's webhooks on the way (the fake's control API).
+``api_faults``: what happens to the app's own requests to Stripe's API (the fake's control API).
 ``wallet_api``: the app's JSON API as a script with an organisation's token uses it.
 ``billing``: the app's billing gates (an SMS) with an organisation's API token.
 ``hosted_checkout``: paying a Checkout Session without a browser (the fake's control API).

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from harness.drivers.api_faults import ApiFaults
     from harness.drivers.billing import BillingGates
     from harness.drivers.forger import Forger
     from harness.drivers.hosted_checkout import HostedCheckout
@@ -91,6 +92,14 @@ def webhook_faults(wallet_scenario: Scenario) -> WebhookFaults:
     from harness.drivers.webhook_faults import WebhookFaults
 
     return WebhookFaults(wallet_scenario.stack.control)
+
+
+@pytest.fixture
+def api_faults(wallet_scenario: Scenario) -> ApiFaults:
+    """Faults on the app's own requests to Stripe's API."""
+    from harness.drivers.api_faults import ApiFaults
+
+    return ApiFaults(wallet_scenario.stack.control)
 
 
 @pytest.fixture

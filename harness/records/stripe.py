@@ -21,6 +21,7 @@ class StripeSession:
     status: str | None  # open | complete | expired
     client_reference_id: str | None  # the organisation, for a wallet top-up
     payment_intent: str | None
+    created: int | None = None  # Unix seconds on Stripe's (the fake's) clock
 
     @property
     def paid(self) -> bool:
@@ -57,4 +58,5 @@ def _session(fields: dict[str, Any]) -> StripeSession:
         status=fields.get("status"),
         client_reference_id=fields.get("client_reference_id"),
         payment_intent=intent,
+        created=fields.get("created"),
     )

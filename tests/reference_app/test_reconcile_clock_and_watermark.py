@@ -19,6 +19,7 @@ from reference_app.defects import Defects
 from reference_app.reconcile import (
     STRIPE_LISTS_EVENTS_SECONDS,
     WATERMARK_OVERLAP_SECONDS,
+    SweepFailed,
     reconcile,
 )
 from reference_app.runtime import Runtime
@@ -186,3 +187,42 @@ def test_defect_sweep_first_page_only_reads_one_page_of_many(
     )
     sweep(wallet_ledger_db_url, "sweep-first-page-only", now=T0)
     assert events.call_count == 1
+
+
+# -- Stripe failing the sweep ------------------------------------------------------------------
+
+
+def test_a_sweep_whose_event_list_fails_sweeps_nothing_and_keeps_its_watermark(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """Stripe's list failing (the SDK's retry too) ends the sweep with SweepFailed, naming it;
+    no watermark is written, so the next sweep reads the same events."""
+    error = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
+    stripe_api.get(f"{API}/v1/events").respond(500, json=error)
+    with pytest.raises(SweepFailed, match="could not list Stripe's events"):
+        sweep(wallet_ledger_db_url, now=T0)
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+
+
+def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """A read of one session that Stripe fails is that session's failure, reported, not a
+    crash of the whole sweep: the other sessions are still looked at."""
+    page = {"object": "list", "data": [event_json(2), event_json(1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    error = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
+    stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").respond(500, json=error)
+    second = stripe_api.get(f"{API}/v1/checkout/sessions/cs_2").respond(
+        json=session_json(id="cs_2", payment_status="unpaid", status="open")
+    )
+    app_settings = settings(database_url=wallet_ledger_db_url)
+    pool = open_pool(wallet_ledger_db_url, min_size=1, max_size=2)
+    try:
+        runtime = Runtime(app_settings, pool, StripeGateway(make_client(app_settings)), Defects())
+        report = reconcile(runtime, now=T0)
+    finally:
+        pool.close()
+    assert list(report.failed) == ["cs_1"]
+    assert second.called

@@ -19,6 +19,8 @@ export const DEFECT_NAMES = [
   "no-idempotency", // every delivery is queued and credited again
   "dashboard-never-polls", // the landing never asks how the top-up stands
   "landing-page-db-only", // the verification endpoint reads the database, never Stripe
+  "checkout-error-unhandled", // a Stripe error while the session is created: a bare 500
+  "stripe-error-not-retried", // any Stripe error on reading the paid session taken as final
 ];
 const asked = (process.env.WALLET_DEFECTS || "").split(",").map((d) => d.trim()).filter(Boolean);
 for (const name of asked) {
@@ -67,8 +69,18 @@ export const stripe = new Stripe(required("STRIPE_SECRET_KEY"), {
   port: Number(apiBase.port) || (apiBase.protocol === "https:" ? 443 : 80),
   protocol: apiBase.protocol.replace(":", ""),
   maxNetworkRetries: 1, // on purpose: one retry on a network error or 5xx, then the error shows
-  timeout: 10_000,
+  timeout: stripeTimeoutMs(), // a request with no answer in this long is given up (and retried)
 });
+
+// STRIPE_TIMEOUT_SECONDS: how long one request to Stripe may take (seconds, default 10).
+function stripeTimeoutMs() {
+  const seconds = Number(process.env.STRIPE_TIMEOUT_SECONDS || 10);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+    console.error("express-wallet: STRIPE_TIMEOUT_SECONDS must be a number of seconds from 0 to 600");
+    process.exit(2);
+  }
+  return Math.round(seconds * 1000);
+}
 
 // BullMQ needs maxRetriesPerRequest: null on the connection its Worker uses.
 export function redisConnection() {

@@ -36,6 +36,8 @@ export async function fulfilCheckout(sessionId, path, claimed = null) {
     session = await stripe.checkout.sessions.retrieve(sessionId, { expand: ["payment_intent"] });
   } catch (error) {
     if (error.statusCode === 404) throw new Refused(`Stripe knows no checkout session '${sessionId}'`);
+    // any other error (a 5xx, a 429, a timeout, a cut connection) passes: the job is retried
+    if (defect("stripe-error-not-retried")) throw new Refused(`Stripe could not confirm ${sessionId}: ${error.message}`);
     throw error;
   }
   const wrong = claimed && disagreement(session, claimed);

@@ -32,12 +32,19 @@ if (marks.length) since = Math.min(started - LOOKBACK_SECONDS, marks[0].swept_fr
 since = Math.floor(Math.max(since, started - STRIPE_LISTS_EVENTS_SECONDS));
 
 const sessions = new Set();
-for await (const event of stripe.events.list({
-  types: ["checkout.session.completed", "checkout.session.async_payment_succeeded"],
-  created: { gte: since },
-  limit: PAGE_SIZE, // stripe-node's auto-pagination asks for every page
-})) {
-  sessions.add(event.data.object.id);
+try {
+  for await (const event of stripe.events.list({
+    types: ["checkout.session.completed", "checkout.session.async_payment_succeeded"],
+    created: { gte: since },
+    limit: PAGE_SIZE, // stripe-node's auto-pagination asks for every page
+  })) {
+    sessions.add(event.data.object.id);
+  }
+} catch (error) {
+  // nothing swept, and the watermark stays where it was: the next sweep reads the same events
+  console.error(`reconcile: could not list Stripe's events: ${error.message}; nothing swept, run it again`);
+  await pool.end();
+  process.exit(1);
 }
 const { rows } = await pool.query(
   "select checkout_session_id from wallet_topups where status = 'credited' and checkout_session_id = any($1)",

@@ -52,10 +52,9 @@ export function routes() {
       const started = await startTopup(req.who.orgId, chosenAmount(choice, custom), req.who.email);
       res.redirect(303, started.url);
     } catch (error) {
-      const stripeDown = !(error instanceof Refused);
-      if (stripeDown) console.warn(`topup for org ${req.who.orgId}: Stripe refused or was unreachable: ${error.message}`);
-      const reason = stripeDown ? "The payment page could not be opened just now; nothing was charged. Try again." : error.message;
-      res.status(stripeDown ? 502 : 400).send(await page(req.who, { error: reason, choice, custom }));
+      if (!(error instanceof Refused)) throw error;
+      // bad input (400), or Stripe failing while the session was created (502)
+      res.status(error.status).send(await page(req.who, { error: error.message, choice, custom }));
     }
   }));
 

@@ -3,10 +3,26 @@ import { randomUUID } from "node:crypto";
 import { PUBLIC_URL, TOPUP_MAX_PENCE, TOPUP_MIN_PENCE, defect, formatPence, pool, stripe } from "./config.js";
 import { fulfilCheckout } from "./fulfil.js";
 
+// what the customer is told when Stripe fails or cannot be reached while the session is created
+export const STRIPE_UNAVAILABLE = "The payment page could not be opened just now; nothing was charged. Try again.";
+
 export class Refused extends Error {
   constructor(message, status = 400) {
     super(message);
     this.status = status;
+  }
+}
+
+// stripe-node retries a connection that fails before Stripe's answer, not one cut in the middle
+// of it, when the session may exist already: asked once more under the same idempotency key,
+// Stripe answers with that session instead of making a second one.
+async function askAgainIfCut(request, idempotencyKey, orgId) {
+  try {
+    return await request(idempotencyKey);
+  } catch (error) {
+    if (error?.type !== "StripeConnectionError") throw error;
+    console.warn(`topup for org ${orgId}: the answer from Stripe was lost (${error.message}); asking again with the same idempotency key`);
+    return request(idempotencyKey);
   }
 }
 
@@ -17,19 +33,28 @@ export async function startTopup(orgId, amountPence, email) {
   if (amountPence < TOPUP_MIN_PENCE || amountPence > TOPUP_MAX_PENCE) {
     throw new Refused(`a top-up is from ${formatPence(TOPUP_MIN_PENCE)} to ${formatPence(TOPUP_MAX_PENCE)}; got ${formatPence(amountPence)}`);
   }
-  const session = await stripe.checkout.sessions.create(
-    {
-      mode: "payment",
-      line_items: [{ price_data: { currency: "gbp", unit_amount: amountPence, product_data: { name: "Wallet top-up" } }, quantity: 1 }],
-      client_reference_id: orgId,
-      metadata: { org_id: orgId, purpose: "wallet_topup" }, // stays on the session, never on the PaymentIntent
-      payment_method_types: ["card", "bacs_debit"],
-      success_url: `${PUBLIC_URL}/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}`,
-      cancel_url: `${PUBLIC_URL}/dashboard/wallet?cancelled=1`,
-      ...(email ? { customer_email: email } : {}),
-    },
-    { idempotencyKey: `topup-${randomUUID()}` },
-  );
+  let session;
+  try {
+    // one key for the SDK's own retries: a session Stripe created before the answer was lost
+    // is answered again, never created twice
+    session = await askAgainIfCut((idempotencyKey) => stripe.checkout.sessions.create(
+      {
+        mode: "payment",
+        line_items: [{ price_data: { currency: "gbp", unit_amount: amountPence, product_data: { name: "Wallet top-up" } }, quantity: 1 }],
+        client_reference_id: orgId,
+        metadata: { org_id: orgId, purpose: "wallet_topup" }, // stays on the session, never on the PaymentIntent
+        payment_method_types: ["card", "bacs_debit"],
+        success_url: `${PUBLIC_URL}/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}`,
+        cancel_url: `${PUBLIC_URL}/dashboard/wallet?cancelled=1`,
+        ...(email ? { customer_email: email } : {}),
+      },
+      { idempotencyKey },
+    ), `topup-${randomUUID()}`, orgId);
+  } catch (error) {
+    console.warn(`topup for org ${orgId}: Stripe refused or was unreachable: ${error.message}`);
+    if (defect("checkout-error-unhandled")) throw error; // defect: a bare 500, no word of the charge
+    throw new Refused(STRIPE_UNAVAILABLE, 502);
+  }
   await pool.query(
     "insert into wallet_topups (checkout_session_id, org_id, amount_pence) values ($1, $2, $3)" +
       " on conflict do nothing",
