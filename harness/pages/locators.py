@@ -34,6 +34,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from harness.profile import model
 from harness.project import artifacts_dir, shown
 
+# an element the profile names that is not on the page is about the screen (harness.diagnosis.blame)
+FAILURE_STAGE = "screen"
 TEST_ID_ATTRIBUTE = "data-testid"  # Playwright's default for get_by_test_id
 SCREENSHOT_TIMEOUT_MS = 5_000
 _KINDS = ("role", "label", "text", "test_id", "css")
