@@ -7,9 +7,9 @@ the worker, the landing page or the sweep) and ``LISTING`` (the sweep lists Stri
 ``times`` counts requests, the SDK's own retries included (``times=None``: every one). A fault
 is in place before the request it is meant for; the fake's reset clears every rule and hit.
 
-``hits`` reads back every request a rule took, as evidence: the harness's own reads of Stripe
-(the records, the diagnosis) go through the same API, so a rule is scoped to the request the
-app makes at that stage, and the "then" steps read after the app is done.
+``hits`` reads back every request a rule took, as evidence. The harness's own reads of Stripe
+(the records, the diagnosis) are marked as a test's observation (``harness.stack.observer``), so
+a rule meets only the app's requests and is never used up by a check.
 """
 
 from __future__ import annotations
