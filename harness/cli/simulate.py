@@ -1,4 +1,5 @@
-"""``wallet-harness simulate``: many top-ups under random webhook faults, the money checked.
+"""``wallet-harness simulate``: many top-ups under random webhook and Stripe API faults, the
+money checked.
 
 Brings up its own stack (a throwaway PostgreSQL unless ``--db-url``), plays the seeded plan,
 prints the figures, and on a violation exits 1 with the seed, the command that replays it and
@@ -32,7 +33,8 @@ from harness.stack.wallet_stack import WalletStack
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
         "simulate",
-        help="many top-ups through the real API under random webhook faults; the money checked",
+        help="many top-ups through the real API under random webhook and Stripe API faults;"
+        " the money checked",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,7 +45,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--faults",
         default=DEFAULT_MIX,
         metavar="MIX",
-        help=f"chance of each fault on a top-up's webhook (default {DEFAULT_MIX})",
+        help="chance of each fault on a top-up's webhook and its Stripe calls (api_create,"
+        " api_read), and of a sweep's request for a page of events failing (api_list)"
+        f" (default {DEFAULT_MIX})",
     )
     parser.add_argument(
         "--landing", type=float, default=0.5, help="share of payers who land back (default 0.5)"

@@ -28,12 +28,16 @@ INVARIANTS = {
     " credited once the stack is quiet, before any reconciliation",
     "paid credited once": "every paid session is credited exactly once, with its amount, to its"
     " organisation",
-    "unpaid never credited": "nothing is credited for an unpaid, declined or expired session",
+    "unpaid never credited": "nothing is credited for an unpaid, declined or expired session,"
+    " nor for one Stripe never made",
     "ledger sound": "per organisation: balance = credits - debits, an unbroken balance chain,"
     " row arithmetic, one top-up row per session",
     "pipeline drained": "the event inbox and the job queue are empty of waiting work, with no"
     " failed event or job",
-    "customer answers": "every answer the app and Checkout give the customer is the one expected",
+    "customer answers": "every answer the app and Checkout give the customer is the one expected"
+    " (a top-up refused while Stripe fails: a 502 or 503 that says why)",
+    "sweep completes": "the reconciliation sweep, run again after a run that failed, completes"
+    " within a few runs while Stripe's API fails now and then",
 }
 
 
@@ -64,10 +68,25 @@ def acknowledged_but_uncredited(
 
 
 def money_violations(
-    conn: psycopg.Connection[Any], book: LedgerBook, truth: Mapping[str, StripeSession]
+    conn: psycopg.Connection[Any],
+    book: LedgerBook,
+    truth: Mapping[str, StripeSession],
+    org_ids: Iterable[str] = (),
 ) -> list[Violation]:
+    """``org_ids``: the organisations the run made; a credit to one of them for a session
+    Stripe does not have (a made-up id, one it refused to create) is a credit for nothing."""
     credited = book.topup_credits_by_session(conn)
-    violations: list[Violation] = []
+    ours = set(org_ids)
+    violations: list[Violation] = [
+        Violation(
+            "unpaid never credited",
+            credit.session_id,
+            f"no such session at Stripe, credited {credit.rows} time(s),"
+            f" {format_money(credit.amount_pence)}",
+        )
+        for session_id, credit in sorted(credited.items())
+        if session_id not in truth and ours & set(credit.org_ids)
+    ]
     for session in truth.values():
         credit = credited.get(session.id)
         if not session.paid:
@@ -113,8 +132,12 @@ def money_violations(
     return violations
 
 
-def pipeline_violations(conn: psycopg.Connection[Any], records: AppRecords) -> list[Violation]:
-    """Nothing left waiting or failed in the app's pipeline, as far as its profile shows it."""
+def pipeline_violations(
+    conn: psycopg.Connection[Any], records: AppRecords, probe_failed_before: int = 0
+) -> list[Violation]:
+    """Nothing left waiting or failed in the app's pipeline, as far as its profile shows it.
+    ``probe_failed_before``: failed jobs the queue probe counted when the run began (jobs kept
+    outside the database, in Redis say, outlive the reset: an earlier run's are not this one's)."""
     counts = records.status_counts(conn)
     inbox, jobs = counts.get("inbox", {}), counts.get("jobs", {})
     violations = []
@@ -126,7 +149,7 @@ def pipeline_violations(conn: psycopg.Connection[Any], records: AppRecords) -> l
     if not records.has("jobs_sql") and records.has("queue_probe"):  # jobs kept outside the database
         probe_waiting, probe_failed = records.queue_counts(conn)
         waiting["jobs waiting or running (queue_probe)"] = probe_waiting
-        waiting["jobs failed (queue_probe)"] = probe_failed
+        waiting["jobs failed (queue_probe)"] = max(0, probe_failed - probe_failed_before)
     for what, count in waiting.items():
         if count:
             violations.append(Violation("pipeline drained", "pipeline", f"{count} {what}"))

@@ -43,11 +43,24 @@ AMOUNTS_PENCE = (500, 1000, 1250, 2000, 2500, 5000, 10000, 25000, 100000)
 MIN_AMOUNT_PENCE, MAX_AMOUNT_PENCE = 500, 100_000
 EDGE_CHANCE = 0.05  # of a history's amount being one limit or the other
 
-# about 30% of top-ups get at least one fault (32% of those with a webhook to fault)
-FAULT_KINDS = ("drop", "duplicate", "delay", "fail", "reorder", "reissue", "bad_signature")
+# about 30% of top-ups get at least one fault on their webhook (32% of those with a webhook)
+WEBHOOK_FAULT_KINDS = ("drop", "duplicate", "delay", "fail", "reorder", "reissue", "bad_signature")
+# faults on the app's own requests to Stripe's API (fake_stripe's API fault rules):
+# api_create, the top-up's session creation fails (the SDK's one retry gets past some, the
+# customer is refused the others); api_read, the app's reads of the top-up's session fail for a
+# while; api_list, a chance per request that the sweep's list of events fails (run-wide rules:
+# no top-up owns those requests)
+API_FAULT_KINDS = ("api_create", "api_read", "api_list")
+FAULT_KINDS = WEBHOOK_FAULT_KINDS + API_FAULT_KINDS
 DEFAULT_MIX = (
-    "drop=0.05,duplicate=0.08,delay=0.06,fail=0.08,reorder=0.04,reissue=0.03,bad_signature=0.04"
+    "drop=0.05,duplicate=0.08,delay=0.06,fail=0.08,reorder=0.04,reissue=0.03,bad_signature=0.04,"
+    "api_create=0.03,api_read=0.06,api_list=0.005"
 )
+SESSIONS_PATH = "/v1/checkout/sessions"
+EVENTS_PATH = "/v1/events"
+# the apps' Stripe client gives up on a request after this (their profiles' 5 s) and asks once
+# more: a read held this long is a timeout, not a slow answer
+HELD_SECONDS = 10
 
 
 class PlanError(ValueError):
@@ -73,13 +86,40 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class ApiFault:
+    """One fault rule on the app's own requests to Stripe's API for one top-up. ``call``:
+    ``create``, the request that creates its Checkout Session (no session id exists yet, so the
+    rule matches every creation: the runner creates this top-up alone while it stands);
+    ``read``, the app's reads of its session (the worker's, the landing check's, the sweep's)."""
+
+    call: str
+    action: str  # error | reset | timeout (fake_stripe's API fault actions)
+    times: int = 1
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{key}={value}" for key, value in sorted(self.params.items()))
+        times = "" if self.times == 1 else f" x{self.times}"
+        return f"{self.call} {self.action}{times}" + (f" ({shown})" if shown else "")
+
+    def rule(self, session_id: str | None = None) -> dict[str, Any]:
+        if self.call == "create":
+            match: dict[str, Any] = {"method": "POST", "path": SESSIONS_PATH}
+        else:
+            assert session_id is not None, "a read fault is for one session"
+            match = {"method": "GET", "object_id": session_id}
+        return {"action": self.action, "match": match, "times": self.times, "params": self.params}
+
+
+@dataclass(frozen=True)
 class History:
     index: int
     org: int  # which of the simulation's organisations
     amount_pence: int
     outcome: str
     lands: bool  # the customer's browser loads the success page after Checkout
-    faults: tuple[Fault, ...] = ()
+    faults: tuple[Fault, ...] = ()  # on the webhook that decides the payment
+    api_faults: tuple[ApiFault, ...] = ()  # on the app's requests to Stripe for this top-up
 
     @property
     def paid(self) -> bool:
@@ -89,27 +129,49 @@ class History:
     def deciding_event(self) -> str | None:
         return DECIDING_EVENT[self.outcome]
 
+    @property
+    def creation_fault(self) -> ApiFault | None:
+        return next((fault for fault in self.api_faults if fault.call == "create"), None)
+
+    @property
+    def read_faults(self) -> tuple[ApiFault, ...]:
+        return tuple(fault for fault in self.api_faults if fault.call == "read")
+
+    @property
+    def faulted(self) -> bool:
+        return bool(self.faults or self.api_faults)
+
     def simpler(self) -> list[History]:
-        """Each history one step simpler: one fault fewer, or no landing."""
+        """Each history one step simpler: one fault fewer (on the webhook or the API), or no
+        landing."""
         options = [
             replace(self, faults=self.faults[:i] + self.faults[i + 1 :])
             for i in range(len(self.faults))
+        ]
+        options += [
+            replace(self, api_faults=self.api_faults[:i] + self.api_faults[i + 1 :])
+            for i in range(len(self.api_faults))
         ]
         if self.lands:
             options.append(replace(self, lands=False))
         return options
 
     def __str__(self) -> str:
-        faults = ", ".join(str(fault) for fault in self.faults) or "no faults"
+        faults = ", ".join(str(fault) for fault in self.faults)
+        if self.api_faults:
+            api = "Stripe API " + ", ".join(str(fault) for fault in self.api_faults)
+            faults = f"{faults}; {api}" if faults else api
         landing = "lands on the success page" if self.lands else "never lands"
         return (
             f"#{self.index}: org {self.org}, {format_money(self.amount_pence)} {self.outcome},"
-            f" {landing}; {faults}"
+            f" {landing}; {faults or 'no faults'}"
         )
 
 
 def parse_mix(text: str) -> dict[str, float]:
-    """``drop=0.1,duplicate=0.1``: the chance that a top-up's webhook gets each fault."""
+    """``drop=0.1,duplicate=0.1``: the chance that a top-up's webhook gets each fault (and its
+    Stripe calls, for ``api_create`` and ``api_read``); ``api_list``: the chance that one request
+    of the sweep for a page of events fails."""
     mix: dict[str, float] = {}
     for part in filter(None, (piece.strip() for piece in text.split(","))):
         name, sep, value = part.partition("=")
@@ -141,17 +203,94 @@ def history(seed: int, index: int, orgs: int, mix: dict[str, float], landing: fl
     outcome = rng.choices(list(OUTCOMES), weights=list(OUTCOMES.values()))[0]
     faults: list[Fault] = []
     if DECIDING_EVENT[outcome] is not None:
-        for kind in FAULT_KINDS:
+        for kind in WEBHOOK_FAULT_KINDS:
             if rng.random() < mix.get(kind, 0.0):
                 faults.append(_fault(kind, rng))
+    org = rng.randrange(orgs)
+    amount = amount_pence(rng)
+    lands = outcome in LANDS_AFTER and rng.random() < landing
+    # drawn last, so a mix without them leaves the rest of every history as it was
+    api_faults: list[ApiFault] = []
+    if rng.random() < mix.get("api_create", 0.0):
+        api_faults.append(_creation_fault(rng))
+    # only where the app reads the session: a webhook to process, or a landing check
+    if DECIDING_EVENT[outcome] is not None and rng.random() < mix.get("api_read", 0.0):
+        api_faults.append(_read_fault(rng))
     return History(
         index=index,
-        org=rng.randrange(orgs),
-        amount_pence=amount_pence(rng),
+        org=org,
+        amount_pence=amount,
         outcome=outcome,
-        lands=outcome in LANDS_AFTER and rng.random() < landing,
+        lands=lands,
         faults=tuple(faults),
+        api_faults=tuple(api_faults),
     )
+
+
+def _creation_fault(rng: random.Random) -> ApiFault:
+    """Stripe failing while the session is created. The apps' SDKs ask once more on a 5xx or a
+    cut connection (never on a 429), under the same idempotency key: one failure is got past,
+    two (or a 429) reach the customer as a refusal. ``processed``: Stripe made the session and
+    only its answer was lost (the retry is answered with that session; after two, it is left
+    open at Stripe, unknown to the app, and expires unpaid)."""
+    status = rng.choice((500, 503))
+    return rng.choices(
+        [
+            ApiFault("create", "error", 1, {"status": status}),
+            ApiFault("create", "error", 2, {"status": status}),
+            ApiFault("create", "error", 1, {"status": 429, "retry_after": rng.choice((0, 1))}),
+            ApiFault("create", "reset", 1, {"processed": True}),
+            ApiFault("create", "error", 2, {"status": status, "processed": True}),
+        ],
+        weights=[0.3, 0.2, 0.2, 0.15, 0.15],
+    )[0]
+
+
+def _read_fault(rng: random.Random) -> ApiFault:
+    """Stripe failing while the app reads the top-up's session, for a while: within what a
+    worker that retries its job three times gets past even where its SDK asks again only on a
+    5xx or a timeout (stripe-node gives up on an answer cut half way, and every SDK on a 429),
+    so a correct app credits the payment anyway."""
+    kind = rng.choices(["5xx", "429", "reset", "timeout"], weights=[0.4, 0.25, 0.25, 0.1])[0]
+    if kind == "5xx":
+        return ApiFault("read", "error", rng.randint(1, 3), {"status": rng.choice((500, 503))})
+    if kind == "429":
+        return ApiFault(
+            "read", "error", rng.randint(1, 2), {"status": 429, "retry_after": rng.choice((0, 1))}
+        )
+    if kind == "reset":
+        return ApiFault("read", "reset", rng.randint(1, 2))
+    return ApiFault("read", "timeout", 1, {"seconds": HELD_SECONDS})
+
+
+def run_api_fault_rules(mix: dict[str, float]) -> list[dict[str, Any]]:
+    """The rules for the requests no top-up owns, set once for the run: the sweep's pages of
+    ``GET /v1/events``, each failing with ``api_list``'s chance, drawn by the fake per request
+    (seeded; a retry is a fresh draw): a 503, which the SDK's one retry usually gets past, or
+    once a run at most each, a 429 and a cut connection (which fail the sweep: no SDK asks
+    again after a 429, stripe-node not after an answer cut half way), so that a sweep run again
+    after failing completes."""
+    chance = mix.get("api_list", 0.0)
+    if not chance:
+        return []
+    match = {"method": "GET", "path": EVENTS_PATH}
+    return [
+        {
+            "action": "error",
+            "match": match,
+            "times": 1,
+            "probability": chance,
+            "params": {"status": 429, "retry_after": 1},
+        },
+        {
+            "action": "error",
+            "match": match,
+            "times": None,
+            "probability": chance / 2,
+            "params": {"status": 503},
+        },
+        {"action": "reset", "match": match, "times": 1, "probability": chance / 2},
+    ]
 
 
 def amount_pence(rng: random.Random) -> int:

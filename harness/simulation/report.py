@@ -111,14 +111,20 @@ _TEMPLATES = Environment(
 
 def render_report(outcome: Outcome, replay: str) -> str:
     figures = {**counts(outcome), "injected faults": outcome.injected}
+    api_answers = figures.pop("api answers")
+    shown = {
+        name: ", ".join(f"{k} {v}" for k, v in sorted(values.items()) if v)
+        for name, values in figures.items()
+    }
+    if shown["api faults"]:
+        shown["api faults"] += (
+            " (" + ", ".join(f"{k} {v}" for k, v in sorted(api_answers.items()) if v) + ")"
+        )
     return _TEMPLATES.get_template("report.html").render(
         outcome=outcome,
         options=outcome.options,
         replay=replay,
-        figures={
-            name: ", ".join(f"{k} {v}" for k, v in sorted(values.items()) if v)
-            for name, values in figures.items()
-        },
+        figures=shown,
         timing=", ".join(f"{name} {seconds:.1f} s" for name, seconds in outcome.timings.items()),
         violations=outcome.violations[:200],
         failing_histories=outcome.failing_histories()[:50] if outcome.violations else [],

@@ -9,19 +9,26 @@ Nothing here judges the outcome (``invariants`` does); an answer that is not wha
 would get is noted on the top-up, and the run goes on, unless the stack itself broke: before
 each top-up every process must still run (``WalletStack.check_alive``), and after a top-up that
 went wrong the database must still answer (``check_database``). Either stops the run, named.
+
+A history's faults on the app's own Stripe calls are rules at the fake: a read fault names the
+top-up's session, but a creation fault cannot (no session exists yet), so the runner starts
+that top-up alone, no other creation in flight while its rule stands (``Creations``), and takes
+the rule away after. A creation the app refuses with a reason (502 or 503 and an ``error``), when
+the history faulted it, is a legitimate outcome: the customer was told, nothing was charged.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import httpx
 
-from fake_stripe.client import FakeStripeControl
-from harness.drivers.wallet_api import WalletApi
+from fake_stripe.client import ControlError, FakeStripeControl
+from harness.drivers.wallet_api import Answer, WalletApi
 from harness.simulation.nemesis import Nemesis, as_a_customer
 from harness.simulation.orgs import SimOrg
 from harness.simulation.plan import BANK_ACCOUNTS, CARDS, History
@@ -41,6 +48,57 @@ class Played:
     session_id: str | None = None
     landed_at: float | None = None  # real time of the landing check (fake time = real then)
     problems: list[str] = field(default_factory=list)  # answers a customer should not get
+    refused: str | None = None  # the app's reason, when it refused the faulted creation
+
+
+REFUSAL_STATUSES = (502, 503)  # Stripe failing while the session was created, told as such
+
+
+def refusal(answer: Answer) -> str | None:
+    """The reason in an answer that refuses a top-up because Stripe failed (a 502 or 503 with
+    an ``error`` text); None for any other answer (a bare 500, say)."""
+    reason = answer.body.get("error")
+    if answer.status_code in REFUSAL_STATUSES and isinstance(reason, str) and reason.strip():
+        return reason
+    return None
+
+
+class Creations:
+    """Top-ups are started many at once, but one whose creation the plan faults is started
+    alone: its rule on ``POST /v1/checkout/sessions`` cannot name a session, so any creation in
+    flight beside it could meet it instead. A reader-writer lock, the lone ones first."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._running = 0
+        self._alone = False
+        self._waiting_alone = 0
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._alone and not self._waiting_alone)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    @contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._waiting_alone += 1
+            self._changed.wait_for(lambda: not self._alone and not self._running)
+            self._waiting_alone -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
 
 
 class Runner:
@@ -65,6 +123,7 @@ class Runner:
         self._lock = threading.Lock()
         # one restart at a time, the nemesis's blows included: the next waits its turn
         self._restarting = nemesis.lock if nemesis is not None else threading.Lock()
+        self._creations = Creations()
 
     def run(self, histories: Sequence[History]) -> list[Played]:
         played = [Played(history) for history in histories]
@@ -121,8 +180,11 @@ class Runner:
         patient = self.nemesis is not None and self.nemesis.active
         org = self.orgs[history.org]
         api = WalletApi(self.stack.web_url, org.token, self._topup_api, http=http)
-        started = as_a_customer(lambda: api.start_top_up(history.amount_pence), patient)
+        started = self._start(item, api, control, patient)
         session_id = api.session_id(started)
+        if history.creation_fault is not None and (reason := refusal(started)) is not None:
+            item.refused = reason  # the customer was told; nothing to pay
+            return
         if started.status_code not in (200, 201) or session_id is None:
             item.problems.append(f"starting the top-up: {started.status_code} {started.body}")
             return
@@ -130,12 +192,35 @@ class Runner:
         if history.deciding_event is not None:
             for fault in history.faults:
                 control.add_fault_rule(fault.rule(session_id, history.deciding_event))
+        for api_fault in history.read_faults:
+            control.add_api_fault_rule(api_fault.rule(session_id))
         self._pay(item, control)
         if history.lands:
             item.landed_at = time.time()
             landed = as_a_customer(lambda: api.check_top_up(session_id), patient)
             if landed.status_code != 200:
                 item.problems.append(f"the landing check: {landed.status_code} {landed.body}")
+
+    def _start(
+        self, item: Played, api: WalletApi, control: FakeStripeControl, patient: bool
+    ) -> Answer:
+        """The customer starts the top-up; one whose creation is faulted is started alone, once
+        (a cut the nemesis made is tried again after, without the fault)."""
+        amount, fault = item.history.amount_pence, item.history.creation_fault
+        if fault is None:
+            with self._creations.together():
+                return as_a_customer(lambda: api.start_top_up(amount), patient)
+        with self._creations.alone():
+            rule = control.add_api_fault_rule(fault.rule())
+            try:
+                return api.start_top_up(amount)
+            except httpx.TransportError:
+                if not patient:
+                    raise
+            finally:
+                with suppress(ControlError):  # gone already: nothing to take away
+                    control.remove_api_fault(rule.id)
+        return as_a_customer(lambda: api.start_top_up(amount), patient)
 
     @staticmethod
     def _pay(item: Played, control: FakeStripeControl) -> None:

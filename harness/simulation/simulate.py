@@ -8,19 +8,31 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from fake_stripe.client import DeliveryAttempt, FakeStripeControl
+from fake_stripe.client import ApiFaultHit, DeliveryAttempt, FakeStripeControl
 from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario, StackNotQuiet
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
 from harness.simulation.nemesis import Nemesis, nemesis_plan
 from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
-from harness.simulation.plan import History, make_plan, worker_restarts
+from harness.simulation.plan import (
+    EVENTS_PATH,
+    SESSIONS_PATH,
+    History,
+    make_plan,
+    run_api_fault_rules,
+    worker_restarts,
+)
 from harness.simulation.runner import Played, Runner
 from harness.stack.wallet_stack import WalletStack
 
 RETRY_HORIZON_DAYS = 4  # Stripe retries for three days; the longest delay and expiry fit in four
 QUIET_TIMEOUT = 120.0
+# a sweep that fails (Stripe's list failing, a session it could not fulfil) is run again, as an
+# operator or a schedule would, up to this many runs in all: the run-wide list faults fail at
+# most two, and a sweep that meets a top-up's read fault (its webhook lost) one or two more,
+# so a correct app completes within it
+MAX_SWEEPS = 8
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ class Outcome:
     nemesis: dict[str, int] = field(default_factory=dict)  # kind -> blows struck
     clock_start: float = 0.0  # fake time when the run began
     reconciled_at: float = 0.0  # fake time of the reconciliation
+    api_hits: list[ApiFaultHit] = field(default_factory=list)  # the app's faulted Stripe calls
+    sweeps: list[int] = field(default_factory=list)  # each reconciliation run's exit status
 
     @property
     def failed(self) -> bool:
@@ -134,6 +148,9 @@ def _play_and_judge(
     orgs = simulation_orgs(options.seed, options.orgs, stack.profile.app)
     with stack.connect() as conn:
         create_orgs(conn, orgs, stack.profile.app)
+    for rule in run_api_fault_rules(options.mix):  # the sweep's list failing now and then
+        stack.control.add_api_fault_rule(rule)
+    failed_before = _probe_failed(stack)
     clock_start = stack.control.clock().now
     lap("reset")
     phase("playing the top-ups")
@@ -193,15 +210,20 @@ def _play_and_judge(
             conn, stack.ledger, _acknowledged(played, attempts)
         )
     reconciled_at = stack.control.clock().now
+    sweeps: list[int] = []
     if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
-        stack.reconcile()
+        violations += _sweep_until_complete(stack, sweeps)
     settle()
     lap("reconcile")
 
+    api_hits = stack.control.api_fault_hits()
+    stack.control.clear_api_faults()  # the harness's own reads of Stripe never meet one
     truth = {session.id: session for session in stripe_sessions(stack.stripe)}
     with stack.connect() as conn:
-        violations += invariants.money_violations(conn, stack.ledger, truth)
-        violations += invariants.pipeline_violations(conn, stack.records)
+        violations += invariants.money_violations(
+            conn, stack.ledger, truth, {sim.org_id for sim in orgs}
+        )
+        violations += invariants.pipeline_violations(conn, stack.records, failed_before)
         paths = (
             stack.records.fulfilment_paths(conn, truth) if stack.records.has("fulfilment") else {}
         )
@@ -226,7 +248,37 @@ def _play_and_judge(
         nemesis=dict(nemesis.struck) if nemesis is not None else {},
         clock_start=clock_start,
         reconciled_at=reconciled_at,
+        api_hits=api_hits,
+        sweeps=sweeps,
     )
+
+
+def _probe_failed(stack: WalletStack) -> int:
+    """Failed jobs the queue probe counts now, where the jobs are kept outside the database."""
+    records = stack.records
+    if records.has("jobs_sql") or not records.has("queue_probe"):
+        return 0
+    with stack.connect() as conn:
+        return records.queue_counts(conn)[1]
+
+
+def _sweep_until_complete(stack: WalletStack, sweeps: list[int]) -> list[Violation]:
+    """Run the app's sweep until it completes (exit 0), at most ``MAX_SWEEPS`` times; each exit
+    status goes in ``sweeps``. A sweep that never completes is a violation, with what it said."""
+    said = ""
+    for _ in range(MAX_SWEEPS):
+        status, said = stack.reconcile_may_fail()
+        sweeps.append(status)
+        if status == 0:
+            return []
+    last = " ".join(said.split())[-300:]
+    return [
+        Violation(
+            "sweep completes",
+            "reconciliation",
+            f"{MAX_SWEEPS} runs, none completed; the last said: {last or 'nothing'}",
+        )
+    ]
 
 
 def _acknowledged(played: list[Played], attempts: list[DeliveryAttempt]) -> set[str]:
@@ -254,6 +306,31 @@ def counts(outcome: Outcome) -> dict[str, Counter[str]]:
             }
         ),
         "faulted top-ups": Counter(
-            {"with a fault": sum(bool(p.history.faults) for p in outcome.played)}
+            {
+                "with a fault": sum(bool(p.history.faults) for p in outcome.played),
+                "on their Stripe calls": sum(bool(p.history.api_faults) for p in outcome.played),
+            }
+        ),
+        "api faults": Counter(_call_of(hit) for hit in outcome.api_hits),
+        "api answers": Counter(_answer_of(hit) for hit in outcome.api_hits),
+        "refused": Counter({"at creation": sum(p.refused is not None for p in outcome.played)}),
+        "sweeps": Counter(
+            {"run": len(outcome.sweeps), "failed": sum(s != 0 for s in outcome.sweeps)}
         ),
     }
+
+
+def _call_of(hit: ApiFaultHit) -> str:
+    """Which of the app's calls a faulted request was: create, read, list (or its path)."""
+    if hit.path == SESSIONS_PATH and hit.method == "POST":
+        return "create"
+    if hit.path.startswith(SESSIONS_PATH + "/") and hit.method == "GET":
+        return "read"
+    if hit.path == EVENTS_PATH:
+        return "list"
+    return f"{hit.method} {hit.path}"
+
+
+def _answer_of(hit: ApiFaultHit) -> str:
+    what = f"{hit.action} {hit.status}" if hit.status is not None else hit.action
+    return what + (" processed" if hit.processed else "")

@@ -1,7 +1,11 @@
 """What a simulation prints: throughput and where the time went, the outcomes, the faults the
-fake injected, the deliveries and retries, which path fulfilled each top-up, the verdict."""
+fake injected (on the webhooks and on the app's own Stripe calls), the deliveries and retries,
+the top-ups refused while Stripe failed, the sweeps, which path fulfilled each top-up, the
+verdict."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from rich.console import Console
 from rich.table import Table
@@ -25,9 +29,20 @@ def print_summary(console: Console, outcome: Outcome) -> None:
     table.add_row("outcomes", _line(figures["outcomes"]))
     faulted = figures["faulted top-ups"]["with a fault"]
     share = faulted / len(outcome.played) if outcome.played else 0.0
-    table.add_row("faulted", f"{faulted} top-ups ({share:.0%})")
+    on_calls = figures["faulted top-ups"]["on their Stripe calls"]
+    table.add_row(
+        "faulted",
+        f"{faulted} top-ups ({share:.0%}) on their webhook, {on_calls} on their Stripe calls",
+    )
     table.add_row("injected", _line(outcome.injected) or "none")
+    table.add_row("api faults", api_faults_line(figures) or "none")
     table.add_row("deliveries", _line(figures["deliveries"]))
+    refused = figures["refused"]["at creation"]
+    if refused:
+        table.add_row("refused", f"{refused} top-ups at creation (Stripe failing; told, not paid)")
+    if outcome.sweeps:
+        failed = figures["sweeps"]["failed"]
+        table.add_row("sweeps", f"{len(outcome.sweeps)} run, {failed} failed and run again")
     table.add_row("fulfilled by", _line(figures["paths"]) or "nothing")
     table.add_row("worker", f"restarted {outcome.worker_restarts} time(s) during the run")
     if outcome.nemesis:
@@ -50,6 +65,13 @@ def print_summary(console: Console, outcome: Outcome) -> None:
         plain(console, f"  {violation}")
     if len(outcome.violations) > 10:
         plain(console, f"  ... and {len(outcome.violations) - 10} more")
+
+
+def api_faults_line(figures: dict[str, Counter[str]]) -> str:
+    """``create 41, list 9, read 84 (error 429 30, reset 35, ...)``: the app's faulted Stripe
+    requests by call, then by what was answered instead."""
+    calls = _line(figures["api faults"])
+    return f"{calls} ({_line(figures['api answers'])})" if calls else ""
 
 
 def _line(values: dict[str, int]) -> str:

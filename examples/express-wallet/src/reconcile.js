@@ -71,3 +71,6 @@ if (failed === 0) {
 }
 console.log(`reconcile: ${sessions.size} paid sessions since ${since}, ${done.size} credited before, ${credited} credited now, ${failed} failed`);
 await pool.end();
+// a sweep that could not fulfil every session it found did not complete: say so (exit 1), as a
+// failed list does, for whoever runs it to run it again
+if (failed) process.exitCode = 1;

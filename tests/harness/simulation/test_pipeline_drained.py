@@ -45,3 +45,13 @@ def test_the_probe_is_not_asked_where_the_jobs_table_is_read(
     )
 
     assert pipeline_violations(conn, AppRecords(capabilities)) == []  # the seeded jobs table
+
+
+def test_jobs_that_failed_before_the_run_are_not_the_runs(conn: psycopg.Connection[Any]) -> None:
+    # BullMQ keeps failed jobs in Redis, which the reset leaves: an earlier run's are not this one's
+    records = records_with_probe("select 0, 3")
+
+    assert pipeline_violations(conn, records, probe_failed_before=3) == []
+    assert [v.detail for v in pipeline_violations(conn, records, probe_failed_before=1)] == [
+        "2 jobs failed (queue_probe)"
+    ]

@@ -1,8 +1,9 @@
 """The simulation on the real stack, both ways: hundreds of top-ups under about 30% webhook
-faults keep every invariant on the healthy app (CI also runs ``wallet-harness simulate`` with
-a thousand, ``tox -e simulation``); each of the five defects breaks the invariant
-that names it; a failure shrinks to one plain history; the same seed replays the same run
-(the same histories, faults, deliveries and outcomes)."""
+faults and faults on the app's own Stripe calls keep every invariant on the healthy app (CI
+also runs ``wallet-harness simulate`` with a thousand, ``tox -e simulation``); each of the
+seven defects breaks the invariant that names it; a failure shrinks to one plain history, or
+to the one API fault that matters; the same seed replays the same run (the same histories,
+faults, deliveries and outcomes)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ CAUGHT_BY = {
     "credits-unpaid-sessions": "unpaid never credited",
     "ignores-async-success": "acknowledged means credited",
     "ledger-row-missing": "ledger sound",
+    # Stripe's API failing: a refused creation answered with a bare 500; a read that failed for
+    # now taken as final, the job given up after its webhook was acknowledged
+    "checkout-error-unhandled": "customer answers",
+    "stripe-error-not-retried": "acknowledged means credited",
 }
 
 
@@ -45,6 +50,11 @@ def test_hundreds_of_faulted_top_ups_keep_every_invariant(wallet_stacks: StackPo
     assert outcome.worker_restarts == 3
     paid = sum(session.paid for session in outcome.truth.values())
     assert sum(figures["paths"].values()) == paid  # each paid session credited by one path
+    # the app's Stripe calls failed too: creations (some refused, the customer told), reads
+    assert figures["api faults"]["create"] >= 3
+    assert figures["api faults"]["read"] >= 10
+    assert figures["refused"]["at creation"] >= 1
+    assert figures["sweeps"]["run"] >= 1
 
 
 @pytest.mark.parametrize("defect", sorted(CAUGHT_BY))
@@ -71,11 +81,28 @@ def test_a_failure_shrinks_to_one_plain_history(wallet_stacks: StackPool) -> Non
     assert {v.invariant for v in smallest.violations} == {"unpaid never credited"}
 
 
+def test_a_refused_creation_shrinks_to_its_one_api_fault(wallet_stacks: StackPool) -> None:
+    outcome = run(wallet_stacks, ("checkout-error-unhandled",), topups=120)
+    stack = wallet_stacks.get(("checkout-error-unhandled",))
+
+    smallest = shrink(stack, outcome.options, outcome.failing_histories(), outcome.violations)
+
+    (history,) = smallest.histories
+    assert history.faults == ()
+    assert [fault.call for fault in history.api_faults] == ["create"]
+    assert {v.invariant for v in smallest.violations} == {"customer answers"}
+
+
 def test_the_same_seed_replays_the_same_run(wallet_stacks: StackPool, tmp_path: Path) -> None:
     first, again = run(wallet_stacks, topups=80), run(wallet_stacks, topups=80)
 
     assert [p.history for p in first.played] == [p.history for p in again.played]
     assert first.injected == again.injected
+    # each history's API faults too (the sweep's list faults are drawn per request, whose
+    # query holds the clock's time: those may differ)
+    for call in ("create", "read"):
+        assert counts(first)["api faults"][call] == counts(again)["api faults"][call], call
+    assert counts(first)["refused"] == counts(again)["refused"]
     first_counts, again_counts = counts(first), counts(again)
     for figure in ("outcomes", "deliveries", "faulted top-ups"):
         assert first_counts[figure] == again_counts[figure], figure
