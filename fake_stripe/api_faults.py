@@ -27,6 +27,7 @@ from typing import Any
 from fake_stripe.fault_actions import API_FAULT_ACTIONS
 from fake_stripe.fault_rules import (
     FaultSpecError,
+    Rule,
     action_named,
     check_fields,
     draw,
@@ -60,35 +61,13 @@ class ApiFaultMatch:
 
 
 @dataclass
-class ApiFaultRule:
-    id: str
-    action: str
+class ApiFaultRule(Rule):
     match: ApiFaultMatch
-    times: int | None
-    params: dict[str, Any]
-    probability: float | None = None
-    applied: int = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.times is not None and self.applied >= self.times
 
     @property
     def processed(self) -> bool:
         """The request takes effect before the fault: only its answer is lost."""
         return bool(self.params.get("processed"))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "action": self.action,
-            "match": self.match.to_json(),
-            "times": self.times,
-            "params": dict(self.params),
-            "probability": self.probability,
-            "applied": self.applied,
-            "remaining": None if self.times is None else max(0, self.times - self.applied),
-        }
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,46 @@ rules for ``/v1`` requests; both parse through here, so a rule is written the sa
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from fake_stripe.fault_actions import FaultAction
 from fake_stripe.protocol.json_input import finite_number
 
 RULE_FIELDS = frozenset({"action", "match", "times", "params", "probability"})
+
+
+class Match(Protocol):
+    def to_json(self) -> dict[str, str | None]: ...
+
+
+@dataclass
+class Rule:
+    """A rule as the fake keeps it and the control API shows it; ``applied`` counts its uses."""
+
+    id: str
+    action: str
+    match: Match
+    times: int | None
+    params: dict[str, Any]
+    probability: float | None = None
+    applied: int = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.times is not None and self.applied >= self.times
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "action": self.action,
+            "match": self.match.to_json(),
+            "times": self.times,
+            "params": dict(self.params),
+            "probability": self.probability,
+            "applied": self.applied,
+            "remaining": None if self.times is None else max(0, self.times - self.applied),
+        }
 
 
 class FaultSpecError(ValueError):

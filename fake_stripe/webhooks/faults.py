@@ -19,6 +19,7 @@ from typing import Any
 from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts
 from fake_stripe.fault_rules import (
     FaultSpecError,
+    Rule,
     action_named,
     check_fields,
     draw,
@@ -72,30 +73,8 @@ class FaultMatch:
 
 
 @dataclass
-class FaultRule:
-    id: str
-    action: str
+class FaultRule(Rule):
     match: FaultMatch
-    times: int | None
-    params: dict[str, Any]
-    probability: float | None = None
-    applied: int = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self.times is not None and self.applied >= self.times
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "action": self.action,
-            "match": self.match.to_json(),
-            "times": self.times,
-            "params": dict(self.params),
-            "probability": self.probability,
-            "applied": self.applied,
-            "remaining": None if self.times is None else max(0, self.times - self.applied),
-        }
 
 
 @dataclass
