@@ -1,7 +1,9 @@
 """Runs the defect matrix: the mapped scenarios once on the healthy app (they must pass), then
 once per defect with ``--app-defects`` (they must fail as the table says); and each simulation
 the table names, once on the healthy app (every invariant holds) and once per defect (the named
-invariant breaks). Each run is a process of its own with its own stack; ``jobs`` run at once.
+invariant breaks). The scenario runs share one pytest session per job (``jobs`` of them, each
+with one stack whose app is restarted between defects: ``harness.defect_matrix.plan``); each
+simulation is a process of its own. ``jobs`` run at once.
 
 ``wallet-harness matrix`` is the command line; ``tox -e defect-matrix`` runs it in CI.
 """
@@ -15,12 +17,13 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from harness.defect_matrix.plan import split_name, write_plan
 from harness.defect_matrix.table import (
     Catch,
     Result,
@@ -28,6 +31,7 @@ from harness.defect_matrix.table import (
     judge_catch,
     judge_healthy,
 )
+from harness.project import SCENARIOS_MODULE
 
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
@@ -51,13 +55,10 @@ def run_matrix(
 ) -> list[Verdict]:
     scenario_catches = [catch for catch in catches if isinstance(catch, Catch)]
     simulation_catches = [catch for catch in catches if isinstance(catch, SimulationCatch)]
-    by_defect: dict[str, list[Catch]] = {}
-    for catch in scenario_catches:
-        by_defect.setdefault(catch.defect, []).append(catch)
-    runs: list[Callable[[], list[Verdict]]] = []
-    if scenario_catches:
-        runs.append(partial(scenario_run, HEALTHY, scenario_catches, root, pytest_args))
-    runs += [partial(scenario_run, d, by_defect[d], root, pytest_args) for d in by_defect]
+    runs: list[Callable[[], list[Verdict]]] = [
+        partial(scenario_run, plan, scenario_catches, root, pytest_args)
+        for plan in scenario_plans(scenario_catches, jobs)
+    ]
     for arguments in dict.fromkeys(catch.simulate for catch in simulation_catches):
         runs.append(partial(simulation_run, HEALTHY, arguments, None, root))
     runs += [
@@ -75,24 +76,49 @@ def run_matrix(
         return [verdict for verdicts in pool.map(one, runs) for verdict in verdicts]
 
 
+def scenario_plans(catches: Sequence[Catch], jobs: int) -> list[dict[str, list[str]]]:
+    """The scenario runs split into at most ``jobs`` plans of about equal size, one pytest
+    session each: the healthy run's scenarios dealt out among them, then each defect's run
+    whole to the plan with the fewest tests so far (a defect's run needs one app restart)."""
+    if not catches:
+        return []
+    healthy = sorted({catch.scenario for catch in catches})
+    by_defect: dict[str, list[str]] = {}
+    for catch in catches:
+        by_defect.setdefault(catch.defect, []).append(catch.scenario)
+    count = max(1, min(jobs, len(by_defect) + 1))
+    plans: list[dict[str, list[str]]] = [{} for _ in range(count)]
+    for index, name in enumerate(healthy):
+        plans[index % count].setdefault(HEALTHY, []).append(name)
+    for defect, names in by_defect.items():
+        smallest = min(plans, key=lambda plan: sum(len(tests) for tests in plan.values()))
+        smallest[defect] = names
+    return [plan for plan in plans if plan]
+
+
 def scenario_run(
-    defect: str, catches: Sequence[Catch], root: Path, pytest_args: Sequence[str]
+    plan: Mapping[str, Sequence[str]],
+    catches: Sequence[Catch],
+    root: Path,
+    pytest_args: Sequence[str],
 ) -> list[Verdict]:
-    """The catches' scenarios run once with ``defect`` (HEALTHY: without any), judged."""
-    wanted = (
-        sorted({c.node_id for c in catches}) if defect == HEALTHY else [c.node_id for c in catches]
-    )
-    started = time.monotonic()
-    results = run_scenarios(root, defect, wanted, pytest_args)
-    seconds = time.monotonic() - started
-    if defect == HEALTHY:
-        return [
-            Verdict(HEALTHY, name, judge_healthy(results[name]), seconds)
-            for name in (node_id.split("::", 1)[1] for node_id in wanted)
-        ]
-    return [
-        Verdict(defect, c.scenario, judge_catch(c, results[c.scenario]), seconds) for c in catches
-    ]
+    """The plan's scenarios run in one session, each against its defects, judged: a catch's
+    must fail as the table says, the healthy run's must pass."""
+    results = run_scenarios(root, plan, pytest_args)
+    verdicts = []
+    for defect, names in plan.items():
+        if defect == HEALTHY:
+            for name in names:
+                result = results[(HEALTHY, name)]
+                verdicts.append(Verdict(HEALTHY, name, judge_healthy(result), result.seconds))
+            continue
+        for catch in catches:
+            if catch.defect == defect and catch.scenario in names:
+                result = results[(defect, catch.scenario)]
+                verdicts.append(
+                    Verdict(defect, catch.scenario, judge_catch(catch, result), result.seconds)
+                )
+    return verdicts
 
 
 def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) -> list[Verdict]:
@@ -122,38 +148,43 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
 
 
 def run_scenarios(
-    root: Path, defect: str, node_ids: Sequence[str], pytest_args: Sequence[str]
-) -> dict[str, Result]:
-    """Run these scenarios against the app with ``defect``; how each ended, by test name."""
+    root: Path, plan: Mapping[str, Sequence[str]], pytest_args: Sequence[str]
+) -> dict[tuple[str, str], Result]:
+    """Run the plan (defect -> test names) in one pytest session (``--matrix-plan``): how each
+    run ended, by (defect, test name)."""
+    wanted = [(defect, name) for defect, names in plan.items() for name in names]
+    functions = dict.fromkeys(name.split("[", 1)[0] for _, name in wanted)
     with tempfile.TemporaryDirectory(prefix="wallet-matrix-") as scratch:
         junit = Path(scratch) / "junit.xml"
+        plan_file = Path(scratch) / "plan.json"
+        write_plan(plan_file, plan)
         command = [
             sys.executable,
             "-m",
             "pytest",
-            *node_ids,
+            *(f"{SCENARIOS_MODULE.as_posix()}::{function}" for function in functions),
             "-p",
             "no:cacheprovider",
             "-p",
             "no:xdist",
             "-q",
             f"--junitxml={junit}",
-            f"--app-defects={defect}",
+            f"--matrix-plan={plan_file}",
             *pytest_args,
         ]
         done = _child(command, root)
         if done is None:
-            return _all(node_ids, Result("error", f"the run took over {RUN_TIMEOUT:.0f} s", None))
+            return _all(wanted, Result("error", f"the run took over {RUN_TIMEOUT:.0f} s", None))
         if not junit.exists():
             output = (done.stdout + done.stderr)[-2000:]
-            return _all(node_ids, Result("error", f"pytest wrote no report:\n{output}", None))
-        results = read_junit(junit)
-    return {
-        node_id.split("::", 1)[1]: results.get(
-            node_id.split("::", 1)[1], Result("missing", "the scenario did not run", None)
-        )
-        for node_id in node_ids
-    }
+            return _all(wanted, Result("error", f"pytest wrote no report:\n{output}", None))
+        results: dict[tuple[str, str], Result] = {}
+        for name, result in read_junit(junit).items():
+            split = split_name(name)
+            if split is not None:
+                results[(split[1], split[0])] = result
+    missing = Result("missing", "the scenario did not run", None)
+    return {key: results.get(key, missing) for key in wanted}
 
 
 def _child(command: list[str], root: Path) -> subprocess.CompletedProcess[str] | None:
@@ -186,12 +217,13 @@ def read_junit(path: Path) -> dict[str, Result]:
                 outcome = {"failure": "failed"}.get(kind, kind)
                 message = assertion or element.get("message", "") or (element.text or "")
                 break
-        results[case.get("name", "")] = Result(outcome, message, stage)
+        seconds = float(case.get("time", "0") or 0)
+        results[case.get("name", "")] = Result(outcome, message, stage, seconds)
     return results
 
 
-def _all(node_ids: Sequence[str], result: Result) -> dict[str, Result]:
-    return {node_id.split("::", 1)[1]: result for node_id in node_ids}
+def _all(keys: Sequence[tuple[str, str]], result: Result) -> dict[tuple[str, str], Result]:
+    return dict.fromkeys(keys, result)
 
 
 def write_junit(verdicts: Sequence[Verdict], path: Path) -> None:

@@ -14,7 +14,7 @@ set-up, a crash or a timeout is a red result, never a catch.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.profile.loading import default_profile
@@ -62,6 +62,7 @@ class Result:
     outcome: str  # passed | failed | error | skipped | missing
     message: str  # the failed assertion's message (or the error's)
     stage: str | None  # the diagnosis' first broken stage
+    seconds: float = field(default=0.0, compare=False)  # set-up, steps and teardown
 
 
 def matrix_table() -> Path:

@@ -109,17 +109,25 @@ def wallet_stacks(
         log_root = config.rootpath / "artifacts" / "stack" / worker
     else:
         log_root = tmp_path_factory.mktemp("stack")
-    with StackPool(wallet_postgres, log_root, wallet_app_profile) as pool:
+    # the defect matrix asks for a few dozen sets of defects in turn: one stack, its app restarted
+    one_at_a_time = bool(config.getoption("matrix_plan", None))
+    with StackPool(
+        wallet_postgres, log_root, wallet_app_profile, one_at_a_time=one_at_a_time
+    ) as pool:
         yield pool
 
 
 @pytest.fixture
 def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> WalletStack:
-    """The running stack for this test: ``--app-defects``, plus ``seed-bug`` for a scenario
-    tagged ``@seed-bug`` (the bug report's app)."""
+    """The running stack for this test: ``--app-defects`` (in the defect matrix, the run's own
+    defects), plus ``seed-bug`` for a scenario tagged ``@seed-bug`` (the bug report's app)."""
     from harness.stack.pool import defects_for
 
-    names = defects_for(request.config.getoption("app_defects"), request.node)
+    asked: str = request.config.getoption("app_defects")
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and "wallet_matrix_defect" in callspec.params:
+        asked = callspec.params["wallet_matrix_defect"]
+    names = defects_for(asked, request.node)
     return wallet_stacks.get(names)
 
 

@@ -18,7 +18,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -163,39 +163,67 @@ class WalletStack:
     def start(self) -> WalletStack:
         """Bring every part up in order: fake_stripe, the side services, then the web process
         with the worker starting meanwhile. On any failure, stop what started and raise."""
-        described = self.profile.app
-        worker = described.capabilities.worker
         sweep_leftover_services()  # what a harness run that died left running
         try:
-            reset = described.database.reset
-            with self.connect() as conn:
-                # a ledger query that cannot serve the checks fails here, not in every scenario
-                self.ledger.check_columns(conn, str(self.profile.path))
-                self.records.check_columns(conn, str(self.profile.path))
-                if reset.snapshot is not None:
-                    self._snapshot = SeedSnapshot.take(conn, reset.snapshot.keep)
             self.fake.start()
             self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")
-            if not described.stripe.registers_endpoint:
-                self.values["webhook_secret"] = self._register_endpoint()
-            for name in described.processes:
-                values = {**self.values, "port": str(self.ports[name])}
-                self.services[name] = app.service(name, self.profile, values, self.logs[name])
-                self.services[name].env.update(self.config.app_env)  # a test's own settings
-            for name in described.processes:
-                if name not in ("web", worker):
-                    self._start(name)
-            self.web.start()
-            # the worker needs neither the web process nor its port: it starts meanwhile
-            if worker is not None and self.config.worker:
-                self.worker.start()
-            self._await("web")
-            if worker is not None and self.config.worker and self.config.await_worker:
-                self._await_worker()
+            self._start_app()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def restart_app(self, defects: tuple[str, ...], database_url: str, log_dir: Path) -> None:
+        """The app's processes stopped and started again with other ``defects`` on another
+        database (migrated and seeded), the fake kept running but forgetting everything,
+        endpoints too: the defect matrix's next run, without a new fake or server."""
+        stop_all(list(reversed(self.services.values())))
+        self.services = {}
+        self.config = replace(self.config, defects=defects, database_url=database_url)
+        self.database_url = database_url
+        self.values["database_url"] = database_url
+        self.values["defects"] = self.profile.app.defects.separator.join(self._expanded(defects))
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.update({name: log_dir / f"{name}.log" for name in self.profile.app.processes})
+        self.worker_beating = False
+        self.worker_stopped_on_purpose = False
+        self._database_refused_since = None
+        try:
+            with self.watched():
+                self.control.reset(endpoints=True)
+            self._start_app()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_app(self) -> None:
+        """The app's side, with the fake running: its database checked (and its seed taken,
+        for resets), then its processes, the web process's readiness awaited."""
+        described = self.profile.app
+        worker = described.capabilities.worker
+        reset = described.database.reset
+        with self.connect() as conn:
+            # a ledger query that cannot serve the checks fails here, not in every scenario
+            self.ledger.check_columns(conn, str(self.profile.path))
+            self.records.check_columns(conn, str(self.profile.path))
+            if reset.snapshot is not None:
+                self._snapshot = SeedSnapshot.take(conn, reset.snapshot.keep)
+        if not described.stripe.registers_endpoint:
+            self.values["webhook_secret"] = self._register_endpoint()
+        for name in described.processes:
+            values = {**self.values, "port": str(self.ports[name])}
+            self.services[name] = app.service(name, self.profile, values, self.logs[name])
+            self.services[name].env.update(self.config.app_env)  # a test's own settings
+        for name in described.processes:
+            if name not in ("web", worker):
+                self._start(name)
+        self.web.start()
+        # the worker needs neither the web process nor its port: it starts meanwhile
+        if worker is not None and self.config.worker:
+            self.worker.start()
+        self._await("web")
+        if worker is not None and self.config.worker and self.config.await_worker:
+            self._await_worker()
 
     def stop(self) -> None:
         stop_all([*reversed(self.services.values()), self.fake])

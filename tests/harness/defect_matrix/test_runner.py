@@ -1,16 +1,26 @@
-"""The matrix runner end to end, on a tiny project whose "scenarios" react to --app-defects."""
+"""The matrix runner end to end, on a tiny project whose "scenarios" react to the defects the
+matrix's plan runs them against (the ``wallet_matrix_defect`` fixture)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from harness.defect_matrix.runner import HEALTHY, Verdict, run_matrix, run_scenarios
+from harness.defect_matrix.plan import write_plan
+from harness.defect_matrix.runner import (
+    HEALTHY,
+    Verdict,
+    run_matrix,
+    run_scenarios,
+    scenario_plans,
+)
 from harness.defect_matrix.table import Catch, Result
 
-pytestmark = pytest.mark.slow  # one pytest process per run
+pytestmark = pytest.mark.slow  # a pytest process per run
 
 SCENARIOS = textwrap.dedent(
     """
@@ -21,20 +31,25 @@ SCENARIOS = textwrap.dedent(
         record_property("failed_assertion", message)
         raise AssertionError(message)
 
-    def test_credits(request, record_property):
-        defect = request.config.getoption("app_defects")
+    def test_credits(wallet_matrix_defect, record_property):
+        defect = wallet_matrix_defect
         if defect == "route-not-mounted":
             fail(record_property, "delivery", "the wallet was not credited: balance £0.00")
         if defect == "lost-update":
             fail(record_property, "queue", "the wallet was not credited: balance £0.00")
 
-    def test_ledger_chain(request, record_property):
-        if request.config.getoption("app_defects") == "lost-update":
+    @pytest.mark.parametrize("amount", ["£50.00", "£20.00"])
+    def test_paid(wallet_matrix_defect, record_property, amount):
+        if wallet_matrix_defect == "amount-in-pounds" and amount == "£50.00":
+            fail(record_property, "job", "the wallet was not credited: balance £0.50")
+
+    def test_ledger_chain(wallet_matrix_defect, record_property):
+        if wallet_matrix_defect == "lost-update":
             fail(record_property, "ledger", "the ledger chain is broken at row 2")
 
     @pytest.fixture
-    def broken_stack(request):
-        if request.config.getoption("app_defects") == "worker-not-started":
+    def broken_stack(wallet_matrix_defect):
+        if wallet_matrix_defect == "worker-not-started":
             raise RuntimeError("the worker exited during start-up")
 
     def test_worker_credits(broken_stack):
@@ -51,28 +66,74 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_run_scenarios_reports_each_by_name(project: Path) -> None:
-    node_ids = [
-        "steps/test_scenarios.py::test_credits",
-        "steps/test_scenarios.py::test_ledger_chain",
-        "steps/test_scenarios.py::test_worker_credits",
-    ]
-
-    results = run_scenarios(project, "lost-update", node_ids, [])
-
-    assert results == {
-        "test_credits": Result("failed", "the wallet was not credited: balance £0.00", "queue"),
-        "test_ledger_chain": Result("failed", "the ledger chain is broken at row 2", "ledger"),
-        "test_worker_credits": Result("passed", "", None),
+def test_run_scenarios_reports_each_by_defect_and_name(project: Path) -> None:
+    plan = {
+        HEALTHY: ["test_credits", "test_ledger_chain"],
+        "lost-update": ["test_credits", "test_ledger_chain", "test_worker_credits"],
+        "amount-in-pounds": ["test_paid[\\xa350.00]", "test_paid[\\xa320.00]"],
     }
+
+    results = run_scenarios(project, plan, [])
+
+    outcomes = {key: (r.outcome, r.message, r.stage) for key, r in results.items()}
+    assert outcomes == {
+        (HEALTHY, "test_credits"): ("passed", "", None),
+        (HEALTHY, "test_ledger_chain"): ("passed", "", None),
+        ("lost-update", "test_credits"): (
+            "failed",
+            "the wallet was not credited: balance £0.00",
+            "queue",
+        ),
+        ("lost-update", "test_ledger_chain"): (
+            "failed",
+            "the ledger chain is broken at row 2",
+            "ledger",
+        ),
+        ("lost-update", "test_worker_credits"): ("passed", "", None),
+        ("amount-in-pounds", "test_paid[\\xa350.00]"): (
+            "failed",
+            "the wallet was not credited: balance £0.50",
+            "job",
+        ),
+        ("amount-in-pounds", "test_paid[\\xa320.00]"): ("passed", "", None),
+    }
+    assert all(result.seconds >= 0 for result in results.values())
+
+
+def test_the_plan_runs_grouped_by_defect_in_its_order(project: Path) -> None:
+    plan = {
+        "lost-update": ["test_ledger_chain"],
+        HEALTHY: ["test_credits", "test_paid[\\xa320.00]", "test_ledger_chain"],
+    }
+    scratch = project / "plan.json"
+    write_plan(scratch, plan)
+
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "pytest", "steps", "-p", "no:cacheprovider"),
+            *("-p", "no:xdist", "--collect-only", "-q", f"--matrix-plan={scratch}"),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    listed = [line for line in done.stdout.splitlines() if "::" in line]
+    assert listed == [
+        "steps/test_scenarios.py::test_ledger_chain[matrix:lost-update]",
+        "steps/test_scenarios.py::test_credits[matrix:healthy]",
+        "steps/test_scenarios.py::test_paid[\\xa320.00-matrix:healthy]",
+        "steps/test_scenarios.py::test_ledger_chain[matrix:healthy]",
+    ], done.stdout + done.stderr
 
 
 def test_run_scenarios_without_a_report_is_an_error_for_each(project: Path) -> None:
-    node_ids = ["steps/test_scenarios.py::test_credits", "steps/test_scenarios.py::test_more"]
+    plan = {HEALTHY: ["test_credits", "test_more"]}
 
-    results = run_scenarios(project, HEALTHY, node_ids, ["--no-such-pytest-option"])
+    results = run_scenarios(project, plan, ["--no-such-pytest-option"])
 
-    assert set(results) == {"test_credits", "test_more"}
+    assert set(results) == {(HEALTHY, "test_credits"), (HEALTHY, "test_more")}
     for result in results.values():
         assert result.outcome == "error"
         assert "pytest wrote no report" in result.message
@@ -80,11 +141,27 @@ def test_run_scenarios_without_a_report_is_an_error_for_each(project: Path) -> N
 
 
 def test_a_scenario_that_did_not_run_is_missing(project: Path) -> None:
-    node_ids = ["steps/test_scenarios.py::test_credits"]
+    results = run_scenarios(project, {HEALTHY: ["test_credits"]}, ["-k", "not credits"])
 
-    results = run_scenarios(project, HEALTHY, node_ids, ["-k", "not credits"])
+    assert results == {
+        (HEALTHY, "test_credits"): Result("missing", "the scenario did not run", None)
+    }
 
-    assert results == {"test_credits": Result("missing", "the scenario did not run", None)}
+
+def test_scenario_plans_deal_the_runs_out_evenly() -> None:
+    catches = [Catch(f"defect-{n}", f"test_{n % 3}", "x", "queue") for n in range(7)]
+
+    plans = scenario_plans(catches, 2)
+
+    assert len(plans) == 2
+    every = sorted((d, name) for plan in plans for d, names in plan.items() for name in names)
+    expected = [(HEALTHY, f"test_{n}") for n in range(3)]
+    expected += [(c.defect, c.scenario) for c in catches]
+    assert every == sorted(expected)  # each run once, in one plan
+    sizes = [sum(len(names) for names in plan.values()) for plan in plans]
+    assert max(sizes) - min(sizes) <= 1
+    for plan in plans:
+        assert len({d for d in plan if d != HEALTHY}) == len([d for d in plan if d != HEALTHY])
 
 
 def test_run_matrix_judges_the_healthy_run_and_each_defect(project: Path) -> None:
