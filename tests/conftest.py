@@ -12,6 +12,9 @@ from typing import Any
 import psycopg
 import pytest
 
+# inner pytest sessions, for the tests of the pytest plugin (tests/harness/plugin)
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture
 def conn(wallet_ledger_db_url: str) -> Iterator[psycopg.Connection[Any]]:

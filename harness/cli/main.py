@@ -8,7 +8,8 @@ defect matrix). ``serve`` keeps the whole stack up to use by hand, ``fault`` (we
 runs the bug report's £50 top-up once in a browser and explains it stage by stage,
 ``simulate`` plays thousands of top-ups under random faults and checks the money, and
 ``profile check`` starts an app from its profile and checks each part, with the fix for what
-fails.
+fails, and ``merge-reports`` joins the JUnit and cucumber reports of a run split across CI
+runners with ``run --shard K/N``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import api_fault, clock, fault, profile_check, reproduce, serve, simulate
+from harness.cli import (
+    api_fault,
+    clock,
+    fault,
+    merge_reports,
+    profile_check,
+    reproduce,
+    serve,
+    simulate,
+)
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
@@ -49,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run",
         help="run the scenarios under features/ (other arguments go to pytest)",
         description="Run the scenarios under features/. Arguments not listed here go to pytest.",
+        epilog="To split a run across N CI runners, give each runner --shard K/N (K from 1 to"
+        " N); --store-durations records each test's time in test-durations.json, by which"
+        " later shards balance; wallet-harness merge-reports joins the shards' reports"
+        " (docs/sharding.md).",
     )
     run.add_argument("--tags", metavar="EXPR", help='tag expression, e.g. "ledger and not slow"')
     add_app_option(run)
@@ -74,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce.add_parser(commands)
     simulate.add_parser(commands)
     profile_check.add_parser(commands)
+    merge_reports.add_parser(commands)
     return parser
 
 

@@ -13,7 +13,9 @@ modules it registers import the harness inside their fixtures and hooks.
   stage-by-stage diagnosis at the top of a failed scenario's report;
 - ``bdd_xdist``: pytest-bdd's cucumber JSON under pytest-xdist;
 - ``summary``: the scenarios' figures at the end of the terminal report;
-- ``leftover_sweep``: what runs that died left behind, swept when a run starts, and said.
+- ``leftover_sweep``: what runs that died left behind, swept when a run starts, and said;
+- ``matrix_plan``: with ``--matrix-plan``, the defect matrix's runs in one session;
+- ``sharding``: with ``--shard K/N``, one shard of the selected tests; ``--store-durations``.
 """
 
 from __future__ import annotations
@@ -70,6 +72,39 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         " then a system Chromium)",
     )
     group.addoption(
+        "--matrix-plan",
+        dest="matrix_plan",
+        default=None,
+        metavar="FILE",
+        help=(
+            "run the defect matrix's plan (written by wallet-harness matrix): each scenario"
+            " against the defects it names, on one stack whose app is restarted between them"
+        ),
+    )
+    group.addoption(
+        "--shard",
+        dest="shard",
+        default=None,
+        metavar="K/N",
+        help="run only shard K of N (1-based) of the selected tests, to split a run across CI"
+        " runners; balanced by recorded durations when there are any (docs/sharding.md)",
+    )
+    group.addoption(
+        "--shard-durations",
+        dest="shard_durations",
+        default=None,
+        metavar="PATH",
+        help="the durations file (JSON: node id -> seconds) that --shard balances by and"
+        " --store-durations writes (default: test-durations.json in the rootdir)",
+    )
+    group.addoption(
+        "--store-durations",
+        dest="store_durations",
+        action="store_true",
+        help="after the run, write each test's setup + call + teardown seconds into the"
+        " durations file, keeping the other tests' entries",
+    )
+    group.addoption(
         "--scenario-timeout",
         dest="scenario_timeout",
         type=float,
@@ -104,7 +139,9 @@ def pytest_configure(config: pytest.Config) -> None:
         driver_fixtures,
         fixtures,
         leftover_sweep,
+        matrix_plan,
         scenario_hooks,
+        sharding,
         summary,
     )
 
@@ -118,3 +155,5 @@ def pytest_configure(config: pytest.Config) -> None:
         ("leftover_sweep", leftover_sweep),
     ):
         config.pluginmanager.register(module, f"wallet_harness_{name}")
+    matrix_plan.register(config)
+    sharding.register(config)
