@@ -35,6 +35,7 @@ from harness.cli import (
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
+from harness.sharding import Shard, parse_shard
 
 
 def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path) -> list[str]:
@@ -50,6 +51,13 @@ def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path)
     if args.defect:
         arguments += ["--app-defects", ",".join(args.defect)]
     return arguments + list(extra)
+
+
+def shard_argument(text: str) -> Shard:
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
     add_defect_option(matrix, "check only this defect")
     matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
+    matrix.add_argument(
+        "--shard",
+        type=shard_argument,
+        metavar="K/N",
+        help="check only shard K of N of the verdicts, to split the matrix across CI runners"
+        " (a simulation weighs as much as twenty scenario runs)",
+    )
     # each of these sets its own ``handler``
     serve.add_parser(commands)
     fault.add_parser(commands)
@@ -114,5 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "matrix":
         from harness.cli.matrix import run_matrix_command
 
-        return run_matrix_command(root, args.jobs, args.defect, args.junitxml, extra)
+        return run_matrix_command(
+            root, args.jobs, args.defect, args.junitxml, extra, shard=args.shard
+        )
     return int(pytest.main(pytest_arguments(args, extra, root)))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from harness.defect_matrix.runner import Verdict, run_matrix, write_junit
 from harness.defect_matrix.table import MatrixError, SimulationCatch, load, matrix_table
+from harness.sharding import Shard
 from harness.simulation.invariants import INVARIANTS
 
 
@@ -18,6 +19,7 @@ def run_matrix_command(
     only: Sequence[str] | None,
     junitxml: str | None,
     pytest_args: Sequence[str],
+    shard: Shard | None = None,
 ) -> int:
     try:
         catches = load(matrix_table())
@@ -37,7 +39,7 @@ def run_matrix_command(
     defects = sorted({catch.defect for catch in catches})
     print(
         f"defect matrix: {len(catches)} catches of {len(defects)} defects, plus the healthy run;"
-        f" {jobs} at a time"
+        f" {jobs} at a time" + (f"; shard {shard} of the verdicts" if shard else "")
     )
     started = time.monotonic()
 
@@ -49,7 +51,9 @@ def run_matrix_command(
             line += f"\n       {verdict.problem}"
         print(line, flush=True)
 
-    verdicts = run_matrix(catches, root, jobs=jobs, pytest_args=pytest_args, report=show)
+    verdicts = run_matrix(
+        catches, root, jobs=jobs, pytest_args=pytest_args, report=show, shard=shard
+    )
     failed = [verdict for verdict in verdicts if verdict.problem]
     print(
         f"defect matrix: {len(verdicts) - len(failed)} of {len(verdicts)} as the table says,"

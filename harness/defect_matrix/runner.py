@@ -32,6 +32,7 @@ from harness.defect_matrix.table import (
     judge_healthy,
 )
 from harness.project import SCENARIOS_MODULE
+from harness.sharding import Shard, split
 
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
@@ -52,15 +53,24 @@ def run_matrix(
     jobs: int = 2,
     pytest_args: Sequence[str] = (),
     report: Callable[[Verdict], None] = lambda verdict: None,
+    shard: Shard | None = None,
 ) -> list[Verdict]:
+    """Every verdict the table asks for (with ``shard``, only that shard's share of them)."""
     scenario_catches = [catch for catch in catches if isinstance(catch, Catch)]
     simulation_catches = [catch for catch in catches if isinstance(catch, SimulationCatch)]
+    healthy = sorted({catch.scenario for catch in scenario_catches})
+    healthy_simulations = list(dict.fromkeys(catch.simulate for catch in simulation_catches))
+    if shard is not None:
+        mine = set(shard_units(healthy, catches, shard.total)[shard.index - 1])
+        healthy = [name for name in healthy if unit(HEALTHY, name) in mine]
+        scenario_catches = [c for c in scenario_catches if unit(c.defect, c.scenario) in mine]
+        healthy_simulations = [a for a in healthy_simulations if unit(HEALTHY, a) in mine]
+        simulation_catches = [c for c in simulation_catches if unit(c.defect, c.simulate) in mine]
     runs: list[Callable[[], list[Verdict]]] = [
         partial(scenario_run, plan, scenario_catches, root, pytest_args)
-        for plan in scenario_plans(scenario_catches, jobs)
+        for plan in scenario_plans(healthy, scenario_catches, jobs)
     ]
-    for arguments in dict.fromkeys(catch.simulate for catch in simulation_catches):
-        runs.append(partial(simulation_run, HEALTHY, arguments, None, root))
+    runs += [partial(simulation_run, HEALTHY, a, None, root) for a in healthy_simulations]
     runs += [
         partial(simulation_run, catch.defect, catch.simulate, catch.breaks, root)
         for catch in simulation_catches
@@ -76,13 +86,38 @@ def run_matrix(
         return [verdict for verdicts in pool.map(one, runs) for verdict in verdicts]
 
 
-def scenario_plans(catches: Sequence[Catch], jobs: int) -> list[dict[str, list[str]]]:
+def unit(defect: str, scenario: str) -> str:
+    """One verdict's name, as the shards split them."""
+    return f"{scenario} with {defect or 'no defect'}"
+
+
+# what a verdict costs, roughly, in seconds: enough to keep the simulations apart
+SIMULATION_COST, SCENARIO_COST = 100.0, 5.0
+
+
+def shard_units(
+    healthy: Sequence[str], catches: Sequence[Catch | SimulationCatch], total: int
+) -> list[list[str]]:
+    """Every verdict's ``unit`` split into ``total`` shares of about equal cost: each
+    simulation weighs as much as twenty scenario runs."""
+    costs = {unit(HEALTHY, name): SCENARIO_COST for name in healthy}
+    for catch in catches:
+        if isinstance(catch, SimulationCatch):
+            costs[unit(HEALTHY, catch.simulate)] = SIMULATION_COST
+            costs[unit(catch.defect, catch.simulate)] = SIMULATION_COST
+        else:
+            costs[unit(catch.defect, catch.scenario)] = SCENARIO_COST
+    return split(list(costs), total, costs)
+
+
+def scenario_plans(
+    healthy: Sequence[str], catches: Sequence[Catch], jobs: int
+) -> list[dict[str, list[str]]]:
     """The scenario runs split into at most ``jobs`` plans of about equal size, one pytest
     session each: the healthy run's scenarios dealt out among them, then each defect's run
     whole to the plan with the fewest tests so far (a defect's run needs one app restart)."""
-    if not catches:
+    if not healthy and not catches:
         return []
-    healthy = sorted({catch.scenario for catch in catches})
     by_defect: dict[str, list[str]] = {}
     for catch in catches:
         by_defect.setdefault(catch.defect, []).append(catch.scenario)

@@ -17,8 +17,10 @@ from harness.defect_matrix.runner import (
     run_matrix,
     run_scenarios,
     scenario_plans,
+    shard_units,
 )
-from harness.defect_matrix.table import Catch, Result
+from harness.defect_matrix.table import Catch, Result, SimulationCatch
+from harness.sharding import Shard
 
 pytestmark = pytest.mark.slow  # a pytest process per run
 
@@ -151,7 +153,7 @@ def test_a_scenario_that_did_not_run_is_missing(project: Path) -> None:
 def test_scenario_plans_deal_the_runs_out_evenly() -> None:
     catches = [Catch(f"defect-{n}", f"test_{n % 3}", "x", "queue") for n in range(7)]
 
-    plans = scenario_plans(catches, 2)
+    plans = scenario_plans(sorted({c.scenario for c in catches}), catches, 2)
 
     assert len(plans) == 2
     every = sorted((d, name) for plan in plans for d, names in plan.items() for name in names)
@@ -204,3 +206,37 @@ def test_run_matrix_judges_the_healthy_run_and_each_defect(project: Path) -> Non
     assert seed_bug.startswith("expected a failed assertion, got passed")
     assert sorted(reported, key=repr) == sorted(verdicts, key=repr)
     assert all(verdict.seconds > 0 for verdict in verdicts)
+
+
+def test_the_shards_split_the_verdicts_with_none_left_out_and_none_twice() -> None:
+    catches: list[Catch | SimulationCatch] = [
+        Catch(f"defect-{n}", f"test_{n % 5}", "x", "queue") for n in range(30)
+    ]
+    catches += [SimulationCatch(f"crash-{n}", "--topups 100", "pipeline drained") for n in (1, 2)]
+    healthy = [f"test_{n}" for n in range(5)]
+
+    shares = shard_units(healthy, catches, 3)
+
+    every = [name for share in shares for name in share]
+    assert len(every) == len(set(every)) == 5 + 30 + 1 + 2
+    simulations = [sum("--topups" in name for name in share) for share in shares]
+    assert sorted(simulations) == [1, 1, 1]  # the heavy ones apart
+    assert shard_units(healthy, catches, 3) == shares  # the same split every time
+
+
+def test_run_matrix_by_shards_gives_every_verdict_once(project: Path) -> None:
+    catches: list[Catch | SimulationCatch] = [
+        Catch("route-not-mounted", "test_credits", "the wallet was not credited", "delivery"),
+        Catch("lost-update", "test_ledger_chain", "the ledger chain is broken", "ledger"),
+        Catch("amount-in-pounds", "test_paid[\\xa350.00]", "not credited", "job"),
+    ]
+    whole = {(v.defect, v.scenario) for v in run_matrix(catches, project, jobs=1)}
+
+    parts = [
+        {(v.defect, v.scenario) for v in run_matrix(catches, project, jobs=1, shard=Shard(k, 2))}
+        for k in (1, 2)
+    ]
+
+    assert parts[0] | parts[1] == whole
+    assert not parts[0] & parts[1]
+    assert len(whole) == 3 + 3  # the three catches, and their scenarios on the healthy app
