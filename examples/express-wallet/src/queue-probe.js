@@ -1,9 +1,8 @@
-// `node src/queue-probe.js`: print the BullMQ queue's counts as the harness's
-// capabilities.queue_probe reads them: {"waiting": n, "failed": n}.
-import { openQueue } from "./queue.js";
+// `node src/queue-probe.js`: print the BullMQ queue's counts, {"waiting": n, "failed": n}, for
+// a shell or a monitor that cannot reach the web process (the profile reads GET /health/queue,
+// which answers the same without starting a process each time).
+import { openQueue, queueCounts } from "./queue.js";
 
 const queue = openQueue();
-const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "failed");
-const waiting = counts.waiting + counts.active + counts.delayed + counts.prioritized + counts["waiting-children"];
-console.log(JSON.stringify({ waiting, failed: counts.failed }));
+console.log(JSON.stringify(await queueCounts(queue)));
 await queue.close();

@@ -27,3 +27,11 @@ export function enqueueEvent(queue, event, { dedupe = true } = {}) {
     },
   );
 }
+
+// What waits or runs, and what failed: {"waiting": n, "failed": n}, as the harness's
+// capabilities.queue_probe reads it (from GET /health/queue, or `node src/queue-probe.js`).
+export async function queueCounts(queue) {
+  const counts = await queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children", "failed");
+  const waiting = counts.waiting + counts.active + counts.delayed + counts.prioritized + counts["waiting-children"];
+  return { waiting, failed: counts.failed };
+}

@@ -3,7 +3,7 @@
 import express from "express";
 import { PORT_DEFAULT, routes } from "./routes.js";
 import { PUBLIC_URL, defect, defects, pool } from "./config.js";
-import { openQueue } from "./queue.js";
+import { openQueue, queueCounts } from "./queue.js";
 import { registerWebhookEndpoint, webhookRouter } from "./webhooks.js";
 
 // The no-idempotency defect's schema: a ledger built without the unique index that refuses a
@@ -18,6 +18,14 @@ const secret = await registerWebhookEndpoint();
 const app = express();
 app.disable("x-powered-by");
 app.use(webhookRouter(queue, secret)); // before any body parser: it needs the raw bytes
+// the queue's counts for a monitor (and the harness's queue probe): numbers only, no job data
+app.get("/health/queue", async (req, res) => {
+  try {
+    res.json(await queueCounts(queue));
+  } catch (error) {
+    res.status(503).json({ error: `the queue cannot be read: ${error.message}` });
+  }
+});
 app.use("/static", express.static(new URL("../public/", import.meta.url).pathname));
 app.use(routes());
 
