@@ -387,13 +387,16 @@ def machine_for(stack: WalletStack, nemesis: tuple[str, ...] = ()) -> type[Walle
 
 
 def run_machine(
-    stack: WalletStack, budget: settings, nemesis: tuple[str, ...] = ()
+    stack: WalletStack,
+    budget: settings,
+    nemesis: tuple[str, ...] = (),
+    schedules_seed: int = SCHEDULES_SEED,
 ) -> Counter[str]:
     """Run the machine on ``stack`` within ``budget``, with the ``nemesis`` blows among its
     steps; the blows it struck, by kind. ``InvariantBroken`` names what broke
     (``InvariantBrokenOnce`` when Hypothesis could not replay it). A flaky replay with no
     break seen is the harness's own problem and is raised as it is."""
-    machine = seed(SCHEDULES_SEED)(machine_for(stack, nemesis))
+    machine = seed(schedules_seed)(machine_for(stack, nemesis))
     # typed in newer Hypothesis releases, untyped in older ones: called through one signature
     run = cast(Callable[..., None], run_state_machine_as_test)
     try:

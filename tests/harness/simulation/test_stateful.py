@@ -47,6 +47,11 @@ CAUGHT_BY = {
     "ignores-async-success": "acknowledged means credited",
     "ledger-row-missing": "ledger sound",
 }
+# the schedules each defect is looked for with: the machine's own seed, except where another
+# finds the break within the first few schedules (found by trying seeds 1, 2, 3, ... with eight
+# schedules each). Speed only: the budget above is still there for a machine that changed.
+# At the default seed a bank debit's settlement took about 45 schedules (130 s) to come up.
+SEEDS = {"ignores-async-success": 3}
 
 
 def test_the_healthy_app_keeps_every_invariant(wallet_stacks: StackPool) -> None:
@@ -60,7 +65,7 @@ def test_each_defect_breaks_the_invariant_that_names_it(
     # a race (two credits at once) may not repeat on Hypothesis' final replay: run_machine then
     # reports what the run saw break (InvariantBrokenOnce)
     with pytest.raises(InvariantBroken) as caught:
-        run_machine(wallet_stacks.get((defect,)), FIND_ONLY)
+        run_machine(wallet_stacks.get((defect,)), FIND_ONLY, schedules_seed=SEEDS.get(defect, 1))
 
     assert CAUGHT_BY[defect] in broken_invariants(caught.value)
 
