@@ -7,11 +7,11 @@ alone. Unit tests: no stack."""
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 from fake_stripe.client import ApiFaultHit
 from harness.drivers.wallet_api import Answer
+from harness.polling import poll_until
 from harness.simulation.plan import (
     API_FAULT_KINDS,
     DEFAULT_MIX,
@@ -120,30 +120,42 @@ def test_a_refusal_is_a_502_or_503_that_says_why() -> None:
 
 
 def test_a_faulted_creation_runs_alone() -> None:
+    """Each creation holds its gate until the test lets it go: the lone one waits for the one
+    running, a later plain one waits behind the lone one, and nothing runs beside it."""
     creations = Creations()
     inside: list[str] = []
     overlaps: list[list[str]] = []
     lock = threading.Lock()
+    entered = {name: threading.Event() for name in ("first", "lone", "later")}
+    leave = {name: threading.Event() for name in ("first", "lone", "later")}
 
-    def create(kind: str) -> None:
-        gate = creations.alone() if kind == "alone" else creations.together()
+    def create(name: str) -> None:
+        gate = creations.alone() if name == "lone" else creations.together()
         with gate:
             with lock:
-                inside.append(kind)
-                if "alone" in inside and len(inside) > 1:
+                inside.append(name)
+                if "lone" in inside and len(inside) > 1:
                     overlaps.append(list(inside))
-            time.sleep(0.01)
+            entered[name].set()
+            assert leave[name].wait(timeout=10)
             with lock:
-                inside.remove(kind)
+                inside.remove(name)
 
-    threads = [
-        threading.Thread(target=create, args=("alone" if n % 5 == 0 else "together",))
-        for n in range(40)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    threads = {name: threading.Thread(target=create, args=(name,)) for name in entered}
+    threads["first"].start()
+    assert entered["first"].wait(timeout=10)
+    threads["lone"].start()
+    assert poll_until(lambda: creations._waiting_alone == 1, timeout=10)
+    threads["later"].start()
+    assert not entered["lone"].wait(timeout=0.2)  # the first one still runs
+    leave["first"].set()
+    assert entered["lone"].wait(timeout=10)
+    assert not entered["later"].wait(timeout=0.2)  # lone ones first
+    leave["lone"].set()
+    assert entered["later"].wait(timeout=10)
+    leave["later"].set()
+    for thread in threads.values():
+        thread.join(timeout=10)
 
     assert overlaps == []
 
