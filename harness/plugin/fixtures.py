@@ -121,12 +121,13 @@ def wallet_stacks(
 def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> WalletStack:
     """The running stack for this test: ``--app-defects`` (in the defect matrix, the run's own
     defects), plus ``seed-bug`` for a scenario tagged ``@seed-bug`` (the bug report's app)."""
+    from harness.plugin.matrix_plan import PARAM
     from harness.stack.pool import defects_for
 
     asked: str = request.config.getoption("app_defects")
     callspec = getattr(request.node, "callspec", None)
-    if callspec is not None and "wallet_matrix_defect" in callspec.params:
-        asked = callspec.params["wallet_matrix_defect"]
+    if callspec is not None and PARAM in callspec.params:
+        asked = callspec.params[PARAM]
     names = defects_for(asked, request.node)
     return wallet_stacks.get(names)
 
