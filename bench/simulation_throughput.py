@@ -9,6 +9,11 @@ the worker, PostgreSQL's backends, this driver), then runs pgbench (TPC-B-like, 
 so the figure can be compared across machines. The target is 300 top-ups/s. Never asserts.
 
     python bench/simulation_throughput.py [--topups 10000] [--orgs 50] [--concurrency 8]
+        [--profile DIR]
+
+``--profile DIR`` samples the fake, the web app and the worker with py-spy through the run
+(``pip install py-spy``; it costs each process a little) and prints the functions each spent
+its CPU in; the raw collapsed stacks stay in DIR for a flame graph.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from pyspy import Profiles, available
 
 from harness.postgres.server import postgres_server
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
@@ -76,7 +83,11 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=Path, help="sample the processes with py-spy into DIR")
+    parser.add_argument("--top", type=int, default=12, help="functions per process in the profile")
     args = parser.parse_args()
+    if args.profile is not None and not available():
+        parser.error("--profile needs py-spy on PATH (pip install py-spy)")
     options = Options(
         seed=args.seed,
         orgs=args.orgs,
@@ -91,9 +102,12 @@ def main() -> None:
         StackPool(server, Path(logs)) as pool,
     ):
         stack = pool.get(())
+        profiles = _attach(args.profile, stack) if args.profile is not None else None
         before = cpu_by_process(stack)
         outcome = simulate(stack, options)
         after = cpu_by_process(stack)
+        if profiles is not None:
+            profiles.stop()
         used = {part: after[part] - before.get(part, 0.0) for part in after}
         tps = pgbench_tps(server.admin_url)
     total = sum(outcome.timings.values())
@@ -120,7 +134,29 @@ def main() -> None:
             f"pgbench (TPC-B-like, 2 clients, same server): {tps:.0f} tps;"
             f" top-ups/s per pgbench tps: {outcome.throughput / tps:.3f}"
         )
+    if profiles is not None:
+        _print_profiles(profiles, args.top)
     sys.exit(0)
+
+
+def _attach(directory: Path, stack: WalletStack) -> Profiles:
+    directory.mkdir(parents=True, exist_ok=True)
+    profiles = Profiles(directory)
+    for name, process in (("fake", stack.fake), ("web", stack.web), ("worker", stack.worker)):
+        profiles.attach(name, process.pid)
+    return profiles
+
+
+def _print_profiles(profiles: Profiles, top: int) -> None:
+    for name in ("fake", "web", "worker"):
+        summary = profiles.summary(name, top)
+        print(f"profile of {name} ({summary.samples} samples on a CPU), by own time:")
+        for function, share in summary.own:
+            print(f"    {share:5.1%}  {function}")
+        print("  with what they call:")
+        for function, share in summary.total:
+            print(f"    {share:5.1%}  {function}")
+    print(f"raw collapsed stacks in {profiles.directory} (flamegraph.pl or speedscope read them)")
 
 
 if __name__ == "__main__":

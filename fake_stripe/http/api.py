@@ -67,17 +67,17 @@ def list_payment_intents(call: Call) -> dict[str, Any]:
     limit, after, before = read_page_params(call.params)
     created = read_created_filter(call.params)
     call.params.finish()
-    everything = list(reversed(call.account.payment_intents.values()))
+    intents = call.account.payment_intents
     page = paginate(
-        [intent for intent in everything if created(intent.created)],
-        lambda intent: intent.id,
+        list(reversed(intents)),
+        intents.__getitem__,
+        keep=lambda intent: created(intent.created),
         limit=limit,
         starting_after=after,
         ending_before=before,
         url="/v1/payment_intents",
         kind="payment_intent",
         serialise=lambda intent: intent.to_stripe(),
-        order=[intent.id for intent in everything],
     )
     return call.render(page, [["data", *path] for path in paths])
 

@@ -6,7 +6,8 @@ that object's place in the whole collection, so a cursor that a filter leaves ou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
@@ -52,41 +53,51 @@ def read_created_filter(params: Params, key: str = "created") -> Callable[[int],
 
 
 def paginate(
-    newest_first: Sequence[T],
-    object_id: Callable[[T], str],
+    ids: Sequence[str],
+    lookup: Callable[[str], T],
     *,
+    keep: Callable[[T], bool] | None = None,
     limit: int,
     starting_after: str | None,
     ending_before: str | None,
     url: str,
     kind: str,
     serialise: Callable[[T], dict[str, Any]],
-    order: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """One page of ``newest_first`` (already filtered). ``order`` is every id of the collection
-    in the same order, filtered or not: where a cursor is looked up. Default: the page's ids."""
-    ids = [object_id(item) for item in newest_first]
-    rank = {each: position for position, each in enumerate(order or ids)}
+    """One page of the collection whose ids are ``ids`` in the list's order (newest first, for
+    most): the ``limit`` objects that ``keep`` accepts next to the cursor, looked up by id.
+
+    The objects are visited lazily from the cursor on, so a page costs what it shows and what
+    the filter passes over, not the whole collection: a sweep paging through tens of thousands
+    of events stays linear."""
     if starting_after is not None:
-        if starting_after not in rank:
-            raise ResourceMissing(kind, starting_after, param="starting_after", in_url=False)
-        cursor = rank[starting_after]
-        after = [item for item, each in zip(newest_first, ids, strict=True) if rank[each] > cursor]
-        page = after[:limit]
-        has_more = len(after) > limit
+        after = _position(ids, starting_after, kind, "starting_after") + 1
+        page, has_more = _take((lookup(each) for each in ids[after:]), keep, limit)
     elif ending_before is not None:
-        if ending_before not in rank:
-            raise ResourceMissing(kind, ending_before, param="ending_before", in_url=False)
-        cursor = rank[ending_before]
-        before = [item for item, each in zip(newest_first, ids, strict=True) if rank[each] < cursor]
-        page = before[max(0, len(before) - limit) :]
-        has_more = len(before) > limit
+        before = _position(ids, ending_before, kind, "ending_before")
+        page, has_more = _take((lookup(each) for each in reversed(ids[:before])), keep, limit)
+        page.reverse()  # the objects just before the cursor, in the list's order
     else:
-        page = list(newest_first[:limit])
-        has_more = len(newest_first) > limit
+        page, has_more = _take((lookup(each) for each in ids), keep, limit)
     return {
         "object": "list",
         "data": [serialise(item) for item in page],
         "has_more": has_more,
         "url": url,
     }
+
+
+def _position(ids: Sequence[str], cursor: str, kind: str, param: str) -> int:
+    try:
+        return ids.index(cursor)
+    except ValueError:
+        raise ResourceMissing(kind, cursor, param=param, in_url=False) from None
+
+
+def _take(
+    candidates: Iterator[T], keep: Callable[[T], bool] | None, limit: int
+) -> tuple[list[T], bool]:
+    """The first ``limit`` candidates ``keep`` accepts, and whether another one follows."""
+    chosen = candidates if keep is None else filter(keep, candidates)
+    page = list(islice(chosen, limit + 1))
+    return page[:limit], len(page) > limit

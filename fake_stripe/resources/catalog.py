@@ -98,23 +98,20 @@ def list_products(account: Account, params: Params) -> dict[str, Any]:
     ids = params.strings("ids", max_items=100)
     created = read_created_filter(params)
     params.finish()
-    everything = list(reversed(account.products.values()))
     return paginate(
-        [
-            product
-            for product in everything
-            if (active is None or product.active == active)
+        list(reversed(account.products)),
+        account.products.__getitem__,
+        keep=lambda product: (
+            (active is None or product.active == active)
             and (ids is None or product.id in ids)
             and created(product.created)
-        ],
-        lambda product: product.id,
+        ),
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,
         url="/v1/products",
         kind="product",
         serialise=lambda product: product.to_stripe(),
-        order=[product.id for product in everything],
     )
 
 
@@ -195,24 +192,21 @@ def list_prices(account: Account, params: Params) -> dict[str, Any]:
     lookup_keys = params.strings("lookup_keys", max_items=10)
     created = read_created_filter(params)
     params.finish()
-    everything = list(reversed(account.prices.values()))
     return paginate(
-        [
-            price
-            for price in everything
-            if (active is None or price.active == active)
+        list(reversed(account.prices)),
+        account.prices.__getitem__,
+        keep=lambda price: (
+            (active is None or price.active == active)
             and (product is None or price.product == product)
             and (currency is None or price.currency == currency.lower())
             and kind in (None, "one_time")
             and (lookup_keys is None or price.lookup_key in lookup_keys)
             and created(price.created)
-        ],
-        lambda price: price.id,
+        ),
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,
         url="/v1/prices",
         kind="price",
         serialise=lambda price: price.to_stripe(),
-        order=[price.id for price in everything],
     )

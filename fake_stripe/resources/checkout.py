@@ -128,24 +128,21 @@ def list_sessions(account: Account, params: Params) -> dict[str, Any]:
     if details is not None:
         details.finish()
     params.finish()
-    everything = list(reversed(account.sessions.values()))
     return paginate(
-        [
-            session
-            for session in everything
-            if (payment_intent is None or session.payment_intent == payment_intent)
+        list(reversed(account.sessions)),
+        account.sessions.__getitem__,
+        keep=lambda session: (
+            (payment_intent is None or session.payment_intent == payment_intent)
             and (status is None or session.status == status)
             and created(session.created)
             and (email is None or _customer_email(session) == email)
-        ],
-        lambda session: session.id,
+        ),
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,
         url="/v1/checkout/sessions",
         kind="checkout.session",
         serialise=lambda session: session.to_stripe(),
-        order=[session.id for session in everything],
     )
 
 
@@ -167,9 +164,10 @@ def line_items_page(
 ) -> dict[str, Any]:
     """Line items in the order they were given (``expand[]=line_items`` shows the first 10,
     as on Stripe; the list's ``url`` pages on)."""
+    items = {item.id: item for item in session.line_items}
     return paginate(
-        session.line_items,
-        lambda item: item.id,
+        list(items),
+        items.__getitem__,
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,

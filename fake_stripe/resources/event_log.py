@@ -8,6 +8,7 @@ keeps retrying are its own record and are not cut short by this.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,33 +62,31 @@ def list_events(account: Account, params: Params) -> dict[str, Any]:
     created = read_created_filter(params)
     params.finish()
     oldest_kept = account.now() - RETENTION_SECONDS
-    kept = [event for event in reversed(account.events.values()) if event.created >= oldest_kept]
-    selected = [
-        event
-        for event in kept
-        if _type_matches(event.type, event_type, types)
-        and (delivery_success is None or event.delivery_success == delivery_success)
-        and created(event.created)
-    ]
+    type_matches = _type_filter(event_type, types)
     return paginate(
-        selected,
-        lambda event: event.id,
+        list(reversed(account.events)),
+        account.events.__getitem__,
+        keep=lambda event: (
+            event.created >= oldest_kept
+            and type_matches(event.type)
+            and (delivery_success is None or event.delivery_success == delivery_success)
+            and created(event.created)
+        ),
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,
         url="/v1/events",
         kind="event",
         serialise=lambda event: event.to_stripe(),
-        order=[event.id for event in kept],
     )
 
 
-def _type_matches(actual: str, wanted: str | None, wanted_any: list[str] | None) -> bool:
-    """``type=checkout.session.completed``, or a wildcard such as ``checkout.session.*``."""
+def _type_filter(wanted: str | None, wanted_any: list[str] | None) -> Callable[[str], bool]:
+    """``type=checkout.session.completed``, or a wildcard such as ``checkout.session.*``; or
+    ``types``, any of several."""
     patterns = [wanted] if wanted is not None else wanted_any
     if patterns is None:
-        return True
-    return any(
-        actual == pattern or (pattern.endswith(".*") and actual.startswith(pattern[:-1]))
-        for pattern in patterns
-    )
+        return lambda actual: True
+    exact = frozenset(p for p in patterns if not p.endswith(".*"))
+    prefixes = tuple(p[:-1] for p in patterns if p.endswith(".*"))
+    return lambda actual: actual in exact or (bool(prefixes) and actual.startswith(prefixes))

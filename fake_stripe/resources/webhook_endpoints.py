@@ -90,8 +90,8 @@ def list_endpoints(account: Account, params: Params) -> dict[str, Any]:
     limit, starting_after, ending_before = read_page_params(params)
     params.finish()
     return paginate(
-        list(reversed(account.endpoints.values())),
-        lambda endpoint: endpoint.id,
+        list(reversed(account.endpoints)),
+        account.endpoints.__getitem__,
         limit=limit,
         starting_after=starting_after,
         ending_before=ending_before,
