@@ -4,8 +4,9 @@ from outside, so the processes run their normal code), and a summary of where ea
 ``Profiles(dir).attach(name, pid)`` starts ``py-spy record`` on a process (and its children) in
 the collapsed-stack format; ``stop()`` ends the recordings; ``summary(name, top)`` gives the
 functions that held the CPU most, by their own samples ("self") and with what they called
-("total"), as shares of the process's samples. py-spy records only stacks that run on a CPU
-(idle threads are left out), so the shares are of CPU, not wall time.
+("total"), as shares of the process's samples. py-spy records only the thread that holds the GIL
+(``--gil``), so the shares are of the CPU Python code spent, not wall time; time in C code that
+lets the GIL go (libpq, the kernel) is not in them.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Profiles:
                 "--subprocesses",
                 "--nonblocking",
                 "--function",
+                "--gil",  # the thread holding the GIL: Python's own CPU, not threads waiting
                 "--rate",
                 str(RATE),
                 "--format",

@@ -139,7 +139,7 @@ class Scheduler:
             if remaining <= 0:
                 raise SettleTimeout(
                     f"{len(self._in_flight)} deliveries in flight and"
-                    f" {len(self._due_now())} due after {timeout} s"
+                    f" {self._due_now()} due after {timeout} s"
                 )
             if self._in_flight:
                 await asyncio.wait(set(self._in_flight), timeout=min(remaining, self.POLL_SECONDS))
@@ -182,9 +182,13 @@ class Scheduler:
             heapq.heappop(self._timers)
         return self._timers[0].due if self._timers else None
 
-    def _due_now(self) -> list[Timer]:
+    def _due_now(self) -> int:
+        """How many timers are due (0 right after ``fire_due``: the check is then one look)."""
+        nxt = self._next_due()
+        if nxt is None or nxt > self.clock.now():
+            return 0
         now = self.clock.now()
-        return [t for t in self._timers if t.due <= now and not t.cancelled]
+        return sum(1 for t in self._timers if t.due <= now and not t.cancelled)
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)

@@ -40,6 +40,10 @@ class Dispatcher:
         self.schedule = schedule
         self.timeout = timeout
         self.deliveries: dict[str, Delivery] = {}
+        # indexes over ``deliveries``, so that a delivery's answer costs the same in a run of
+        # ten thousand top-ups as in a run of one: by event id, and the reordered ones waiting
+        self._by_event: dict[str, list[Delivery]] = {}
+        self._waiting: dict[str, Delivery] = {}
         self.attempts: list[AttemptRecord] = []
         self._ids = itertools.count(1)
         self._sender = Sender(timeout)
@@ -60,6 +64,8 @@ class Dispatcher:
         for delivery in self.deliveries.values():
             self._answered(delivery)
         self.deliveries.clear()
+        self._by_event.clear()
+        self._waiting.clear()
         self.attempts.clear()
         self._next_is_copy = False
         self._ids = itertools.count(1)
@@ -90,6 +96,7 @@ class Dispatcher:
         delivery = Delivery(f"dlv_{next(self._ids)}", event, endpoint, manual=manual)
         delivery.first_answer = asyncio.get_running_loop().create_future()
         self.deliveries[delivery.id] = delivery
+        self._by_event.setdefault(event.id, []).append(delivery)
         return delivery
 
     def _begin(self, delivery: Delivery, marks: list[str]) -> None:
@@ -106,6 +113,7 @@ class Dispatcher:
         elif reorder is not None:
             delivery.state = "waiting"
             delivery.waiting_for = reorder.params["after"]
+            self._waiting[delivery.id] = delivery
             self._answered(delivery)
         elif delay := sum(r.params["seconds"] for r in rules if r.action == "delay"):
             self._schedule(delivery, now + delay)
@@ -218,19 +226,19 @@ class Dispatcher:
         """The event reached the endpoint: it is no longer pending there, and any other delivery
         of it to the same endpoint (a retry waiting, after a resend got there) stops."""
         event.awaiting_endpoints.discard(endpoint.id)
-        for other in self.deliveries.values():
-            same = other.event is event and other.endpoint is endpoint and other is not by
+        for other in self._by_event.get(event.id, ()):
+            same = other.endpoint is endpoint and other is not by
             if same and other.state in ("scheduled", "held", "waiting"):
                 other.state = "succeeded"
+                self._waiting.pop(other.id, None)
                 self._answered(other)
 
     def _release_waiting(self, endpoint: WebhookEndpoint, delivered_type: str) -> None:
-        for delivery in self.deliveries.values():
-            if (
-                delivery.state == "waiting"
-                and delivery.endpoint is endpoint
-                and delivery.waiting_for == delivered_type
-            ):
+        for delivery in list(self._waiting.values()):
+            if delivery.state != "waiting":  # released by hand, or delivered by a resend
+                del self._waiting[delivery.id]
+            elif delivery.endpoint is endpoint and delivery.waiting_for == delivered_type:
+                del self._waiting[delivery.id]
                 delivery.waiting_for = None
                 self._schedule(delivery, self.account.clock.now())
 
@@ -307,11 +315,11 @@ class Dispatcher:
     async def wait_first_answers(self, events: Iterable[Event], timeout: float) -> bool:
         """Wait until the first attempt of each delivery of these events was answered (or a
         fault withheld it). False when the wait ran out."""
-        wanted = {event.id for event in events}
         futures = [
             d.first_answer
-            for d in self.deliveries.values()
-            if d.event.id in wanted and d.first_answer is not None and not d.first_answer.done()
+            for event in events
+            for d in self._by_event.get(event.id, ())
+            if d.first_answer is not None and not d.first_answer.done()
         ]
         if not futures:
             return True
