@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.responses import Response
 
 from fake_stripe.protocol.errors import StripeError
+from fake_stripe.protocol.json_output import stripe_json_bytes
 
 
 def stripe_json(body: Any, status: int = 200, request_id: str | None = None) -> Response:
     headers = {"Request-Id": request_id} if request_id else {}
     return Response(
-        json.dumps(body, indent=2),
+        stripe_json_bytes(body),
         status_code=status,
         media_type="application/json",
         headers=headers,

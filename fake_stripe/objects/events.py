@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from fake_stripe.protocol.json_output import stripe_json_bytes
 
 # The version whose object shapes the fake renders: the one the official SDK it is tested with
 # (stripe-python 16) pins. A test holds the two together.
@@ -38,7 +39,7 @@ class Event:
 
     def payload(self) -> bytes:
         """The body of a delivery of this event: its JSON as Stripe sends it, indented."""
-        return json.dumps(self.to_stripe(), indent=2).encode()
+        return stripe_json_bytes(self.to_stripe())
 
     def to_stripe(self) -> dict[str, Any]:
         data: dict[str, Any] = {"object": self.data_object}

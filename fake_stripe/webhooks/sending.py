@@ -24,6 +24,8 @@ SPOIL_SIGNATURE = spoiling("signature")  # corrupt_signature, stale_timestamp, w
 # how a receiver refuses a delivery it cannot verify; a 404 or a 500 to a spoiled attempt is the
 # endpoint's own failure, which the fault did not cause
 SIGNATURE_REFUSALS = frozenset({400, 401, 403})
+KEPT_CONNECTIONS = 32
+KEEPALIVE_SECONDS = 1.0  # well inside any receiver's idle timeout
 
 
 class Sender:
@@ -34,9 +36,16 @@ class Sender:
     async def start(self) -> None:
         self._client = httpx.AsyncClient(
             follow_redirects=False,  # a 3xx answer is a failed delivery, as on Stripe
-            # a fresh connection per attempt: a kept-alive one that the receiver closes while idle
-            # would fail an attempt for a reason no receiver could fix (and make tests flaky)
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=0),
+            # connections are kept for the next attempt (a connection per attempt cost the fake
+            # and the receiver a handshake each), but only briefly idle: a receiver closes an
+            # idle connection after its own keep-alive timeout (uvicorn's and Node's: 5 s), and
+            # one closed just as an attempt goes out would fail it for a reason no receiver
+            # could fix; a connection found closed before the attempt is replaced
+            limits=httpx.Limits(
+                max_connections=200,
+                max_keepalive_connections=KEPT_CONNECTIONS,
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
         )
 
     async def close(self) -> None:
