@@ -2,10 +2,14 @@
 until the client times out, or cut off mid-answer, as Stripe's API and the network between fail
 in real life.
 
-``{id, action, match: {method?, path?, object_id?}, times, params, probability?}``: the same
-shape as a webhook fault (``fake_stripe.webhooks.faults``); the actions are
+``{id, action, match: {method?, path?, object_id?, fields?}, times, params, probability?}``: the
+same shape as a webhook fault (``fake_stripe.webhooks.faults``); the actions are
 ``fake_stripe.fault_actions.API_FAULT_ACTIONS``. ``path`` is a glob over the request's path
-(``/v1/checkout/sessions/*``), ``object_id`` one path segment (a session's id). Only ``/v1``
+(``/v1/checkout/sessions/*``), ``object_id`` one path segment (a session's id), ``fields``
+parameters the request must carry with these values, named as the form encodes them
+(``{"client_reference_id": "org_7"}``, ``{"metadata[org_id]": "org_7"}``): in the body of a POST,
+in the query of a GET. A creation has no id yet; ``fields`` is how a rule picks out one
+customer's creation among many in flight. Only ``/v1``
 requests ever meet a rule: the control API and the hosted Checkout page never fail, and neither
 does a request that says it only observes (``Fake-Stripe-Observer: true``): a test reading
 Stripe to check the app must not use up, or meet, the faults meant for the app.
@@ -21,13 +25,16 @@ from __future__ import annotations
 import fnmatch
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fake_stripe.fault_actions import API_FAULT_ACTIONS
 from fake_stripe.fault_rules import (
     FaultSpecError,
     Rule,
+    RuleIndex,
     action_named,
     check_fields,
     draw,
@@ -48,16 +55,29 @@ class ApiFaultMatch:
     method: str | None = None  # GET, POST or DELETE; None or "*": any
     path: str | None = None  # a glob over the path, e.g. /v1/checkout/sessions/*
     object_id: str | None = None  # one segment of the path, e.g. a session's id
+    fields: tuple[tuple[str, str], ...] = ()  # (form name, value) the request must carry
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(
+        self, method: str, path: str, form: Callable[[], set[tuple[str, str]]] = set
+    ) -> bool:
+        """``form`` gives the request's parameters (read only when the rule names fields)."""
         if self.method not in (None, "*", method):
             return False
         if self.path is not None and not fnmatch.fnmatchcase(path, self.path):
             return False
-        return self.object_id is None or self.object_id in path.split("/")
+        if self.object_id is not None and self.object_id not in path.split("/"):
+            return False
+        return not self.fields or set(self.fields) <= form()
 
-    def to_json(self) -> dict[str, str | None]:
-        return {"method": self.method, "path": self.path, "object_id": self.object_id}
+    def to_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "object_id": self.object_id,
+        }
+        if self.fields:
+            shown["fields"] = dict(self.fields)
+        return shown
 
 
 @dataclass
@@ -99,34 +119,55 @@ class ApiFaultHit:
 @dataclass
 class ApiFaultBook:
     seed: int
-    rules: dict[str, ApiFaultRule] = field(default_factory=dict)
     injected: dict[str, int] = field(default_factory=dict)  # action -> times applied
     hits: deque[ApiFaultHit] = field(default_factory=lambda: deque(maxlen=KEPT_HITS))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _seen: dict[tuple[str, str], int] = field(default_factory=dict)  # (rule, request) -> times
+    _index: RuleIndex[ApiFaultRule] = field(default_factory=RuleIndex)
+
+    @property
+    def rules(self) -> dict[str, ApiFaultRule]:
+        return self._index.rules
 
     def add(self, spec: dict[str, Any]) -> ApiFaultRule:
         rule = parse_api_rule(spec, f"api_fault_{next(self._ids)}")
-        self.rules[rule.id] = rule
+        self._index.add(rule, rule.match.object_id)
         return rule
 
     def remove(self, rule_id: str) -> ApiFaultRule | None:
-        return self.rules.pop(rule_id, None)
+        rule = self._index.rules.get(rule_id)
+        return None if rule is None else self._index.remove(rule_id, rule.match.object_id)
 
     def clear(self) -> None:
-        self.rules.clear()
+        self._index.clear()
         self.injected.clear()
         self.hits.clear()
         self._seen.clear()
         self._ids = itertools.count(1)
 
     def take(
-        self, method: str, path: str, fingerprint: str, request_id: str, now: float
+        self,
+        method: str,
+        path: str,
+        fingerprint: str,
+        request_id: str,
+        now: float,
+        raw: bytes = b"",
     ) -> ApiFaultRule | None:
         """The first rule, in the order added, that faults this request; it counts the use and
-        the request is recorded. ``fingerprint`` stands for the request's body or query."""
-        for rule in self.rules.values():
-            if rule.exhausted or not rule.match.matches(method, path):
+        the request is recorded. ``fingerprint`` stands for the request's body or query, ``raw``
+        is that body or query (form-encoded) for the rules that name fields."""
+        parsed: set[tuple[str, str]] | None = None
+
+        def form() -> set[tuple[str, str]]:
+            nonlocal parsed
+            if parsed is None:
+                text = raw.decode("utf-8", errors="replace")
+                parsed = set(parse_qsl(text, keep_blank_values=True))
+            return parsed
+
+        for rule in self._index.candidates(path.split("/")):
+            if rule.exhausted or not rule.match.matches(method, path, form):
                 continue
             if rule.probability is not None and not self._chance(rule, method, path, fingerprint):
                 continue
@@ -159,6 +200,8 @@ def parse_api_rule(spec: dict[str, Any], rule_id: str) -> ApiFaultRule:
 
 
 def _match(raw: Any) -> ApiFaultMatch:
+    raw = dict(raw) if isinstance(raw, dict) else raw
+    form = _form_fields(raw.pop("fields", None) if isinstance(raw, dict) else None)
     fields = match_fields(raw, ("method", "path", "object_id"))
     method = fields["method"]
     if method is not None and method != "*":
@@ -171,7 +214,22 @@ def _match(raw: Any) -> ApiFaultMatch:
             "match.path must start with /v1/ (or be *): only the API's requests can fail,"
             " never /_control or the hosted Checkout page"
         )
-    return ApiFaultMatch(method, None if path == "*" else path, fields["object_id"])
+    return ApiFaultMatch(method, None if path == "*" else path, fields["object_id"], form)
+
+
+MAX_FIELDS = 20
+
+
+def _form_fields(raw: Any) -> tuple[tuple[str, str], ...]:
+    """``match.fields``: an object of form names to string values."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or len(raw) > MAX_FIELDS:
+        raise FaultSpecError(f"match.fields must be an object of at most {MAX_FIELDS} fields")
+    for name, value in raw.items():
+        if not name or not isinstance(value, str):
+            raise FaultSpecError("match.fields must map parameter names to string values")
+    return tuple(sorted(raw.items()))
 
 
 def _check_ranges(action: str, params: dict[str, Any]) -> None:

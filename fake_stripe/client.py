@@ -56,7 +56,7 @@ class SignedRequest:
 class FaultRule:
     id: str
     action: str
-    match: dict[str, str | None]
+    match: dict[str, Any]  # method, path, object_id (and fields: an object)
     times: int | None
     params: dict[str, Any]
     probability: float | None
@@ -262,13 +262,15 @@ class FakeStripeControl:
         method: str | None = None,
         path: str | None = None,
         object_id: str | None = None,
+        fields: dict[str, str] | None = None,
         times: int | None = 1,
         probability: float | None = None,
         **params: Any,
     ) -> FaultRule:
         """E.g. ``add_api_fault("error", method="POST", path="/v1/checkout/sessions",
-        status=429, retry_after=1)`` or ``add_api_fault("timeout", object_id=session_id)``."""
-        match = {"method": method, "path": path, "object_id": object_id}
+        status=429, retry_after=1)``, ``add_api_fault("timeout", object_id=session_id)`` or,
+        for one customer's creation, ``fields={"client_reference_id": org_id}``."""
+        match = {"method": method, "path": path, "object_id": object_id, "fields": fields}
         body = {
             "action": action,
             "match": {k: v for k, v in match.items() if v is not None},

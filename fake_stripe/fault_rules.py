@@ -9,8 +9,9 @@ rules for ``/v1`` requests; both parse through here, so a rule is written the sa
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from fake_stripe.fault_actions import FaultAction
 from fake_stripe.protocol.json_input import finite_number
@@ -78,6 +79,52 @@ def action_named(spec: dict[str, Any], vocabulary: tuple[FaultAction, ...]) -> F
             return action
     names = ", ".join(action.name for action in vocabulary)
     raise FaultSpecError(f"action must be one of {names}; got {name!r}")
+
+
+R = TypeVar("R", bound=Rule)
+
+
+class RuleIndex(Generic[R]):
+    """Rules by id, in the order added; a rule for one object (a session) is also filed under
+    that object's id, so the thousands of per-session rules of a simulation cost a request or a
+    delivery only the rules for its own objects and those for any object."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, R] = {}
+        self._any_object: dict[str, R] = {}
+        self._by_object: dict[str, dict[str, R]] = {}
+
+    def add(self, rule: R, object_id: str | None) -> None:
+        self.rules[rule.id] = rule
+        self._filed(object_id)[rule.id] = rule
+
+    def remove(self, rule_id: str, object_id: str | None) -> R | None:
+        rule = self.rules.pop(rule_id, None)
+        if rule is not None:
+            self._filed(object_id).pop(rule_id, None)
+        return rule
+
+    def clear(self) -> None:
+        self.rules.clear()
+        self._any_object.clear()
+        self._by_object.clear()
+
+    def candidates(self, object_ids: Iterable[str]) -> list[R]:
+        """The rules that may apply to something about these objects, in the order added."""
+        own = [rule for each in object_ids for rule in self._by_object.get(each, {}).values()]
+        if not own:
+            return list(self._any_object.values())
+        return sorted([*self._any_object.values(), *own], key=added_order)
+
+    def _filed(self, object_id: str | None) -> dict[str, R]:
+        if object_id is None:
+            return self._any_object
+        return self._by_object.setdefault(object_id, {})
+
+
+def added_order(rule: Rule) -> int:
+    """Rule ids end in a counter (``fault_12``, ``api_fault_3``)."""
+    return int(rule.id.rpartition("_")[2])
 
 
 def match_fields(raw: Any, allowed: tuple[str, ...]) -> dict[str, str | None]:

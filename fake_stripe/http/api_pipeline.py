@@ -119,7 +119,7 @@ async def _handle(
     fault = None
     if not observer:
         now = fake.clock.now()
-        fault = fake.api_faults.take(request.method, request.url.path, digest, request_id, now)
+        fault = fake.api_faults.take(request.method, request.url.path, digest, request_id, now, raw)
     if fault is None:
         return _answer(request, fake, handler, request_id, key, digest, raw)
     log.info("%s %s: injected %s (%s)", request.method, request.url.path, fault.action, fault.id)

@@ -20,6 +20,7 @@ from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts
 from fake_stripe.fault_rules import (
     FaultSpecError,
     Rule,
+    RuleIndex,
     action_named,
     check_fields,
     draw,
@@ -83,28 +84,25 @@ class FaultBook:
     so thousands of per-session rules (a simulation's schedule) cost a delivery only its own."""
 
     seed: int
-    rules: dict[str, FaultRule] = field(default_factory=dict)
     injected: dict[str, int] = field(default_factory=dict)  # action -> times applied
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _any_object: dict[str, FaultRule] = field(default_factory=dict)
-    _by_object: dict[str, dict[str, FaultRule]] = field(default_factory=dict)
+    _index: RuleIndex[FaultRule] = field(default_factory=RuleIndex)
+
+    @property
+    def rules(self) -> dict[str, FaultRule]:
+        return self._index.rules
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         rule = parse_rule(spec, f"fault_{next(self._ids)}")
-        self.rules[rule.id] = rule
-        self._index_for(rule)[rule.id] = rule
+        self._index.add(rule, rule.match.object_id)
         return rule
 
     def remove(self, rule_id: str) -> FaultRule | None:
-        rule = self.rules.pop(rule_id, None)
-        if rule is not None:
-            self._index_for(rule).pop(rule_id, None)
-        return rule
+        rule = self._index.rules.get(rule_id)
+        return None if rule is None else self._index.remove(rule_id, rule.match.object_id)
 
     def clear(self) -> None:
-        self.rules.clear()
-        self._any_object.clear()
-        self._by_object.clear()
+        self._index.clear()
         self.injected.clear()
         self._ids = itertools.count(1)
 
@@ -114,7 +112,7 @@ class FaultBook:
         """The rules of ``phase`` that apply to this attempt, in the order they were added;
         each one counts the use."""
         taken = []
-        for rule in self._candidates(event):
+        for rule in self._index.candidates([event.object_id] if event.object_id else []):
             if rule.action not in phase or rule.exhausted:
                 continue
             if not rule.match.matches(event, endpoint):
@@ -126,25 +124,8 @@ class FaultBook:
             taken.append(rule)
         return taken
 
-    def _index_for(self, rule: FaultRule) -> dict[str, FaultRule]:
-        if rule.match.object_id is None:
-            return self._any_object
-        return self._by_object.setdefault(rule.match.object_id, {})
-
-    def _candidates(self, event: Event) -> list[FaultRule]:
-        own = self._by_object.get(event.object_id or "")
-        if not own:
-            return list(self._any_object.values())
-        if not self._any_object:
-            return list(own.values())
-        return sorted([*self._any_object.values(), *own.values()], key=_added_order)
-
     def _chance(self, rule: FaultRule, event: Event, attempt: int) -> bool:
         return draw(self.seed, rule.id, event.id, attempt) < (rule.probability or 0.0)
-
-
-def _added_order(rule: FaultRule) -> int:
-    return int(rule.id.rpartition("_")[2])
 
 
 def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:

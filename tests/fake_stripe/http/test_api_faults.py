@@ -225,6 +225,46 @@ def test_rules_are_listed_read_and_removed(control: FakeStripeControl) -> None:
         control.remove_api_fault(rule.id)
 
 
+def test_a_rule_naming_fields_faults_only_the_creation_that_carries_them(
+    stripe_client: stripe.StripeClient, control: FakeStripeControl
+) -> None:
+    """Many customers create sessions at once; a rule picks one out by what it sends."""
+    rule = control.add_api_fault(
+        "error", method="POST", path=SESSIONS, fields={"client_reference_id": "org_b"}, status=500
+    )
+
+    other = new_session(stripe_client, client_reference_id="org_a")  # not this customer's
+    with pytest.raises(stripe.APIError):
+        new_session(stripe_client, client_reference_id="org_b")
+    again = new_session(stripe_client, client_reference_id="org_b")  # times=1: used up
+
+    assert other.client_reference_id == "org_a"
+    assert again.client_reference_id == "org_b"
+    assert [hit.rule_id for hit in control.api_fault_hits()] == [rule.id]
+    [shown] = control.api_faults()
+    assert shown.match["fields"] == {"client_reference_id": "org_b"}
+
+
+def test_fields_match_nested_form_names_and_a_reads_query(
+    stripe_client: stripe.StripeClient, control: FakeStripeControl
+) -> None:
+    control.add_api_fault(
+        "error", method="POST", path=SESSIONS, fields={"metadata[org_id]": "org_c"}, status=503
+    )
+    control.add_api_fault(
+        "error", method="GET", path=SESSIONS, fields={"status": "expired"}, status=500
+    )
+
+    new_session(stripe_client, metadata={"org_id": "org_d"})
+    with pytest.raises(stripe.APIError):
+        new_session(stripe_client, metadata={"org_id": "org_c"})
+    stripe_client.v1.checkout.sessions.list(params={"status": "open"})
+    with pytest.raises(stripe.APIError):
+        stripe_client.v1.checkout.sessions.list(params={"status": "expired"})
+
+    assert [hit.status for hit in control.api_fault_hits()] == [503, 500]
+
+
 @pytest.mark.parametrize(
     ("rule", "message"),
     [
@@ -236,6 +276,8 @@ def test_rules_are_listed_read_and_removed(control: FakeStripeControl) -> None:
         ({"action": "reset", "params": {"status": 500}}, "reset takes no param"),
         ({"action": "reset", "match": {"method": "PUT"}}, "match.method must be one of"),
         ({"action": "reset", "match": {"event_type": "x"}}, "unknown field"),
+        ({"action": "reset", "match": {"fields": ["a"]}}, "match.fields must be an object"),
+        ({"action": "reset", "match": {"fields": {"a": 1}}}, "match.fields must map"),
         ({"action": "reset", "times": 0}, "times must be a positive"),
         ({"action": "reset", "probability": 2}, "probability must be"),
     ],
