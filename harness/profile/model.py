@@ -106,6 +106,11 @@ class Stripe(_Table):
     registers_endpoint: bool = True
     secret_key: str = "sk_test_wallet_harness"  # noqa: S105 (the fake takes any test key)
     events: list[str] = Field(default_factory=lambda: list(DEFAULT_EVENTS))
+    # the parameter of the app's Checkout Session creation that carries the organisation's id
+    # (the accounts' org_id), as the form names it: "client_reference_id", "metadata[org_id]".
+    # With it, a simulation faults one organisation's creation while the others go on; without
+    # it, a faulted creation runs alone
+    creation_org_field: str | None = None
 
 
 class Account(_Table):

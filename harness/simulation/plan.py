@@ -89,7 +89,8 @@ class Fault:
 class ApiFault:
     """One fault rule on the app's own requests to Stripe's API for one top-up. ``call``:
     ``create``, the request that creates its Checkout Session (no session id exists yet, so the
-    rule matches every creation: the runner creates this top-up alone while it stands);
+    rule matches every creation, or the organisation's where the profile says how to tell: the
+    runner creates this top-up alone among those while it stands);
     ``read``, the app's reads of its session (the worker's, the landing check's, the sweep's)."""
 
     call: str
@@ -102,9 +103,15 @@ class ApiFault:
         times = "" if self.times == 1 else f" x{self.times}"
         return f"{self.call} {self.action}{times}" + (f" ({shown})" if shown else "")
 
-    def rule(self, session_id: str | None = None) -> dict[str, Any]:
+    def rule(
+        self, session_id: str | None = None, fields: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The fake's rule. A creation's rule matches every creation, or only those carrying
+        ``fields`` (the organisation's id in the field the app puts it in)."""
         if self.call == "create":
             match: dict[str, Any] = {"method": "POST", "path": SESSIONS_PATH}
+            if fields:
+                match["fields"] = fields
         else:
             assert session_id is not None, "a read fault is for one session"
             match = {"method": "GET", "object_id": session_id}

@@ -11,9 +11,12 @@ each top-up every process must still run (``WalletStack.check_alive``), and afte
 went wrong the database must still answer (``check_database``). Either stops the run, named.
 
 A history's faults on the app's own Stripe calls are rules at the fake: a read fault names the
-top-up's session, but a creation fault cannot (no session exists yet), so the runner starts
-that top-up alone, no other creation in flight while its rule stands (``Creations``), and takes
-the rule away after. A creation the app refuses with a reason (502 or 503 and an ``error``), when
+top-up's session, but a creation fault cannot (no session exists yet). Where the app profile
+names the creation's field that carries the organisation (``[stripe] creation_org_field``,
+Stripe's ``client_reference_id`` for both profiles here), the rule names the organisation and
+only that organisation's other creations wait while it stands; else the runner starts that
+top-up alone, no other creation in flight (``Creations``). Either way it takes the rule away
+after. A creation the app refuses with a reason (502 or 503 and an ``error``), when
 the history faulted it, is a legitimate outcome: the customer was told, nothing was charged.
 """
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -63,41 +67,50 @@ def refusal(answer: Answer) -> str | None:
     return None
 
 
+ALL = "*"  # the key of every creation, where a rule cannot tell one organisation's from another's
+
+
 class Creations:
     """Top-ups are started many at once, but one whose creation the plan faults is started
-    alone: its rule on ``POST /v1/checkout/sessions`` cannot name a session, so any creation in
-    flight beside it could meet it instead. A reader-writer lock, the lone ones first."""
+    alone among the creations its rule could meet: any creation in flight beside it that the
+    rule matches could meet the fault instead. Those are the creations of the same key: one
+    organisation's, where the rule names the organisation, else all (``ALL``). A reader-writer
+    lock per key, the lone ones first."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition()
-        self._running = 0
-        self._alone = False
-        self._waiting_alone = 0
+        self._running: Counter[str] = Counter()
+        self._alone: set[str] = set()
+        self._waiting_alone: Counter[str] = Counter()
+
+    def waiting_alone(self, key: str = ALL) -> int:
+        with self._changed:
+            return self._waiting_alone[key]
 
     @contextmanager
-    def together(self) -> Iterator[None]:
+    def together(self, key: str = ALL) -> Iterator[None]:
         with self._changed:
-            self._changed.wait_for(lambda: not self._alone and not self._waiting_alone)
-            self._running += 1
+            self._changed.wait_for(lambda: key not in self._alone and not self._waiting_alone[key])
+            self._running[key] += 1
         try:
             yield
         finally:
             with self._changed:
-                self._running -= 1
+                self._running[key] -= 1
                 self._changed.notify_all()
 
     @contextmanager
-    def alone(self) -> Iterator[None]:
+    def alone(self, key: str = ALL) -> Iterator[None]:
         with self._changed:
-            self._waiting_alone += 1
-            self._changed.wait_for(lambda: not self._alone and not self._running)
-            self._waiting_alone -= 1
-            self._alone = True
+            self._waiting_alone[key] += 1
+            self._changed.wait_for(lambda: key not in self._alone and not self._running[key])
+            self._waiting_alone[key] -= 1
+            self._alone.add(key)
         try:
             yield
         finally:
             with self._changed:
-                self._alone = False
+                self._alone.discard(key)
                 self._changed.notify_all()
 
 
@@ -114,6 +127,7 @@ class Runner:
     ) -> None:
         self.stack = stack
         self._topup_api = stack.profile.app.capabilities.topup_api
+        self._org_field = stack.profile.app.stripe.creation_org_field
         self.orgs = orgs
         self.concurrency = max(1, concurrency)
         self.restart_before = restart_before or set()
@@ -180,7 +194,7 @@ class Runner:
         patient = self.nemesis is not None and self.nemesis.active
         org = self.orgs[history.org]
         api = WalletApi(self.stack.web_url, org.token, self._topup_api, http=http)
-        started = self._start(item, api, control, patient)
+        started = self._start(item, org, api, control, patient)
         session_id = api.session_id(started)
         if history.creation_fault is not None and (reason := refusal(started)) is not None:
             item.refused = reason  # the customer was told; nothing to pay
@@ -202,16 +216,19 @@ class Runner:
                 item.problems.append(f"the landing check: {landed.status_code} {landed.body}")
 
     def _start(
-        self, item: Played, api: WalletApi, control: FakeStripeControl, patient: bool
+        self, item: Played, org: SimOrg, api: WalletApi, control: FakeStripeControl, patient: bool
     ) -> Answer:
-        """The customer starts the top-up; one whose creation is faulted is started alone, once
-        (a cut the nemesis made is tried again after, without the fault)."""
+        """The customer starts the top-up; one whose creation is faulted is started alone among
+        the creations its rule could meet, once (a cut the nemesis made is tried again after,
+        without the fault)."""
         amount, fault = item.history.amount_pence, item.history.creation_fault
+        key = ALL if self._org_field is None else org.org_id
         if fault is None:
-            with self._creations.together():
+            with self._creations.together(key):
                 return as_a_customer(lambda: api.start_top_up(amount), patient)
-        with self._creations.alone():
-            rule = control.add_api_fault_rule(fault.rule())
+        fields = None if self._org_field is None else {self._org_field: org.org_id}
+        with self._creations.alone(key):
+            rule = control.add_api_fault_rule(fault.rule(fields=fields))
             try:
                 return api.start_top_up(amount)
             except httpx.TransportError:

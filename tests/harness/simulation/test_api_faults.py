@@ -145,7 +145,7 @@ def test_a_faulted_creation_runs_alone() -> None:
     threads["first"].start()
     assert entered["first"].wait(timeout=10)
     threads["lone"].start()
-    assert poll_until(lambda: creations._waiting_alone == 1, timeout=10)
+    assert poll_until(lambda: creations.waiting_alone() == 1, timeout=10)
     threads["later"].start()
     assert not entered["lone"].wait(timeout=0.2)  # the first one still runs
     leave["first"].set()
@@ -158,6 +158,35 @@ def test_a_faulted_creation_runs_alone() -> None:
         thread.join(timeout=10)
 
     assert overlaps == []
+
+
+def test_a_faulted_creation_waits_only_for_its_own_organisations_creations() -> None:
+    """Where the rule names the organisation, another organisation's creation goes on beside
+    the lone one, and the same organisation's waits behind it."""
+    creations = Creations()
+    lone_in, leave_lone = threading.Event(), threading.Event()
+    same_in = threading.Event()
+
+    def lone() -> None:
+        with creations.alone("org_a"):
+            lone_in.set()
+            assert leave_lone.wait(timeout=10)
+
+    def same() -> None:
+        with creations.together("org_a"):
+            same_in.set()
+
+    threads = [threading.Thread(target=lone), threading.Thread(target=same)]
+    threads[0].start()
+    assert lone_in.wait(timeout=10)
+    with creations.together("org_b"):  # another organisation: not held
+        pass
+    threads[1].start()
+    assert not same_in.wait(timeout=0.2)  # the same organisation: held
+    leave_lone.set()
+    assert same_in.wait(timeout=10)
+    for thread in threads:
+        thread.join(timeout=10)
 
 
 def test_the_figures_count_api_faults_by_call_and_answer_refusals_and_sweeps() -> None:
