@@ -302,6 +302,15 @@ class Defects(_Table):
         return self
 
 
+class Simulation(_Table):
+    """How ``wallet-harness simulate`` runs the app beyond what the scenarios need."""
+
+    # added to the environment of the simulation's runs of the reconcile command: e.g. the page
+    # size a deployment sweeps with, where [env] shrinks it so that a scenario's few top-ups
+    # fill two pages (ten thousand top-ups in pages of two would be 15,000 requests a sweep)
+    reconcile_env: dict[str, str] = Field(default_factory=dict)
+
+
 class AppProfile(_Table):
     name: str
     env: dict[str, str] = Field(default_factory=dict)  # every process's; its own env wins
@@ -313,6 +322,7 @@ class AppProfile(_Table):
     screen: Screen
     capabilities: Capabilities = Capabilities()
     defects: Defects = Defects()
+    simulation: Simulation = Simulation()
 
     @model_validator(mode="after")
     def _has_web(self) -> Self:

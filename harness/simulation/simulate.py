@@ -267,7 +267,7 @@ def _sweep_until_complete(stack: WalletStack, sweeps: list[int]) -> list[Violati
     status goes in ``sweeps``. A sweep that never completes is a violation, with what it said."""
     said = ""
     for _ in range(MAX_SWEEPS):
-        status, said = stack.reconcile_may_fail()
+        status, said = stack.reconcile_may_fail(stack.profile.app.simulation.reconcile_env)
         sweeps.append(status)
         if status == 0:
             return []

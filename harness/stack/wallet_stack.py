@@ -403,13 +403,14 @@ class WalletStack:
             raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
         return self.run_command("capabilities.reconcile", command)
 
-    def reconcile_may_fail(self) -> tuple[int, str]:
+    def reconcile_may_fail(self, env: dict[str, str] | None = None) -> tuple[int, str]:
         """Run the app's reconciliation sweep once, where the scenario expects it may fail:
-        its exit status and everything it printed (standard output, then error)."""
+        its exit status and everything it printed (standard output, then error). ``env`` adds
+        to the web process's environment for this run."""
         command = self.profile.app.capabilities.reconcile
         if command is None:
             raise ServiceFailed(f"{self.profile.path}: names no reconcile command")
-        done = self._run_command(command)
+        done = self._run_command(command, env)
         return done.returncode, done.stdout + done.stderr
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -450,11 +451,15 @@ class WalletStack:
             raise ServiceFailed(f"{key} failed ({done.returncode}):\n{output}")
         return done.stdout
 
-    def _run_command(self, command: list[str]) -> subprocess.CompletedProcess[str]:
-        words = [fill(word, {**self.values, "port": str(self.ports["web"])}) for word in command]
+    def _run_command(
+        self, command: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        values = {**self.values, "port": str(self.ports["web"])}
+        words = [fill(word, values) for word in command]
+        extra = {name: fill(value, values) for name, value in (env or {}).items()}
         return subprocess.run(
             words,
-            env=self.web.env,
+            env={**self.web.env, **extra},
             cwd=self.profile.folder,
             capture_output=True,
             text=True,
