@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from pathlib import Path
 
 from fake_stripe.client import ApiFaultHit
 from harness.drivers.wallet_api import Answer
 from harness.polling import poll_until
+from harness.profile.loading import load_profile
 from harness.simulation.plan import (
     API_FAULT_KINDS,
     DEFAULT_MIX,
@@ -24,7 +26,7 @@ from harness.simulation.plan import (
 )
 from harness.simulation.report import render_report
 from harness.simulation.runner import Creations, Played, refusal
-from harness.simulation.simulate import Options, Outcome, counts
+from harness.simulation.simulate import Options, Outcome, _sweep_until_complete, counts
 from harness.simulation.summary import api_faults_line
 
 MIX = parse_mix(DEFAULT_MIX)
@@ -225,3 +227,28 @@ def test_the_figures_count_api_faults_by_call_and_answer_refusals_and_sweeps() -
     page = render_report(outcome, "wallet-harness simulate --seed 1")
     assert "create 1, list 1, read 2 (error 429 2, error 500 processed 1, reset 1)" in page
     assert "<tr><th>sweeps</th><td>failed 1, run 2</td></tr>" in page
+
+
+def test_the_simulations_sweeps_run_with_the_profiles_reconcile_env() -> None:
+    """The profile's [simulation] reconcile_env reaches every sweep the run makes, the failed
+    ones run again included (both profiles here sweep 100 events a page there, 2 in [env])."""
+    profile = load_profile(
+        Path(__file__).resolve().parents[3] / "reference_app/wallet-harness.toml"
+    )
+    assert profile.app.simulation.reconcile_env == {"RECONCILE_PAGE_SIZE": "100"}
+    assert profile.app.env["RECONCILE_PAGE_SIZE"] == "2"  # the scenarios' own
+    runs: list[dict[str, str] | None] = []
+    statuses = iter([1, 0])
+
+    class Sweeper:
+        def __init__(self) -> None:
+            self.profile = profile
+
+        def reconcile_may_fail(self, env: dict[str, str] | None = None) -> tuple[int, str]:
+            runs.append(env)
+            return next(statuses), ""
+
+    sweeps: list[int] = []
+    assert _sweep_until_complete(Sweeper(), sweeps) == []  # type: ignore[arg-type]
+    assert sweeps == [1, 0]
+    assert runs == [{"RECONCILE_PAGE_SIZE": "100"}] * 2
