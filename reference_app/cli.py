@@ -42,6 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _service(args: argparse.Namespace) -> int:
     """web, worker, reconcile: configured from the environment (AppSettings.from_env)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # the SDK's two INFO lines a request repeat what the app logs itself, at about 5% of the
+    # web app's and the worker's CPU under load; its warnings still show
+    logging.getLogger("stripe").setLevel(logging.WARNING)
     environ = dict(os.environ)
     if args.defect:
         names = [*filter(None, environ.get("WALLET_DEFECTS", "").split(",")), *args.defect]
