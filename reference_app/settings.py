@@ -126,6 +126,9 @@ class AppSettings(_FromEnvironment):
     job_max_attempts: Count = Field(default=5, validation_alias="JOB_MAX_ATTEMPTS")
     # doubled after each failed attempt
     job_retry_wait_seconds: Seconds = Field(default=1.0, validation_alias="JOB_RETRY_WAIT_SECONDS")
+    # how often the worker looks for jobs that fell due (a retry's wait over): a new job wakes
+    # it at once (LISTEN/NOTIFY), a retry only at its next look
+    job_poll_seconds: Seconds = Field(default=5.0, validation_alias="JOB_POLL_SECONDS")
     # a job left "doing" by a worker silent this long is queued again (reference_app/stalled_jobs)
     job_stalled_after_seconds: Seconds = Field(
         default=30.0, validation_alias="JOB_STALLED_AFTER_SECONDS"

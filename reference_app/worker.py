@@ -57,6 +57,7 @@ def run_worker(settings: AppSettings) -> None:
         "concurrency": settings.worker_concurrency,
         "name": name,
         "wait": True,
+        "fetch_job_polling_interval": settings.job_poll_seconds,
         "update_heartbeat_interval": stalled_jobs.HEARTBEAT_SECONDS,
         "stalled_worker_timeout": settings.job_stalled_after_seconds,
         "install_signal_handlers": False,  # _run_until_stopped's own: SIGTERM stops, not a restart
