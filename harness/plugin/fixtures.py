@@ -12,6 +12,7 @@ the fixtures, so that a pytest run that uses none of them pays nothing for it.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ import pytest
 from harness.plugin.keys import SCENARIO_KEY
 
 if TYPE_CHECKING:
+    from harness.browser.contexts import ContextSource
     from harness.postgres.server import PostgresServer
     from harness.profile.loading import LoadedProfile
     from harness.scenario import Scenario
@@ -109,16 +111,16 @@ def wallet_stacks(
         log_root = config.rootpath / "artifacts" / "stack" / worker
     else:
         log_root = tmp_path_factory.mktemp("stack")
-    # the defect matrix asks for a few dozen sets of defects in turn: one stack, its app restarted
-    one_at_a_time = bool(config.getoption("matrix_plan", None))
-    with StackPool(
-        wallet_postgres, log_root, wallet_app_profile, one_at_a_time=one_at_a_time
-    ) as pool:
+    # one stack, its app restarted for another set of defects on a fresh copy of the migrated
+    # database (about 1.5 s, where a second stack took 3-8 s on two cores): the defect matrix asks
+    # for a few dozen sets in turn, the suite for the ``@seed-bug`` scenarios' set, which run
+    # last (``scenario_hooks``), so it is asked for once
+    with StackPool(wallet_postgres, log_root, wallet_app_profile, one_at_a_time=True) as pool:
         yield pool
 
 
 @pytest.fixture
-def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> WalletStack:
+def wallet_stack(request: pytest.FixtureRequest) -> WalletStack:
     """The running stack for this test: ``--app-defects`` (in the defect matrix, the run's own
     defects), plus ``seed-bug`` for a scenario tagged ``@seed-bug`` (the bug report's app)."""
     from harness.plugin.matrix_plan import PARAM
@@ -129,7 +131,11 @@ def wallet_stack(wallet_stacks: StackPool, request: pytest.FixtureRequest) -> Wa
     if callspec is not None and PARAM in callspec.params:
         asked = callspec.params[PARAM]
     names = defects_for(asked, request.node)
-    return wallet_stacks.get(names)
+    started = time.perf_counter()  # the session's server and pool too, the first time
+    wallet_stacks: StackPool = request.getfixturevalue("wallet_stacks")
+    stack = wallet_stacks.get(names)
+    _note_startup(request.node, "stack", started)
+    return stack
 
 
 @pytest.fixture
@@ -141,13 +147,21 @@ def wallet_scenario(
     from harness.plugin.browser_fixtures import records_every_context
     from harness.scenario import Scenario
 
+    config = request.config
     reset_seconds = wallet_stack.reset()
     request.node.user_properties.append(("wallet_scenario", wallet_stack.web_url))
     request.node.user_properties.append(("reset_ms", round(reset_seconds * 1000, 1)))
     # asked for only when a scenario opens a browser: API-only scenarios start no Chromium
-    contexts = LazyContexts(lambda: request.getfixturevalue("wallet_context_source"))
+
+    def context_source() -> ContextSource:
+        started = time.perf_counter()
+        source: ContextSource = request.getfixturevalue("wallet_context_source")
+        if not records_every_context(config):  # else each test makes its own context
+            _note_startup(request.node, "browser", started)
+        return source
+
+    contexts = LazyContexts(context_source)
     scenario = Scenario(wallet_stack, contexts)
-    config = request.config
     scenario.trace_browsers = config.getoption("tracing", "off") == "off"
     # on the pooled contexts the harness keeps a failure's screenshots itself
     scenario.screenshot_failures = config.getoption(
@@ -156,6 +170,19 @@ def wallet_scenario(
     request.node.stash[SCENARIO_KEY] = scenario
     yield scenario
     scenario.close()
+
+
+STARTUP_PROPERTY = "startup_ms"  # "what|ms": the session's stack or Chromium, started here
+STARTUP_AT_LEAST_S = 0.2  # less is a stack or browser found running, not one started
+
+
+def _note_startup(item: pytest.Item, what: str, started: float) -> None:
+    """Record on ``item`` (for bench/bdd_suite.py) the time it spent starting what the session
+    shares, a stack (or its app restarted with other defects) or Chromium: the test that first
+    needs them pays it, though it is none of its own steps'."""
+    seconds = time.perf_counter() - started
+    if seconds >= STARTUP_AT_LEAST_S:
+        item.user_properties.append((STARTUP_PROPERTY, f"{what}|{seconds * 1000:.0f}"))
 
 
 @pytest.fixture(autouse=True)

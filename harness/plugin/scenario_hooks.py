@@ -4,6 +4,7 @@ top of its report. Registered by ``harness.plugin.entry``."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -14,15 +15,27 @@ from harness.plugin.keys import FAILED_STEP_KEY, SCENARIO_KEY, STEP_FAILED_KEY
 STACK_FIXTURE = "wallet_scenario"
 LEDGER_FIXTURE = "ledger"  # the ledger features' driver, on a database of their own
 SEED_BUG_TAG = "seed-bug"  # scenarios that lose money on purpose: the bug report's app
+# the after-scenario checks' time, "flow ms|screen ms", for bench/bdd_suite.py: scenario time
+# no step accounts for
+CHECKS_PROPERTY = "checks_ms"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A scenario that hangs fails with a message instead of stalling CI (pytest-timeout)."""
+    """A scenario that hangs fails with a message instead of stalling CI (pytest-timeout). The
+    ``@seed-bug`` scenarios run last, in their order: the session's one stack restarts its app
+    with the bug report's defects once for them, not there and back in the middle of the run
+    (the defect matrix's own order, by defect, is kept: it sorts after this)."""
+    seed_bug_last(items)
     limit = config.getoption("scenario_timeout")
     for item in items:
         uses_stack = STACK_FIXTURE in getattr(item, "fixturenames", ())
         if uses_stack and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(limit))
+
+
+def seed_bug_last(items: list[pytest.Item]) -> None:
+    """Move the ``@seed-bug`` scenarios after the others, each group in its own order."""
+    items.sort(key=lambda item: item.get_closest_marker(SEED_BUG_TAG) is not None)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -70,8 +83,15 @@ def pytest_bdd_after_scenario(request: pytest.FixtureRequest, feature: Any, scen
             from harness.checks.screen import live_pages_agree_with_reload
 
             scenario = request.getfixturevalue(STACK_FIXTURE)
+            started = time.perf_counter()
             assert_flow_sound(scenario)
+            flow_done = time.perf_counter()
             live_pages_agree_with_reload(scenario)
+            flow_ms, screen_ms = (
+                (flow_done - started) * 1000,
+                (time.perf_counter() - flow_done) * 1000,
+            )
+            request.node.user_properties.append((CHECKS_PROPERTY, f"{flow_ms:.0f}|{screen_ms:.0f}"))
     elif LEDGER_FIXTURE in request.fixturenames:
         from harness.records.ledger_invariants import assert_ledger_sound
 
