@@ -133,7 +133,7 @@ class Scheduler:
         deadline = time.monotonic() + timeout
         while True:
             self.fire_due()
-            if not self._in_flight and not self._due_now():
+            if not self._in_flight and not self._any_due():
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -182,11 +182,13 @@ class Scheduler:
             heapq.heappop(self._timers)
         return self._timers[0].due if self._timers else None
 
-    def _due_now(self) -> int:
-        """How many timers are due (0 right after ``fire_due``: the check is then one look)."""
+    def _any_due(self) -> bool:
+        """A timer is due: one look at the heap's head."""
         nxt = self._next_due()
-        if nxt is None or nxt > self.clock.now():
-            return 0
+        return nxt is not None and nxt <= self.clock.now()
+
+    def _due_now(self) -> int:
+        """How many timers are due (for the message when a settle runs out)."""
         now = self.clock.now()
         return sum(1 for t in self._timers if t.due <= now and not t.cancelled)
 
