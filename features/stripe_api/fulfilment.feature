@@ -26,7 +26,8 @@ Feature: Stripe's API fails while the app reads the paid session to credit it
 
   Scenario: The worker's read gets no answer once: the app's timeout gives up, and its retry credits once
     Real slowness: the fake holds the read until the app's own timeout for Stripe gives up
-    (STRIPE_TIMEOUT_SECONDS in the app's profile, 2 s), which is what the scenario is about.
+    (STRIPE_TIMEOUT_SECONDS in the app's profile: 5 s for the reference app, 2 s for the
+    Express one), which is what the scenario is about.
 
     Given Stripe's API does not answer the next time the app reads the session
     When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242 and closes the tab after paying
