@@ -12,8 +12,8 @@ Feature: Stripe's API fails while the app reads the paid session to credit it
   Scenario: The worker's read fails twice: the job is retried and credits once
     The SDK's retry meets the second 500 too, so the job's first attempt fails; its retry reads
     the session and credits. Real slowness: the job's retry runs on the app's queue in real
-    time, a second later, when its worker next looks for due jobs (JOB_POLL_SECONDS in the
-    app's profile, 0.5 s), so the scenario waits that long for the queue to empty.
+    time, when its worker next looks for due jobs (JOB_POLL_SECONDS, procrastinate's 5 s for
+    the reference app), so the scenario waits that long for the queue to empty.
 
     Given Stripe's API answers 500 the next 2 times the app reads the session
     When "test@demo.com" tops up £50.00 with card 4242 4242 4242 4242 and closes the tab after paying

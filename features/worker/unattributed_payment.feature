@@ -8,8 +8,8 @@ Feature: A payment the app cannot attribute fails visibly and stays retryable
   Scenario: A paid session that names no organisation is kept as a failed job
     Real slowness: the job's three attempts run on the app's queue in real time, each retry
     a second or two after the last (JOB_RETRY_WAIT_SECONDS, growing) and taken when the worker
-    next looks for due jobs (JOB_POLL_SECONDS, 0.5 s), so the scenario waits about 3 s for
-    the job to fail for good.
+    next looks for due jobs (JOB_POLL_SECONDS, procrastinate's 5 s for the reference app), so
+    the scenario waits about 10 s for the job to fail for good.
 
     Given a Checkout Session for £50.00 was created at Stripe outside the app
     When it is paid on Stripe's checkout page with card 4242 4242 4242 4242
