@@ -131,12 +131,11 @@ class ApiFaultBook:
 
     def add(self, spec: dict[str, Any]) -> ApiFaultRule:
         rule = parse_api_rule(spec, f"api_fault_{next(self._ids)}")
-        self._index.add(rule, rule.match.object_id)
+        self._index.add(rule)
         return rule
 
     def remove(self, rule_id: str) -> ApiFaultRule | None:
-        rule = self._index.rules.get(rule_id)
-        return None if rule is None else self._index.remove(rule_id, rule.match.object_id)
+        return self._index.remove(rule_id)
 
     def clear(self) -> None:
         self._index.clear()

@@ -20,7 +20,10 @@ RULE_FIELDS = frozenset({"action", "match", "times", "params", "probability"})
 
 
 class Match(Protocol):
-    def to_json(self) -> dict[str, str | None]: ...
+    @property
+    def object_id(self) -> str | None: ...  # the one object the rule is for, if it names one
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass
@@ -94,14 +97,14 @@ class RuleIndex(Generic[R]):
         self._any_object: dict[str, R] = {}
         self._by_object: dict[str, dict[str, R]] = {}
 
-    def add(self, rule: R, object_id: str | None) -> None:
+    def add(self, rule: R) -> None:
         self.rules[rule.id] = rule
-        self._filed(object_id)[rule.id] = rule
+        self._filed(rule.match.object_id)[rule.id] = rule
 
-    def remove(self, rule_id: str, object_id: str | None) -> R | None:
+    def remove(self, rule_id: str) -> R | None:
         rule = self.rules.pop(rule_id, None)
         if rule is not None:
-            self._filed(object_id).pop(rule_id, None)
+            self._filed(rule.match.object_id).pop(rule_id, None)
         return rule
 
     def clear(self) -> None:
