@@ -21,6 +21,7 @@ from harness.cli.options import add_app_option, add_db_url_option, add_defect_op
 from harness.console import make_console, plain
 from harness.profile.loading import default_profile
 from harness.project import artifacts_dir, shown
+from harness.simulation.drivers import refuse_what_cannot_split
 from harness.simulation.nemesis import parse_nemesis
 from harness.simulation.orgs import TooFewOrgs, simulation_orgs
 from harness.simulation.plan import DEFAULT_MIX, History, PlanError, parse_mix
@@ -55,6 +56,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_defect_option(parser, "run the app with this defect")
     parser.add_argument("--concurrency", type=int, default=8, help="top-ups at once (default 8)")
     parser.add_argument(
+        "--drivers",
+        type=int,
+        default=1,
+        help="processes the top-ups are played from, the --concurrency spread over them, each"
+        " organisation's in one (default 1: threads of this process)",
+    )
+    parser.add_argument(
         "--worker-restarts", type=int, default=3, help="worker restarts during the run (default 3)"
     )
     parser.add_argument(
@@ -81,8 +89,8 @@ def options_from(args: argparse.Namespace) -> Options:
             only = frozenset(int(part) for part in args.only.split(",") if part.strip())
         except ValueError:
             raise PlanError(f"--only takes top-up numbers like 3,17: got {args.only!r}") from None
-    if args.topups < 1 or args.orgs < 1 or args.concurrency < 1:
-        raise PlanError("--topups, --orgs and --concurrency must be at least 1")
+    if args.topups < 1 or args.orgs < 1 or args.concurrency < 1 or args.drivers < 1:
+        raise PlanError("--topups, --orgs, --concurrency and --drivers must be at least 1")
     if not 0 <= args.landing <= 1:
         raise PlanError("--landing is a share between 0 and 1")
     nemesis = parse_nemesis(args.nemesis) if args.nemesis else ()
@@ -95,6 +103,7 @@ def options_from(args: argparse.Namespace) -> Options:
         mix=parse_mix(args.faults),
         landing=args.landing,
         concurrency=args.concurrency,
+        drivers=args.drivers,
         worker_restarts=max(0, args.worker_restarts),
         only=only,
         nemesis=nemesis,
@@ -132,15 +141,17 @@ def run_simulate(args: argparse.Namespace) -> int:
                 " top-ups through the app's API (docs/app-profile.md)"
             )
         simulation_orgs(options.seed, options.orgs, profile)
+        histories = plan_for(options)
+        refuse_what_cannot_split(profile.stripe.creation_org_field, histories, options.drivers)
     except (PlanError, TooFewOrgs) as error:
         plain(console, f"wallet-harness simulate: {error}", style="red")
         return 2
     defects = tuple(sorted(args.defect or ()))
-    histories = plan_for(options)
+    drivers = f" from {options.drivers} driver processes" if options.drivers > 1 else ""
     plain(
         console,
         f"simulation: seed {options.seed}, {len(histories)} top-ups for {options.orgs} orgs,"
-        f" {options.concurrency} at a time; faults {args.faults}"
+        f" {options.concurrency} at a time{drivers}; faults {args.faults}"
         + (f"; defects {', '.join(defects)}" if defects else ""),
     )
     log_dir = artifacts_dir() / "simulate" / ("-".join(defects) or "healthy")

@@ -5,8 +5,9 @@ the same drivers, stack and invariants:
 - **the seeded bulk run** (``simulate``; ``wallet-harness simulate``): ``plan`` turns a seed into
   thousands of independent top-up histories (organisation, amount, how it is paid, whether the
   customer lands, which faults hit its webhook); ``runner`` plays them at once on a running
-  stack; ``invariants`` checks the outcome against the fake's truth; ``shrink`` cuts a failure
-  down to the fewest, simplest histories that still fail. Use it for volume and for combinations
+  stack (``player`` plays each, ``drivers`` from several processes); ``invariants`` checks the
+  outcome against the fake's truth; ``shrink`` cuts a failure down to the fewest, simplest
+  histories that still fail. Use it for volume and for combinations
   of faults across many top-ups: it finds rare interleavings and measures throughput, and a
   seed replays the run.
 - **Hypothesis' state machine** (``stateful``): short schedules of steps (open, fault, pay, land,

@@ -1,117 +1,33 @@
-"""Plays top-up histories on a running stack, several at once, as customers and Stripe would:
-the app's JSON API starts each top-up (with its organisation's token), the fake's control API
-pays it through the hosted page's own code, the fake sends the signed webhooks under the
-history's faults, and some customers land on the success page. The worker is restarted now
-and then while payments go on, and a nemesis, when asked for, crashes processes and restarts the
+"""Plays the simulation's top-ups on a running stack, several at once (``player`` plays each),
+and does to the stack what only the process that runs it can: the worker is restarted now and
+then while payments go on, and a nemesis, when asked for, crashes processes and restarts the
 database (``nemesis``).
 
-Nothing here judges the outcome (``invariants`` does); an answer that is not what a customer
-would get is noted on the top-up, and the run goes on, unless the stack itself broke: before
-each top-up every process must still run (``WalletStack.check_alive``), and after a top-up that
-went wrong the database must still answer (``check_database``). Either stops the run, named.
+The top-ups are played on threads of this process, or with ``drivers`` above 1 from that many
+driver processes (``drivers``). Either way the restarts and the nemesis's blows happen here:
+before a chosen top-up on threads, once that many top-ups are done with driver processes.
 
-A history's faults on the app's own Stripe calls are rules at the fake: a read fault names the
-top-up's session, but a creation fault cannot (no session exists yet). Where the app profile
-names the creation's field that carries the organisation (``[stripe] creation_org_field``,
-Stripe's ``client_reference_id`` for both profiles here), the rule names the organisation and
-only that organisation's other creations wait while it stands; else the runner starts that
-top-up alone, no other creation in flight (``Creations``). Either way it takes the rule away
-after. A creation the app refuses with a reason (502 or 503 and an ``error``), when
-the history faulted it, is a legitimate outcome: the customer was told, nothing was charged.
+Nothing here judges the outcome (``invariants`` does); an answer that is not what a customer
+would get is noted on the top-up, and the run goes on, unless the stack itself broke: every
+process must still run (``WalletStack.check_alive``, before each top-up on threads, every
+``drivers.WATCH_SECONDS`` with driver processes), and after a top-up that went wrong the
+database must still answer (``check_database``). Either stops the run, named.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 
 import httpx
 
-from fake_stripe.client import ControlError, FakeStripeControl
-from harness.drivers.wallet_api import Answer, WalletApi
-from harness.simulation.nemesis import Nemesis, as_a_customer
+from fake_stripe.client import FakeStripeControl
+from harness.simulation.drivers import play_in_processes, refuse_what_cannot_split, shares
+from harness.simulation.nemesis import Nemesis
 from harness.simulation.orgs import SimOrg
-from harness.simulation.plan import BANK_ACCOUNTS, CARDS, History
+from harness.simulation.plan import History
+from harness.simulation.player import Played, Player, Target, play_on_threads
 from harness.stack.wallet_stack import WalletStack
-
-EXPECTED_PAYMENT = {
-    "card": "succeeded",
-    "declined": "declined",
-    "bank_debit_settles": "processing",
-    "bank_debit_fails": "processing",
-}
-
-
-@dataclass
-class Played:
-    history: History
-    session_id: str | None = None
-    landed_at: float | None = None  # real time of the landing check (fake time = real then)
-    problems: list[str] = field(default_factory=list)  # answers a customer should not get
-    refused: str | None = None  # the app's reason, when it refused the faulted creation
-
-
-REFUSAL_STATUSES = (502, 503)  # Stripe failing while the session was created, told as such
-
-
-def refusal(answer: Answer) -> str | None:
-    """The reason in an answer that refuses a top-up because Stripe failed (a 502 or 503 with
-    an ``error`` text); None for any other answer (a bare 500, say)."""
-    reason = answer.body.get("error")
-    if answer.status_code in REFUSAL_STATUSES and isinstance(reason, str) and reason.strip():
-        return reason
-    return None
-
-
-ALL = "*"  # the key of every creation, where a rule cannot tell one organisation's from another's
-
-
-class Creations:
-    """Top-ups are started many at once, but one whose creation the plan faults is started
-    alone among the creations its rule could meet: any creation in flight beside it that the
-    rule matches could meet the fault instead. Those are the creations of the same key: one
-    organisation's, where the rule names the organisation, else all (``ALL``). A reader-writer
-    lock per key, the lone ones first."""
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._running: Counter[str] = Counter()
-        self._alone: set[str] = set()
-        self._waiting_alone: Counter[str] = Counter()
-
-    def waiting_alone(self, key: str = ALL) -> int:
-        with self._changed:
-            return self._waiting_alone[key]
-
-    @contextmanager
-    def together(self, key: str = ALL) -> Iterator[None]:
-        with self._changed:
-            self._changed.wait_for(lambda: key not in self._alone and not self._waiting_alone[key])
-            self._running[key] += 1
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._running[key] -= 1
-                self._changed.notify_all()
-
-    @contextmanager
-    def alone(self, key: str = ALL) -> Iterator[None]:
-        with self._changed:
-            self._waiting_alone[key] += 1
-            self._changed.wait_for(lambda: key not in self._alone and not self._running[key])
-            self._waiting_alone[key] -= 1
-            self._alone.add(key)
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._alone.discard(key)
-                self._changed.notify_all()
 
 
 class Runner:
@@ -121,148 +37,67 @@ class Runner:
         orgs: Sequence[SimOrg],
         *,
         concurrency: int = 8,
+        drivers: int = 1,
         restart_before: set[int] | None = None,
         on_done: Callable[[Played], None] | None = None,
         nemesis: Nemesis | None = None,
     ) -> None:
         self.stack = stack
-        self._topup_api = stack.profile.app.capabilities.topup_api
-        self._org_field = stack.profile.app.stripe.creation_org_field
         self.orgs = orgs
         self.concurrency = max(1, concurrency)
+        self.drivers = drivers
         self.restart_before = restart_before or set()
         self.on_done = on_done or (lambda played: None)
         self.nemesis = nemesis
         self.worker_restarts = 0
-        self._lock = threading.Lock()
         # one restart at a time, the nemesis's blows included: the next waits its turn
         self._restarting = nemesis.lock if nemesis is not None else threading.Lock()
-        self._creations = Creations()
 
     def run(self, histories: Sequence[History]) -> list[Played]:
+        target = Target.of(self.stack)
+        refuse_what_cannot_split(target.org_field, histories, self.drivers)
+        patient = self.nemesis is not None and self.nemesis.active
+        if self.drivers > 1:
+            return self._run_in_processes(target, histories, patient)
+        player = Player(target, self.orgs, patient)
+
+        def play(item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
+            self._before(item.history.index)
+            player.play(item, http, control)
+            self._after(item)
+
         played = [Played(history) for history in histories]
-        queue = iter(played)
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            with (
-                httpx.Client(base_url=self.stack.web_url, timeout=60) as http,
-                FakeStripeControl(self.stack.fake_url, timeout=60) as control,
-            ):
-                while not errors:  # one thread's error stops the others too
-                    with self._lock:
-                        item = next(queue, None)
-                    if item is None:
-                        return
-                    # a process that died stops the run, named: re-raised like a failed blow
-                    self.stack.check_alive()
-                    if self.nemesis is not None:  # a blow that fails stops the run: re-raised
-                        self.nemesis.before(item.history.index)
-                    try:
-                        self._play(item, http, control)
-                    except Exception as error:  # noted on the top-up; the run goes on
-                        item.problems.append(f"{type(error).__name__}: {error}")
-                    if item.problems:
-                        self._check_stack()
-                    self.on_done(item)
-
-        threads = [
-            threading.Thread(target=self._guard(work, errors)) for _ in range(self.concurrency)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        play_on_threads(played, self.concurrency, target, play)
         return played
 
-    @staticmethod
-    def _guard(work: Callable[[], None], errors: list[BaseException]) -> Callable[[], None]:
-        def guarded() -> None:
-            try:
-                work()
-            except BaseException as error:  # re-raised by run() in the main thread
-                errors.append(error)
+    def _run_in_processes(
+        self, target: Target, histories: Sequence[History], patient: bool
+    ) -> list[Played]:
+        parts = shares(target, self.orgs, histories, self.drivers, self.concurrency, patient)
+        done = 0
 
-        return guarded
+        def on_result(item: Played) -> None:
+            nonlocal done
+            self._after(item)
+            done += 1
+            self._before(done)  # what the plan strikes before top-up N, once N are done
 
-    def _play(self, item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
-        history = item.history
-        if history.index in self.restart_before:
+        played = play_in_processes(parts, on_result, self.stack.check_alive)
+        return [played[history.index] for history in histories]
+
+    def _before(self, index: int) -> None:
+        """Before top-up ``index``: a process that died stops the run, named; the nemesis
+        strikes and the worker restarts where the plan says (a blow that fails stops the run)."""
+        self.stack.check_alive()
+        if self.nemesis is not None:
+            self.nemesis.before(index)
+        if index in self.restart_before:
             self._restart_worker()
-        patient = self.nemesis is not None and self.nemesis.active
-        org = self.orgs[history.org]
-        api = WalletApi(self.stack.web_url, org.token, self._topup_api, http=http)
-        started = self._start(item, org, api, control, patient)
-        session_id = api.session_id(started)
-        if history.creation_fault is not None and (reason := refusal(started)) is not None:
-            item.refused = reason  # the customer was told; nothing to pay
-            return
-        if started.status_code not in (200, 201) or session_id is None:
-            item.problems.append(f"starting the top-up: {started.status_code} {started.body}")
-            return
-        item.session_id = session_id
-        if history.deciding_event is not None:
-            for fault in history.faults:
-                control.add_fault_rule(fault.rule(session_id, history.deciding_event))
-        for api_fault in history.read_faults:
-            control.add_api_fault_rule(api_fault.rule(session_id))
-        self._pay(item, control)
-        if history.lands:
-            item.landed_at = time.time()
-            landed = as_a_customer(lambda: api.check_top_up(session_id), patient)
-            if landed.status_code != 200:
-                item.problems.append(f"the landing check: {landed.status_code} {landed.body}")
 
-    def _start(
-        self, item: Played, org: SimOrg, api: WalletApi, control: FakeStripeControl, patient: bool
-    ) -> Answer:
-        """The customer starts the top-up; one whose creation is faulted is started alone among
-        the creations its rule could meet, once (a cut the nemesis made is tried again after,
-        without the fault)."""
-        amount, fault = item.history.amount_pence, item.history.creation_fault
-        key = ALL if self._org_field is None else org.org_id
-        if fault is None:
-            with self._creations.together(key):
-                return as_a_customer(lambda: api.start_top_up(amount), patient)
-        fields = None if self._org_field is None else {self._org_field: org.org_id}
-        with self._creations.alone(key):
-            rule = control.add_api_fault_rule(fault.rule(fields=fields))
-            try:
-                return api.start_top_up(amount)
-            except httpx.TransportError:
-                if not patient:
-                    raise
-            finally:
-                with suppress(ControlError):  # gone already: nothing to take away
-                    control.remove_api_fault(rule.id)
-        return as_a_customer(lambda: api.start_top_up(amount), patient)
-
-    @staticmethod
-    def _pay(item: Played, control: FakeStripeControl) -> None:
-        history, session_id = item.history, item.session_id
-        assert session_id is not None
-        outcome = history.outcome
-        if outcome == "expired":
-            control.expire(session_id)
-            return
-        if outcome == "abandoned":
-            return  # nobody pays: Stripe expires it when the clock passes its expiry
-        if outcome in CARDS:
-            result = control.pay(session_id, card=CARDS[outcome], wait_for_webhook=history.lands)
-        else:
-            result = control.pay(
-                session_id,
-                method="bacs_debit",
-                account_number=BANK_ACCOUNTS[outcome],
-                wait_for_webhook=history.lands,
-            )
-        if result.status != EXPECTED_PAYMENT[outcome]:
-            item.problems.append(
-                f"paying ({outcome}): {result.status}, expected {EXPECTED_PAYMENT[outcome]}"
-                f" ({result.message or 'no message'})"
-            )
+    def _after(self, item: Played) -> None:
+        if item.problems:
+            self._check_stack()
+        self.on_done(item)
 
     def _check_stack(self) -> None:
         """After an answer no customer should get: is the stack still whole? A database gone

@@ -23,7 +23,8 @@ from harness.simulation.plan import (
     run_api_fault_rules,
     worker_restarts,
 )
-from harness.simulation.runner import Played, Runner
+from harness.simulation.player import Played
+from harness.simulation.runner import Runner
 from harness.stack.wallet_stack import WalletStack
 
 RETRY_HORIZON_DAYS = 4  # Stripe retries for three days; the longest delay and expiry fit in four
@@ -43,6 +44,7 @@ class Options:
     mix: dict[str, float]
     landing: float = 0.5
     concurrency: int = 8
+    drivers: int = 1  # processes the top-ups are played from (``drivers``)
     worker_restarts: int = 3
     only: frozenset[int] | None = None  # replay just these top-ups of the plan
     nemesis: tuple[str, ...] = ()  # harness.simulation.nemesis.KINDS to strike with
@@ -163,6 +165,7 @@ def _play_and_judge(
         stack,
         orgs,
         concurrency=options.concurrency,
+        drivers=options.drivers,
         restart_before=(
             worker_restarts(options.topups, options.worker_restarts)
             if stack.profile.app.capabilities.worker is not None

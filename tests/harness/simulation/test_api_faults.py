@@ -24,8 +24,8 @@ from harness.simulation.plan import (
     parse_mix,
     run_api_fault_rules,
 )
+from harness.simulation.player import Creations, Played, refusal
 from harness.simulation.report import render_report
-from harness.simulation.runner import Creations, Played, refusal
 from harness.simulation.simulate import Options, Outcome, _sweep_until_complete, counts
 from harness.simulation.summary import api_faults_line
 

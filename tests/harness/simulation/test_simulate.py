@@ -3,7 +3,7 @@ faults and faults on the app's own Stripe calls keep every invariant on the heal
 also runs ``wallet-harness simulate`` with a thousand, ``tox -e simulation``); each of the
 seven defects breaks the invariant that names it; a failure shrinks to one plain history, or
 to the one API fault that matters; the same seed replays the same run (the same histories,
-faults, deliveries and outcomes)."""
+faults, deliveries and outcomes), also when played from two driver processes."""
 
 from __future__ import annotations
 
@@ -109,6 +109,14 @@ def test_the_same_seed_replays_the_same_run(wallet_stacks: StackPool, tmp_path: 
     # which path credits a landed top-up first (the landing check or the webhook) is a race
     # between real processes; how many top-ups were credited is not
     assert len(first.paths) == len(again.paths)
+
+    # played from two driver processes, the same run again
+    split = run(wallet_stacks, topups=80, drivers=2, concurrency=4)
+    assert split.violations == []
+    assert [p.history for p in split.played] == [p.history for p in first.played]
+    assert split.injected == first.injected
+    assert counts(split)["outcomes"] == first_counts["outcomes"]
+    assert split.worker_restarts == first.worker_restarts == 1
 
     report = tmp_path / "simulation.html"
     write_report(report, first, "wallet-harness simulate --seed 11")
