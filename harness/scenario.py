@@ -15,6 +15,7 @@ from harness.browser.contexts import ContextSource
 from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
+from harness.stack.services import log_tail
 from harness.stack.wallet_stack import WalletStack
 
 log = logging.getLogger(__name__)
@@ -142,8 +143,23 @@ class Scenario:
                     return records.unfinished_jobs(conn) == 0
 
             if not poll_until(empty, timeout=timeout):
-                raise StackNotQuiet(f"the worker still had queued jobs after {timeout:.0f} s")
+                raise StackNotQuiet(
+                    f"the worker still had queued jobs after {timeout:.0f} s{self._stuck_jobs()}"
+                    f"\nthe worker's log, its last lines:\n{log_tail(stack.worker.log, 25)}"
+                )
             stack.control.settle(timeout=timeout)  # anything the jobs caused
+
+    def _stuck_jobs(self) -> str:
+        """The jobs by status where the profile shows them (": doing 2, todo 1"), as evidence
+        of what the worker left; empty where it cannot tell."""
+        if not self.stack.records.has("jobs_sql"):
+            return ""
+        try:
+            with self.stack.connect() as conn:
+                jobs = self.stack.records.status_counts(conn).get("jobs", {})
+        except Exception as error:  # evidence only: say what could not be read
+            return f" (the jobs could not be read: {error})"
+        return ": " + ", ".join(f"{status} {n}" for status, n in sorted(jobs.items()))
 
     def _queue_counts(self) -> tuple[int, int] | None:
         """(waiting, failed) as the profile's queue probe tells them; None: it cannot."""

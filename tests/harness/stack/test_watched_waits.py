@@ -1,7 +1,8 @@
 """The waits on a running stack watch its processes: a worker killed while a scenario waits for
 its queue ends the wait at once, named, instead of at the wait's timeout; the restarts the
 harness makes itself (the nemesis's, the runner's, a scenario's) are never taken for a death;
-a reset brings back a worker that died, and names a web process that did.
+a reset brings back a worker that died, and names a web process that did; a queue left full is
+reported with its jobs and the worker's log.
 
 The app is a tiny one of real processes whose worker never takes a job, so the queue it shows
 stays full for as long as anyone waits on it."""
@@ -21,7 +22,7 @@ import pytest
 
 from harness.polling import poll_until
 from harness.profile.loading import LoadedProfile, parse_profile
-from harness.scenario import Scenario
+from harness.scenario import Scenario, StackNotQuiet
 from harness.stack.schema import migrate_and_seed
 from harness.stack.services import ServiceDied
 from harness.stack.wallet_stack import StackConfig, WalletStack
@@ -67,7 +68,11 @@ def idle_app(folder: Path) -> LoadedProfile:
         },
         "database": {"schema_sql": ["schema.sql"], "reset": {"sql": "select 1"}},
         "stripe": {"registers_endpoint": False, "webhook_path": "/hooks/stripe"},
-        "capabilities": {"worker": "worker", "queue_probe": {"sql": QUEUE_PROBE}},
+        "capabilities": {
+            "worker": "worker",
+            "queue_probe": {"sql": QUEUE_PROBE},
+            "jobs_sql": "select id, status, 0 as attempts, null as event_id from jobs",
+        },
         "ledger": LEDGER,
         "screen": SCREEN,
     }
@@ -115,6 +120,18 @@ def test_a_worker_killed_mid_wait_ends_the_wait_at_once_named(stack: WalletStack
     assert took < 10, f"the wait took {took:.1f} s: it waited out the queue, not the worker"
     assert raised.value.heading == "worker died (killed by SIGKILL)"
     assert "worker up" in raised.value.details  # the end of its log
+
+
+def test_a_queue_left_full_is_reported_with_its_jobs_and_the_worker_log(
+    stack: WalletStack,
+) -> None:
+    with pytest.raises(StackNotQuiet) as raised:
+        Scenario(stack, None).wait_until_quiet(1.0)
+
+    report = str(raised.value)
+    assert report.startswith("the worker still had queued jobs after 1 s: todo 1\n"), report
+    assert "the worker's log, its last lines:" in report
+    assert "worker up" in report
 
 
 def test_the_restarts_the_harness_makes_itself_are_not_deaths(stack: WalletStack) -> None:
