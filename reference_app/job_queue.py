@@ -15,6 +15,7 @@ from typing import Any
 import procrastinate
 import psycopg
 
+from reference_app.db import RECONNECT_SECONDS, WAIT_SECONDS
 from reference_app.fulfilment import Refused
 from reference_app.settings import AppSettings
 
@@ -34,9 +35,13 @@ class RetryUnlessRefused(procrastinate.RetryStrategy):
 def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastinate.App:
     """The procrastinate app with its one task. ``runtime_getter`` (worker side) returns the
     Runtime the task runs with; the web side only defers."""
-    app = procrastinate.App(
-        connector=procrastinate.PsycopgConnector(conninfo=settings.database_url)
+    # the worker's pool backs off like the app's own (``db``): a round of reconnection attempts
+    # ends after a few seconds and a wait for a connection after five, so after an outage the
+    # worker starts a fresh attempt at once, not after procrastinate's pool's next doubled delay
+    connector = procrastinate.PsycopgConnector(
+        conninfo=settings.database_url, timeout=WAIT_SECONDS, reconnect_timeout=RECONNECT_SECONDS
     )
+    app = procrastinate.App(connector=connector)
     retry = RetryUnlessRefused(
         max_attempts=max(0, settings.job_max_attempts - 1),  # retries after the first try
         wait=int(max(1, settings.job_retry_wait_seconds)),
