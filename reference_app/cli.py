@@ -13,6 +13,7 @@ import psycopg
 from reference_app import settings
 from reference_app.defects import CATALOGUE, PRESETS, Defects, UnknownDefect
 from reference_app.ledger import LedgerError, add_wallet_credits
+from reference_app.logs import configure_service_logging
 from reference_app.migrate import apply_migrations
 from reference_app.money import format_pence
 from reference_app.seed import apply_seed
@@ -41,10 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _service(args: argparse.Namespace) -> int:
     """web, worker, reconcile: configured from the environment (AppSettings.from_env)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # the SDK's two INFO lines a request repeat what the app logs itself, at about 5% of the
-    # web app's and the worker's CPU under load; its warnings still show
-    logging.getLogger("stripe").setLevel(logging.WARNING)
+    configure_service_logging()
     environ = dict(os.environ)
     if args.defect:
         names = [*filter(None, environ.get("WALLET_DEFECTS", "").split(",")), *args.defect]
@@ -60,12 +58,23 @@ def _service(args: argparse.Namespace) -> int:
 
         from reference_app.web.app import create_app
 
-        uvicorn.run(create_app(app_settings), host=args.host, port=args.port, log_config=None)
+        if args.processes == 1:
+            uvicorn.run(create_app(app_settings), host=args.host, port=args.port, log_config=None)
+            return 0
+        os.environ.update(WALLET_DEFECTS=environ.get("WALLET_DEFECTS", ""))  # for each process
+        uvicorn.run(
+            "reference_app.web.app:app_from_env",
+            factory=True,
+            workers=args.processes,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+        )
         return 0
     if args.command == "worker":
-        from reference_app.worker import run_worker
+        from reference_app.worker import run_workers
 
-        run_worker(app_settings)
+        run_workers(app_settings, args.processes)
         return 0
     if Defects(app_settings.defects).on("no-reconciliation"):
         # the app has no sweep at all: neither the worker's schedule nor this command
@@ -97,6 +106,13 @@ def _service(args: argparse.Namespace) -> int:
     for session_id, reason in report.failed.items():
         print(f"  {session_id}: {reason}")
     return 1 if report.failed else 0
+
+
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
 
 
 def _defects() -> int:
@@ -183,5 +199,12 @@ def _parser() -> argparse.ArgumentParser:
         if name == "web":
             service.add_argument("--host", default="127.0.0.1")
             service.add_argument("--port", type=int, default=8000)
+        if name in ("web", "worker"):
+            service.add_argument(
+                "--processes",
+                type=_at_least_one,
+                default=1,
+                help="run this many processes, sharing the port (web) or the queue (worker)",
+            )
     commands.add_parser("defects", help="list the switchable defects, their stage and symptom")
     return parser

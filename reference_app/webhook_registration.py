@@ -4,8 +4,11 @@ keep the signing secret Stripe returned in the database (reused on restart)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from psycopg_pool import ConnectionPool
 
 from reference_app.defects import Defects
@@ -16,6 +19,19 @@ log = logging.getLogger("reference_app.webhooks")
 
 # where a stale tunnel used to be: nothing listens there any more
 STALE_WEBHOOK_URL = "http://127.0.0.1:9/api/webhooks/stripe"
+REGISTERING = 7_170_011  # the advisory lock's key: one web process registers at a time
+
+
+@contextmanager
+def _registering(conn: psycopg.Connection[Any]) -> Iterator[None]:
+    """Web processes starting together (``web --processes N``) register one after another: the
+    first makes the endpoint and stores its secret, the others find both, so every process
+    verifies with the one secret Stripe signs with."""
+    conn.execute("select pg_advisory_lock(%s)", (REGISTERING,))
+    try:
+        yield
+    finally:
+        conn.execute("select pg_advisory_unlock(%s)", (REGISTERING,))
 
 
 def register_webhook_endpoint(
@@ -26,8 +42,8 @@ def register_webhook_endpoint(
     events: tuple[str, ...] = HANDLED_EVENTS
     if defects.on("not-subscribed"):
         events = tuple(e for e in HANDLED_EVENTS if e != "checkout.session.completed")
-    endpoint_id, secret = gateway.ensure_webhook_endpoint(url, events)
-    with pool.connection() as conn:
+    with pool.connection() as conn, _registering(conn):
+        endpoint_id, secret = gateway.ensure_webhook_endpoint(url, events)
         if secret is None:
             row = conn.execute(
                 "select signing_secret from stripe_webhook_endpoints where url = %s and"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import signal
 import socket
 import threading
@@ -19,6 +20,7 @@ from reference_app.db import open_pool
 from reference_app.defect_schema import apply_defect_schema
 from reference_app.defects import Defects
 from reference_app.job_queue import QUEUE, build_queue
+from reference_app.logs import configure_service_logging
 from reference_app.reconcile import reconcile
 from reference_app.runtime import Runtime
 from reference_app.settings import AppSettings
@@ -27,6 +29,37 @@ from reference_app.stripe_gateway import StripeGateway, make_client
 log = logging.getLogger("reference_app.worker")
 HEARTBEAT_SECONDS = 2.0
 WORKER_RESTART_PAUSE = 1.0  # seconds between a worker's stop on a lost database and its restart
+
+
+def run_workers(settings: AppSettings, processes: int = 1) -> None:
+    """``run_worker`` here and in ``processes - 1`` processes more, which share the queue (each
+    takes its own jobs, ``for update skip locked``). They stop with this one; a signal to the
+    process group (what the harness sends) reaches every one of them."""
+    if processes == 1:
+        run_worker(settings)
+        return
+    context = multiprocessing.get_context("spawn")
+    others = [
+        context.Process(
+            target=_another_worker, args=(settings,), name=f"worker-{number}", daemon=True
+        )
+        for number in range(2, processes + 1)
+    ]
+    for other in others:
+        other.start()
+    try:
+        run_worker(settings)
+    finally:
+        for other in others:
+            if other.is_alive():
+                other.terminate()  # SIGTERM: it finishes its running jobs, as this one did
+        for other in others:
+            other.join(timeout=30)
+
+
+def _another_worker(settings: AppSettings) -> None:
+    configure_service_logging()  # a process started afresh: it logs as this one does
+    run_worker(settings)
 
 
 def run_worker(settings: AppSettings) -> None:

@@ -267,7 +267,7 @@ class Doctor:
 
     def _readiness(self, stack: WalletStack, name: str) -> str:
         ready = self.app.processes[name].ready
-        values = {**stack.values, "port": str(stack.ports[name])}
+        values = stack.values_of(name)
         try:
             return app_processes.readiness(ready, stack.services[name], values)[1]
         except KeyError:  # a placeholder only known later: say it as written

@@ -20,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
 from harness.console import make_console, plain
 from harness.profile.loading import default_profile
+from harness.profile.model import AppProfile
+from harness.profile.placeholders import scalable
 from harness.project import artifacts_dir, shown
 from harness.simulation.drivers import refuse_what_cannot_split
 from harness.simulation.nemesis import parse_nemesis
@@ -61,6 +63,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=1,
         help="processes the top-ups are played from, the --concurrency spread over them, each"
         " organisation's in one (default 1: threads of this process)",
+    )
+    parser.add_argument(
+        "--app-processes",
+        metavar="NAME=N,...",
+        default="",
+        help="run these processes of the app as N processes each, where the app profile lets"
+        " them (their command takes {processes}), e.g. web=2,worker=2",
     )
     parser.add_argument(
         "--worker-restarts", type=int, default=3, help="worker restarts during the run (default 3)"
@@ -110,6 +119,28 @@ def options_from(args: argparse.Namespace) -> Options:
     )
 
 
+def parse_app_processes(text: str, profile: AppProfile) -> dict[str, int]:
+    """``"web=2,worker=2"`` as counts by process, or ``PlanError`` naming what is wrong: a
+    process the profile does not have, one it does not let run as several, a count below 1."""
+    counts: dict[str, int] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, _, number = part.partition("=")
+        name = name.strip()
+        if not number.strip().isdigit() or int(number) < 1:
+            raise PlanError(f"--app-processes takes NAME=N with N at least 1, not {part!r}")
+        if name not in profile.processes:
+            known = ", ".join(profile.processes)
+            raise PlanError(f"--app-processes: the app has no process {name!r} (it has {known})")
+        process = profile.processes[name]
+        if not scalable(process.command, process.env):
+            raise PlanError(
+                f"--app-processes: processes.{name} does not take {{processes}} in its command"
+                " or env, so the harness cannot ask it to run as several (docs/app-profile.md)"
+            )
+        counts[name] = int(number)
+    return counts
+
+
 def replay_command(args: argparse.Namespace, only: list[int] | None = None) -> str:
     parts = ["wallet-harness simulate"]
     if args.app:  # the same app: a replay against another would prove nothing
@@ -143,11 +174,13 @@ def run_simulate(args: argparse.Namespace) -> int:
         simulation_orgs(options.seed, options.orgs, profile)
         histories = plan_for(options)
         refuse_what_cannot_split(profile.stripe.creation_org_field, histories, options.drivers)
+        processes = parse_app_processes(args.app_processes, profile)
     except (PlanError, TooFewOrgs) as error:
         plain(console, f"wallet-harness simulate: {error}", style="red")
         return 2
     defects = tuple(sorted(args.defect or ()))
     drivers = f" from {options.drivers} driver processes" if options.drivers > 1 else ""
+    drivers += "".join(f"; {name} in {n} processes" for name, n in processes.items())
     plain(
         console,
         f"simulation: seed {options.seed}, {len(histories)} top-ups for {options.orgs} orgs,"
@@ -156,7 +189,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     )
     log_dir = artifacts_dir() / "simulate" / ("-".join(defects) or "healthy")
     try:
-        with standalone_stack(args.db_url, defects, log_dir) as stack:
+        with standalone_stack(args.db_url, defects, log_dir, processes=processes) as stack:
             return _simulate_on(console, args, stack, options, histories)
     except START_ERRORS as error:
         plain(console, f"wallet-harness simulate: the stack did not start: {error}", style="red")

@@ -2,7 +2,9 @@
 
 ``{port}`` is the process's own free port, ``{port:NAME}`` another process's (a Redis the app
 needs, say); the rest are the same for every process. A name outside this list is refused when
-the profile is loaded, not when a process fails to start.
+the profile is loaded, not when a process fails to start. ``{processes}`` is also the
+process's own: a process whose command or environment names it can run as several
+(``scalable``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ PLACEHOLDERS = {
     "public_url": "the app's own base URL (http://127.0.0.1:<the web process's port>)",
     "webhook_secret": "the endpoint secret, where the harness registers the webhook endpoint",
     "port": "this process's free loopback port; {port:NAME} is process NAME's",
+    "processes": "how many processes this process is to run itself (its web server's workers,"
+    " its queue's workers), where it can: 1 unless simulate --app-processes asks for more",
     "python": "the Python running the harness (for apps written in Python)",
     "profile_dir": "the folder the profile file is in",
     "defects": "the defect switches asked for, joined by the profile's defects.separator",
@@ -76,3 +80,9 @@ def sql_with_values(text: str, values: Mapping[str, object]) -> tuple[str, dict[
 
     query = _TOKEN.sub(parameter, text.replace("%", "%%"))
     return query, named
+
+
+def scalable(command: Iterable[str], env: Mapping[str, str]) -> bool:
+    """Whether a process with this command and environment takes ``{processes}``: the app runs
+    it as that many processes itself."""
+    return any("processes" in names_in(text) for text in (*command, *env.values()))

@@ -6,7 +6,7 @@ on Ctrl-C and SIGTERM (``postgres_server`` makes SIGTERM unwind: ``harness.postg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -39,9 +39,11 @@ def standalone_stack(
     defects: tuple[str, ...],
     log_dir: Path,
     profile: LoadedProfile | None = None,
+    processes: Mapping[str, int] | None = None,
 ) -> Iterator[WalletStack]:
     """A running stack on a fresh database of its own, its processes' logs started afresh in
-    ``log_dir`` (the last run's removed, this run's kept); everything else gone afterwards."""
+    ``log_dir`` (the last run's removed, this run's kept); everything else gone afterwards.
+    ``processes``: how many processes each named app process runs itself (``{processes}``)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     for old in log_dir.glob("*.log"):
         old.unlink()
@@ -51,7 +53,12 @@ def standalone_stack(
             app = profile or default_profile()
             migrate_and_seed(url, app)
             config = StackConfig(
-                url, log_dir, defects=defects, profile=app, restart_database=server.restart
+                url,
+                log_dir,
+                defects=defects,
+                profile=app,
+                restart_database=server.restart,
+                processes=processes or {},
             )
             with WalletStack(config) as stack:
                 yield stack

@@ -78,6 +78,8 @@ class StackConfig:
     profile: LoadedProfile = field(default_factory=default_profile)
     # restarts the database server (pg_ctl restart), where the harness owns it
     restart_database: Callable[[], None] | None = None
+    # how many processes each named process runs itself ({processes}; 1 where not named)
+    processes: Mapping[str, int] = field(default_factory=dict)
 
 
 class WalletStack:
@@ -211,7 +213,7 @@ class WalletStack:
         if not described.stripe.registers_endpoint:
             self.values["webhook_secret"] = self._register_endpoint()
         for name in described.processes:
-            values = {**self.values, "port": str(self.ports[name])}
+            values = self.values_of(name)
             self.services[name] = app.service(name, self.profile, values, self.logs[name])
             self.services[name].env.update(self.config.app_env)  # a test's own settings
         for name in described.processes:
@@ -332,7 +334,7 @@ class WalletStack:
 
     def _reset_app(self, *, drain: bool) -> None:
         reset = self.profile.app.database.reset
-        values = {**self.values, "port": str(self.ports["web"])}
+        values = self.values_of("web")
         if reset.snapshot is not None:
             assert self._snapshot is not None, "start() the stack first"
             with self.connect() as conn:
@@ -419,9 +421,15 @@ class WalletStack:
         self.services[name].start()
         self._await(name)
 
+    def values_of(self, name: str) -> dict[str, str]:
+        """The placeholders' values for process ``name``: the stack's, and its own port and
+        number of processes."""
+        own = {"port": str(self.ports[name]), "processes": str(self.config.processes.get(name, 1))}
+        return {**self.values, **own}
+
     def _await(self, name: str) -> None:
         ready = self.profile.app.processes[name].ready
-        values = {**self.values, "port": str(self.ports[name])}
+        values = self.values_of(name)
         check, what = app.readiness(ready, self.services[name], values)
         self.services[name].wait_ready(check, ready.timeout, what)
 
@@ -454,7 +462,7 @@ class WalletStack:
     def _run_command(
         self, command: list[str], env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        values = {**self.values, "port": str(self.ports["web"])}
+        values = self.values_of("web")
         words = [fill(word, values) for word in command]
         extra = {name: fill(value, values) for name, value in (env or {}).items()}
         return subprocess.run(

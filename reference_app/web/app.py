@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,7 @@ from reference_app.defect_schema import apply_defect_schema
 from reference_app.defects import Defects
 from reference_app.job_queue import build_queue
 from reference_app.ledger import InsufficientFunds, InvalidLedgerRequest
+from reference_app.logs import configure_service_logging
 from reference_app.runtime import Runtime
 from reference_app.settings import AppSettings
 from reference_app.stripe_gateway import StripeGateway, make_client
@@ -32,6 +34,13 @@ from reference_app.webhook_registration import register_webhook_endpoint
 
 log = logging.getLogger("reference_app.web")
 RETRY_AFTER_SECONDS = 2
+
+
+def app_from_env() -> FastAPI:
+    """The app, configured from the environment: what each process of ``web --processes N``
+    builds (uvicorn starts them from this name)."""
+    configure_service_logging()
+    return create_app(AppSettings.from_env(dict(os.environ)))
 
 
 def create_app(settings: AppSettings) -> FastAPI:

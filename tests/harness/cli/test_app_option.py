@@ -1,6 +1,7 @@
 """``--app PROFILE`` on the commands: the named profile is the app of the whole run (the
 defects a command accepts are its defects, and the pytest runs it starts inherit it), and a
-profile that cannot be used is refused before anything starts."""
+profile that cannot be used is refused before anything starts, as is a process it does not let
+run as several (``simulate --app-processes``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 
 from harness.cli.main import build_parser, main
 from harness.cli.options import choose_app
-from harness.cli.simulate import replay_command
-from harness.profile.loading import PROFILE_VARIABLE, default_profile
+from harness.cli.simulate import parse_app_processes, replay_command
+from harness.profile.loading import PROFILE_VARIABLE, default_profile, load_profile
+from harness.simulation.plan import PlanError
 from tests.harness.profile.screens import SCREEN_TOML
 
 OTHER_APP = (
@@ -115,3 +117,30 @@ def test_a_simulations_replay_command_names_the_same_app(tmp_path: Path) -> None
     assert replay.startswith(f"wallet-harness simulate --app '{profile}' --seed 7 ")
     assert replay.endswith("--defect forgets-the-org --only 3")
     assert "--app" not in replay_command(build_parser().parse_args(["simulate", "--seed", "7"]))
+
+
+def test_only_the_processes_a_profile_lets_run_as_several_are_scaled(tmp_path: Path) -> None:
+    (tmp_path / "other.toml").write_text(OTHER_APP)
+    other = load_profile(tmp_path / "other.toml").app
+    reference = default_profile().app
+
+    assert parse_app_processes("web=2, worker=3", reference) == {"web": 2, "worker": 3}
+    assert parse_app_processes("", reference) == {}
+    with pytest.raises(PlanError, match=r"processes.web does not take \{processes\}"):
+        parse_app_processes("web=2", other)
+    with pytest.raises(PlanError, match="the app has no process 'redis' \\(it has web, worker\\)"):
+        parse_app_processes("redis=2", reference)
+    for wrong in ("web=0", "web", "web=two"):
+        with pytest.raises(PlanError, match="NAME=N with N at least 1"):
+            parse_app_processes(wrong, reference)
+
+
+def test_simulate_refuses_app_processes_it_cannot_scale_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["simulate", "--topups", "5", "--app-processes", "web=2,db=2"])
+
+    assert code == 2
+    out = capsys.readouterr().out
+    assert "the app has no process 'db'" in out
+    assert "the stack did not start" not in out

@@ -1,10 +1,11 @@
-"""A profile's SQL gets its placeholders as query parameters, never pasted into the text."""
+"""A profile's SQL gets its placeholders as query parameters, never pasted into the text; a
+process whose command or environment names {processes} can be run as several."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness.profile.placeholders import sql_with_values
+from harness.profile.placeholders import scalable, sql_with_values
 
 
 def test_each_placeholder_becomes_a_named_parameter() -> None:
@@ -27,3 +28,9 @@ def test_percent_signs_and_doubled_braces_stay_literal() -> None:
 def test_a_placeholder_with_no_value_is_named() -> None:
     with pytest.raises(KeyError, match=r"no value for \{session_id\}"):
         sql_with_values("select {session_id}", {})
+
+
+def test_a_process_that_names_processes_can_run_as_several() -> None:
+    assert scalable(["{python}", "-m", "app", "web", "--workers", "{processes}"], {})
+    assert scalable(["node", "worker.js"], {"WORKERS": "{processes}"})
+    assert not scalable(["node", "worker.js", "--port", "{port}"], {"X": "{{processes}}"})
