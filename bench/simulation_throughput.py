@@ -13,7 +13,13 @@ top-up across the processes at most twice the floor of ten exchanges, the phases
 under 15 s together, the fake's CPU per top-up under 4 ms. Never asserts.
 
     python bench/simulation_throughput.py [--topups 10000] [--orgs 50] [--concurrency 8]
+        [--drivers 1] [--app-processes web=2,worker=2] [--scaling 4 [--scaling-topups 2000]]
         [--profile DIR] [--floor-requests 2000]
+
+``--drivers N`` plays the top-ups from N driver processes (``simulate --drivers``);
+``--app-processes`` runs the app's web and worker as several processes (``simulate
+--app-processes``). ``--scaling N`` then runs the same plan again with 1, 2, ... N driver
+processes and prints top-ups/s and CPU for each: what a bigger machine would gain.
 
 ``--profile DIR`` samples the fake, the web app and the worker with py-spy through the run
 (``pip install py-spy``; it costs each process a little) and prints the functions each spent
@@ -29,14 +35,17 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from http_floor import EXCHANGES_PER_TOPUP, floor
 from pyspy import Profiles, available
 
+from harness.cli.simulate import parse_app_processes
 from harness.postgres.server import postgres_server
+from harness.profile.loading import default_profile
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
-from harness.simulation.simulate import Options, simulate
+from harness.simulation.simulate import Options, Outcome, simulate
 from harness.stack.pool import StackPool
 from harness.stack.wallet_stack import WalletStack
 
@@ -47,6 +56,8 @@ AFTER_PLAY_SECONDS = 15.0
 FAKE_MS = 4.0
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 TICKS = os.sysconf("SC_CLK_TCK")
+FINISHED_CHILDREN = "reconcile command"  # with the driver processes until measured() parts them
+DRIVERS = "driver processes"
 
 
 def cpu_by_process(stack: WalletStack) -> dict[str, float]:
@@ -65,6 +76,8 @@ def cpu_by_process(stack: WalletStack) -> dict[str, float]:
         pgid, used = int(fields[2]), (int(fields[11]) + int(fields[12])) / TICKS
         if int(entry.name) == os.getpid():
             part = "driver (this process)"
+            # its children that ended: driver processes (told apart below), the app's reconcile
+            seconds[FINISHED_CHILDREN] = (int(fields[13]) + int(fields[14])) / TICKS
         elif pgid in groups:
             part = groups[pgid]
         elif name.startswith("postgres"):
@@ -91,6 +104,10 @@ def main() -> None:
     parser.add_argument("--topups", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--drivers", type=int, default=1, help="driver processes")
+    parser.add_argument("--app-processes", default="", metavar="NAME=N,...")
+    parser.add_argument("--scaling", type=int, default=0, metavar="N", help="1..N drivers after")
+    parser.add_argument("--scaling-topups", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="sample the processes with py-spy into DIR")
     parser.add_argument("--top", type=int, default=12, help="functions per process in the profile")
@@ -111,21 +128,24 @@ def main() -> None:
         topups=args.topups,
         mix=parse_mix(DEFAULT_MIX),
         concurrency=args.concurrency,
+        drivers=args.drivers,
         worker_restarts=0,  # a restarted worker's CPU time would leave the count with it
     )
+    processes = parse_app_processes(args.app_processes, default_profile().app)
+    scaling: list[tuple[int, Outcome, dict[str, float]]] = []
     with (
         tempfile.TemporaryDirectory() as logs,
         postgres_server(None) as server,
-        StackPool(server, Path(logs)) as pool,
+        StackPool(server, Path(logs), processes=processes) as pool,
     ):
         stack = pool.get(())
         profiles = _attach(args.profile, stack) if args.profile is not None else None
-        before = cpu_by_process(stack)
-        outcome = simulate(stack, options)
-        after = cpu_by_process(stack)
+        outcome, used = measured(stack, options)
         if profiles is not None:
             profiles.stop()
-        used = {part: after[part] - before.get(part, 0.0) for part in after}
+        for drivers in range(1, args.scaling + 1):
+            again = replace(options, topups=args.scaling_topups, drivers=drivers)
+            scaling.append((drivers, *measured(stack, again)))
         tps = pgbench_tps(server.admin_url)
     total = sum(outcome.timings.values())
     faulted = sum(bool(p.history.faults) for p in outcome.played) / len(outcome.played)
@@ -166,7 +186,39 @@ def main() -> None:
         )
     if profiles is not None:
         _print_profiles(profiles, args.top)
+    if scaling:
+        _print_scaling(scaling, processes)
     sys.exit(0)
+
+
+def measured(stack: WalletStack, options: Options) -> tuple[Outcome, dict[str, float]]:
+    """One simulation, with the CPU seconds each part used in it."""
+    before = cpu_by_process(stack)
+    outcome = simulate(stack, options)
+    after = cpu_by_process(stack)
+    used = {part: after[part] - before.get(part, 0.0) for part in after}
+    if outcome.driver_cpu_seconds:
+        used[DRIVERS] = outcome.driver_cpu_seconds
+        used[FINISHED_CHILDREN] = max(0.0, used[FINISHED_CHILDREN] - outcome.driver_cpu_seconds)
+    return outcome, used
+
+
+def _print_scaling(
+    rows: list[tuple[int, Outcome, dict[str, float]]], processes: dict[str, int]
+) -> None:
+    shape = ", ".join(f"{name} x{n}" for name, n in processes.items()) or "one web, one worker"
+    print(f"scaling with driver processes ({shape}; {os.cpu_count()} cores here):")
+    print("  drivers  top-ups  top-ups/s end to end  playing alone  harness CPU  all CPU  holds")
+    for drivers, outcome, used in rows:
+        count = len(outcome.played)
+        play = outcome.timings.get("play", 0.0)
+        harness = used.get("driver (this process)", 0.0) + used.get(DRIVERS, 0.0)
+        print(
+            f"  {drivers:7d}  {count:7d}  {outcome.throughput:20.0f}  {count / play:11.0f}/s"
+            f"  {1000 * harness / count:8.2f} ms  {1000 * sum(used.values()) / count:5.1f} ms"
+            f"  {'yes' if not outcome.violations else 'NO'}"
+        )
+    print("  (CPU per top-up; the harness's is this process's and its driver processes')")
 
 
 def _attach(directory: Path, stack: WalletStack) -> Profiles:

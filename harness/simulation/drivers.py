@@ -14,6 +14,7 @@ by the top-ups done, as the drivers' results come back.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,7 @@ class Share:
 @dataclass(frozen=True)
 class _Finished:
     number: int
+    cpu_seconds: float  # the driver process's own, user and system
 
 
 @dataclass(frozen=True)
@@ -101,11 +103,11 @@ def play_in_processes(
     parts: Sequence[Share],
     on_result: Callable[[Played], None],
     watch: Callable[[], None],
-) -> dict[int, Played]:
+) -> tuple[dict[int, Played], float]:
     """Play every share in a process of its own; ``on_result`` is called here, in the calling
     thread, with each top-up as it comes back, and ``watch`` at least every
     ``WATCH_SECONDS``. An error either raises, or a driver's own, stops every driver and is
-    raised here. The top-ups, by their history's index."""
+    raised here. The top-ups, by their history's index, and the CPU seconds the drivers used."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     results = context.Queue()
     processes = {
@@ -117,6 +119,7 @@ def play_in_processes(
     for process in processes.values():
         process.start()
     got: dict[int, Played] = {}
+    cpu_seconds = 0.0
     running = set(processes)
     try:
         while running:
@@ -131,6 +134,7 @@ def play_in_processes(
                 on_result(message)
             elif isinstance(message, _Finished):
                 running.discard(message.number)
+                cpu_seconds += message.cpu_seconds
             else:
                 raise RuntimeError(f"driver {message.number} failed:\n{message.error}")
     finally:
@@ -139,7 +143,7 @@ def play_in_processes(
                 process.terminate()
             process.join(timeout=10)
         results.close()
-    return got
+    return got, cpu_seconds
 
 
 def _check_exits(processes: Mapping[int, BaseProcess], running: set[int]) -> None:
@@ -164,4 +168,5 @@ def _drive(share: Share, results: Queue[object]) -> None:
     except BaseException:  # told to the parent, which stops the run
         results.put(_Failed(share.number, traceback.format_exc()))
         return
-    results.put(_Finished(share.number))
+    times = os.times()
+    results.put(_Finished(share.number, times.user + times.system))

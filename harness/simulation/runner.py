@@ -50,6 +50,7 @@ class Runner:
         self.on_done = on_done or (lambda played: None)
         self.nemesis = nemesis
         self.worker_restarts = 0
+        self.driver_cpu_seconds = 0.0  # the driver processes' CPU, where they played
         # one restart at a time, the nemesis's blows included: the next waits its turn
         self._restarting = nemesis.lock if nemesis is not None else threading.Lock()
 
@@ -82,7 +83,9 @@ class Runner:
             done += 1
             self._before(done)  # what the plan strikes before top-up N, once N are done
 
-        played = play_in_processes(parts, on_result, self.stack.check_alive)
+        played, self.driver_cpu_seconds = play_in_processes(
+            parts, on_result, self.stack.check_alive
+        )
         return [played[history.index] for history in histories]
 
     def _before(self, index: int) -> None:

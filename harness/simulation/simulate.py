@@ -67,6 +67,7 @@ class Outcome:
     reconciled_at: float = 0.0  # fake time of the reconciliation
     api_hits: list[ApiFaultHit] = field(default_factory=list)  # the app's faulted Stripe calls
     sweeps: list[int] = field(default_factory=list)  # each reconciliation run's exit status
+    driver_cpu_seconds: float = 0.0  # what the driver processes used (--drivers above 1)
 
     @property
     def failed(self) -> bool:
@@ -253,6 +254,7 @@ def _play_and_judge(
         reconciled_at=reconciled_at,
         api_hits=api_hits,
         sweeps=sweeps,
+        driver_cpu_seconds=runner.driver_cpu_seconds,
     )
 
 

@@ -8,6 +8,7 @@ database, and keeps the fake and the database server."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,9 +37,11 @@ class StackPool:
         profile: LoadedProfile | None = None,
         *,
         one_at_a_time: bool = False,
+        processes: Mapping[str, int] | None = None,
     ) -> None:
         self.server = server
         self.one_at_a_time = one_at_a_time
+        self.processes = dict(processes or {})  # each stack's app processes run as several
         self.log_root = log_root
         self.profile = profile or default_profile()
         self._stacks: dict[tuple[str, ...], WalletStack] = {}
@@ -58,7 +61,9 @@ class StackPool:
             self._databases.remove(old_url)
             self.server.drop_database(old_url)
         else:
-            config = StackConfig(url, log_dir, defects=defects, profile=self.profile)
+            config = StackConfig(
+                url, log_dir, defects=defects, profile=self.profile, processes=self.processes
+            )
             stack = WalletStack(config).start()
         self._stacks[defects] = stack
         return stack

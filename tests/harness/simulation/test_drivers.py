@@ -79,11 +79,14 @@ def test_every_top_up_comes_back_once() -> None:
     parts = shares(nowhere(), ORGS, histories, drivers=2, concurrency=4, patient=False)
     seen: list[int] = []
 
-    played = play_in_processes(parts, lambda item: seen.append(item.history.index), lambda: None)
+    played, cpu_seconds = play_in_processes(
+        parts, lambda item: seen.append(item.history.index), lambda: None
+    )
 
     assert sorted(seen) == sorted(h.index for h in histories)
     assert {index: p.history for index, p in played.items()} == {h.index: h for h in histories}
     assert all(p.problems for p in played.values())  # nobody answered: each says so
+    assert 0 < cpu_seconds < 60  # the two drivers' own
 
 
 def test_a_driver_killed_stops_the_run_and_says_which() -> None:
