@@ -319,11 +319,16 @@ class FakeStripeControl:
         hours: float = 0,
         days: float = 0,
         timeout: float = 30.0,
+        together: int = 1,
     ) -> Clock:
         """Move fake time forward, running every retry, delay, expiry and settlement due on
-        the way; returns when that work is done (``timeout``: real seconds to wait for it)."""
+        the way; returns when that work is done (``timeout``: real seconds to wait for it).
+        ``together`` above 1: up to that many timers' work at once, where they fall due within
+        a minute of each other, in any order (``Scheduler.advance``)."""
         total = seconds + 60 * minutes + 3600 * hours + 86400 * days
-        body = {"seconds": total, "timeout": timeout}
+        body: dict[str, float] = {"seconds": total, "timeout": timeout}
+        if together > 1:
+            body["together"] = together
         return Clock(**self._call("POST", "/clock/advance", body))
 
     # -- deliveries ----------------------------------------------------------------------------

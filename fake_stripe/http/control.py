@@ -138,14 +138,18 @@ async def get_clock(call: ControlCall) -> Any:
     return _clock_json(call.fake)
 
 
+MAX_TOGETHER = 64  # timers whose work an advance may run at once (Scheduler.advance)
+
+
 async def advance_clock(call: ControlCall) -> Any:
     data, fake = call.json(), call.fake
     if "seconds" not in data:
         raise ControlError("seconds is required: how far to move the clock forward")
     seconds = number(data, "seconds", maximum=MAX_SECONDS)  # time never runs backwards
     timeout = number(data, "timeout", DEFAULT_WAIT, positive=True)
+    together = whole_number(data, "together", minimum=1, maximum=MAX_TOGETHER) or 1
     try:
-        await fake.scheduler.advance(seconds, timeout=timeout)
+        await fake.scheduler.advance(seconds, timeout=timeout, together=together)
     except SettleTimeout as error:
         message = f"the clock stopped at {fake.clock.now():.3f}, short of the target: {error}"
         raise ControlError(message, 504) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -184,3 +185,80 @@ def test_reset_cancels_timers_and_work_and_returns_to_real_time() -> None:
     assert scheduler.pending() == []
     assert scheduler.in_flight == 0
     assert scheduler.clock.offset == 0
+
+
+def test_advance_together_runs_timers_due_close_together_at_once_up_to_the_bound() -> None:
+    running: list[int] = []
+    most = [0]
+    ran: list[str] = []
+
+    async def work(scheduler: Scheduler) -> None:
+        def delivery(label: str) -> Awaitable[None]:
+            async def send() -> None:
+                running.append(1)
+                most[0] = max(most[0], len(running))
+                await asyncio.sleep(0.01)  # a round trip
+                running.pop()
+                ran.append(label)
+
+            return send()
+
+        for n in range(20):  # within a few seconds of each other
+            scheduler.call_at(WALL + 10 + n * 0.5, f"d{n}", lambda n=n: delivery(f"d{n}"))
+        await scheduler.advance(3600, timeout=5, together=4)
+
+    scheduler = run(work)
+    assert most[0] == 4  # four at once, never more
+    assert sorted(ran) == sorted(f"d{n}" for n in range(20))  # every one, before advance returned
+    assert scheduler.clock.offset == 3600
+    assert scheduler.in_flight == 0
+
+
+def test_advance_together_never_overlaps_work_due_further_apart_than_its_window() -> None:
+    overlaps: list[tuple[str, str]] = []
+    running: list[str] = []
+    sent_at: dict[str, float] = {}
+
+    async def work(scheduler: Scheduler) -> None:
+        def delivery(label: str) -> Awaitable[None]:
+            async def send() -> None:
+                overlaps.extend((other, label) for other in running)
+                running.append(label)
+                sent_at[label] = scheduler.clock.now() - WALL
+                await asyncio.sleep(0.01)
+                running.remove(label)
+
+            return send()
+
+        gap = Scheduler.TOGETHER_WITHIN + 1
+        for n in range(4):
+            scheduler.call_at(WALL + 100 + n * gap, f"d{n}", lambda n=n: delivery(f"d{n}"))
+        await scheduler.advance(1000, timeout=5, together=8)
+
+    run(work)
+    assert overlaps == []  # each waited for the one before: a minute and more apart
+    gap = Scheduler.TOGETHER_WITHIN + 1
+    assert sent_at == {f"d{n}": 100 + n * gap for n in range(4)}  # each at its own time
+
+
+def test_advance_together_fires_the_retries_its_work_schedules_on_the_way() -> None:
+    attempts: list[float] = []
+
+    async def work(scheduler: Scheduler) -> None:
+        async def failing() -> None:
+            attempts.append(scheduler.clock.now() - WALL)  # signed as it starts, as a delivery is
+            await asyncio.sleep(0)
+            if len(attempts) < 3:
+                scheduler.call_at(scheduler.clock.now() + 600, "retry", failing)
+
+        scheduler.call_at(WALL + 1, "first", failing)
+        scheduler.call_at(WALL + 2, "other", lambda: None)
+        await scheduler.advance(3600, timeout=5, together=16)
+
+    run(work)
+    assert len(attempts) == 3  # both retries, though scheduled by work running meanwhile
+    assert attempts[0] == 1
+    # the clock may have moved on within the window while the work ran: each retry is at most
+    # that much later than one after the last would have been
+    for before, after in itertools.pairwise(attempts):
+        assert 600 <= after - before <= 600 + Scheduler.TOGETHER_WITHIN

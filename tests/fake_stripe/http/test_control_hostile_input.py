@@ -123,6 +123,9 @@ def test_a_number_thousands_of_digits_long_is_a_400_that_changes_nothing(
     [
         ("/_control/clock/advance", {"seconds": PAST_A_FLOAT}, "seconds must be"),
         ("/_control/clock/advance", {"seconds": 1, "timeout": PAST_A_FLOAT}, "timeout must be"),
+        ("/_control/clock/advance", {"seconds": 1, "together": PAST_A_FLOAT}, "together must be"),
+        ("/_control/clock/advance", {"seconds": 1, "together": "0"}, "together must be"),
+        ("/_control/clock/advance", {"seconds": 1, "together": "65"}, "together must be"),
         ("/_control/deliveries/settle", {"timeout": PAST_A_FLOAT}, "timeout must be"),
         ("/_control/deliveries/settle", {"timeout": "-" + PAST_A_FLOAT}, "timeout must be"),
         (
