@@ -225,23 +225,35 @@ def charged_and_credited_exactly(
 @then(
     sentence(
         r'"{email}" is charged and credited penny for penny for (?P<count>\d+) amounts drawn'
-        r" from (?P<low>{money}) to (?P<high>{money}), and refused one penny outside"
+        r" from (?P<low>{money}) to (?P<high>{money}), and refused one penny outside:"
+        r" share (?P<share>\d+) of (?P<shares>\d+)"
     ),
-    converters={**MONEY, "count": int},
+    converters={**MONEY, "count": int, "share": int, "shares": int},
 )
 def amounts_over_the_range(
-    wallet_scenario: Scenario, records: Records, email: str, count: int, low: int, high: int
+    wallet_scenario: Scenario,
+    records: Records,
+    email: str,
+    count: int,
+    low: int,
+    high: int,
+    share: int,
+    shares: int,
 ) -> None:
     """Then "EMAIL" is charged and credited penny for penny for N amounts drawn from MONEY to
-    MONEY, and refused one penny outside
+    MONEY, and refused one penny outside: share K of N
 
     Example: Then "test@demo.com" is charged and credited penny for penny for 12 amounts drawn
-    from £5.00 to £1,000.00, and refused one penny outside
+    from £5.00 to £1,000.00, and refused one penny outside: share 2 of 4
 
     A Hypothesis property: N amounts from the range, plus each limit and one penny either side,
     typed in the dashboard's field as customers write them or started through the API in pence.
+    Each case is a real payment: the share K of N pays only its own part of the cases (by a
+    stable hash), so N scenarios, one per share, make every payment once between them.
     """
-    amounts_agree_over_the_range(wallet_scenario, records, email, low, high, count)
+    amounts_agree_over_the_range(
+        wallet_scenario, records, email, low, high, count, share=(share, shares)
+    )
 
 
 @then(sentence(r'the amount is refused for "{email}" with "(?P<text>[^"]+)"'))

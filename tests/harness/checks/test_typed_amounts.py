@@ -1,6 +1,7 @@
 """The amounts the typed-amount property draws (``harness.checks.typed_amounts``): every form
 reads back to its pence, the edges and one penny either side are drawn, and the amounts a float
-cannot hold are the ones that lose a penny through one."""
+cannot hold are the ones that lose a penny through one; the shares split the cases between
+them, each once."""
 
 from __future__ import annotations
 
@@ -63,3 +64,18 @@ def test_float_hostile_amounts_lose_a_penny_through_a_float_and_no_others_do() -
     assert 0 < len(hostile) < (HIGH - LOW) // 10
     for pence in (1999, 6435, 502):
         assert int(float(f"{pence / 100:.2f}") * 100) == pence - 1
+
+
+def test_the_shares_pay_every_case_once_between_them() -> None:
+    cases = [
+        AmountCase(pence, route, typed_form(pence, pound_sign=False, commas=False, decimals=2))
+        for pence in range(LOW - 1, LOW + 200)
+        for route in (API, DASHBOARD)
+    ]
+
+    owners = [[k for k in range(1, 5) if case.in_share((k, 4))] for case in cases]
+
+    assert all(len(found) == 1 for found in owners)  # one share each
+    per_share = [sum(found == [k] for found in owners) for k in range(1, 5)]
+    assert min(per_share) > len(cases) / 8, per_share  # and spread, not all in one
+    assert all(case.in_share((1, 1)) for case in cases)  # one share: every case
