@@ -36,6 +36,7 @@ from harness.sharding import Shard, split
 
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
+PYTEST_USAGE_ERROR = 4  # pytest's exit code for a bad command line: a test id not found, say
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,9 @@ def run_scenarios(
         if not junit.exists():
             output = (done.stdout + done.stderr)[-2000:]
             return _all(wanted, Result("error", f"pytest wrote no report:\n{output}", None))
+        if done.returncode == PYTEST_USAGE_ERROR:  # a scenario the table names is not there
+            output = (done.stdout + done.stderr)[-2000:]
+            return _all(wanted, Result("error", f"pytest ran nothing:\n{output}", None))
         results: dict[tuple[str, str], Result] = {}
         for name, result in read_junit(junit).items():
             split = split_name(name)

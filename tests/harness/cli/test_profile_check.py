@@ -136,7 +136,10 @@ def test_a_missing_command_and_a_missing_login_are_named_before_anything_starts(
 ) -> None:
     path = profile_with(
         tmp_path,
-        ('command = ["{python}", "-m", "reference_app", "worker"]', 'command = ["no-such-worker"]'),
+        (
+            'command = ["{python}", "-m", "reference_app", "worker", "--processes", "{processes}"]',
+            'command = ["no-such-worker"]',
+        ),
         ('[accounts."other@demo.com"]', '[accounts."someone@else.test"]'),
         (str(ROOT / "features" / "defect_matrix.toml"), "no-such-matrix.toml"),
     )
@@ -163,7 +166,7 @@ def test_a_process_that_exits_at_start_up_is_shown_with_its_last_log_lines(
     path = profile_with(
         tmp_path,
         (
-            'command = ["{python}", "-m", "reference_app", "worker"]',
+            'command = ["{python}", "-m", "reference_app", "worker", "--processes", "{processes}"]',
             f'command = ["{{python}}", "-c", "{exits}"]',
         ),
     )
