@@ -6,8 +6,10 @@ The diagnosis reads the top-ups from here; steps reach drivers through it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +17,14 @@ from harness.browser.contexts import ContextSource
 from harness.drivers.customer import Customer
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
-from harness.stack.services import log_tail
+from harness.stack.services import ServiceFailed, log_tail
 from harness.stack.wallet_stack import WalletStack
 
 log = logging.getLogger(__name__)
 
 QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
+FIRST_LOOK_MS = 1_000  # an expectation on the screen, before the stack is asked if it is done
+SCREEN_QUIET_TIMEOUT = 5.0  # seconds: Playwright's own expect timeout, the longest it waited
 
 
 class StackNotQuiet(AssertionError):
@@ -119,6 +123,24 @@ class Scenario:
         return sessions[-1]
 
     # -- waiting for the other processes -------------------------------------------------------
+
+    def expect_settled(self, expectation: Callable[[float], None]) -> None:
+        """Run a Playwright ``expectation`` (called with its timeout in ms), decided as soon as
+        the outcome is final rather than at Playwright's 5 s: a first look of
+        ``FIRST_LOOK_MS``; then, once the stack is quiet (every delivery due answered and the
+        queue empty, waited for at most ``SCREEN_QUIET_TIMEOUT``), the dashboard's
+        ``updates_within_ms`` more. A screen the app is still working towards waits for the
+        work; one that shows the wrong thing fails within about two seconds, with Playwright's
+        own message. A stack that broke meanwhile is left to the expectation to show."""
+        try:
+            expectation(FIRST_LOOK_MS)
+        except AssertionError:
+            pass
+        else:
+            return
+        with contextlib.suppress(StackNotQuiet, ServiceFailed):
+            self.wait_until_quiet(SCREEN_QUIET_TIMEOUT)
+        expectation(self.stack.profile.app.screen.dashboard.updates_within_ms)
 
     def wait_until_quiet(self, timeout: float = QUIET_TIMEOUT) -> None:
         """Every delivery due now answered, and (when a worker is beating) the queue empty.

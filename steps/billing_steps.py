@@ -87,4 +87,5 @@ def newest_transaction_reads(wallet_scenario: Scenario, text: str) -> None:
 
     Example: Then the newest transaction on the dashboard reads "SMS -£0.04"
     """
-    wallet_scenario.current_customer.dashboard.expect_top_row(text)
+    dashboard = wallet_scenario.current_customer.dashboard
+    wallet_scenario.expect_settled(lambda ms: dashboard.expect_top_row(text, ms))

@@ -89,10 +89,11 @@ def dashboard_balance(wallet_scenario: Scenario, amount: int) -> None:
 
     Example: Then the dashboard shows a balance of £50.00
 
-    Waits for it (the dashboard updates without a reload where the app promises one).
+    Waits for it (the dashboard updates without a reload where the app promises one), and
+    decides as soon as the stack is quiet (``Scenario.expect_settled``).
     """
     dashboard = wallet_scenario.current_customer.dashboard
-    dashboard.expect_balance(dashboard.money(amount))
+    wallet_scenario.expect_settled(lambda ms: dashboard.expect_balance(dashboard.money(amount), ms))
 
 
 @then(
@@ -105,7 +106,8 @@ def newest_transaction(wallet_scenario: Scenario, amount: int) -> None:
     Example: Then the newest transaction on the dashboard is a top-up of £50.00
     """
     dashboard = wallet_scenario.current_customer.dashboard
-    dashboard.expect_top_row(f"Top-up +{dashboard.money(amount)}")
+    row = f"Top-up +{dashboard.money(amount)}"
+    wallet_scenario.expect_settled(lambda ms: dashboard.expect_top_row(row, ms))
 
 
 @then(parsers.parse("the dashboard lists {count:d} transactions"))
@@ -117,7 +119,8 @@ def dashboard_lists(wallet_scenario: Scenario, count: int) -> None:
 
     Example: Then the dashboard lists 2 transactions
     """
-    wallet_scenario.current_customer.dashboard.expect_row_count(count)
+    dashboard = wallet_scenario.current_customer.dashboard
+    wallet_scenario.expect_settled(lambda ms: dashboard.expect_row_count(count, ms))
 
 
 @given(parsers.parse("the dashboard's first check of the payment is answered {status:d}"))

@@ -104,8 +104,9 @@ def typed_amount_agrees(
             f" {format_money(trail.balance_after or 0)} after the top-up"
         )
     dashboard = customer.dashboard
-    dashboard.expect_balance(dashboard.money(balance))
-    dashboard.expect_top_row(f"Top-up +{dashboard.money(amount)}")
+    scenario.expect_settled(lambda ms: dashboard.expect_balance(dashboard.money(balance), ms))
+    row = f"Top-up +{dashboard.money(amount)}"
+    scenario.expect_settled(lambda ms: dashboard.expect_top_row(row, ms))
 
 
 def typed_amount_refused(scenario: Scenario, records: Records, email: str, message: str) -> None:

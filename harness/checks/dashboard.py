@@ -21,7 +21,7 @@ def banner_went_pending_then_credited(scenario: Scenario, amount: int) -> None:
     """The banner said the payment was being confirmed, then (once it says credited) that
     ``amount`` pence was added, and nothing else in between."""
     dashboard = scenario.current_customer.dashboard
-    dashboard.expect_status("credited")
+    scenario.expect_settled(lambda ms: dashboard.expect_status("credited", ms))
     history = dashboard.banner_history()
     states = [entry.split(":", 1)[0] for entry in history]
     if states != ["pending", "credited"]:

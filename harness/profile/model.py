@@ -189,6 +189,9 @@ class DashboardScreen(_Table):
     # the attribute on the message saying how the top-up stands (pending, credited, ...), if any
     message_state: str | None = None
     error: Locator  # where a failure is shown
+    # how soon the dashboard shows what the app has done once it is done (its poll, plus
+    # drawing): once the stack is quiet, an expectation on the screen waits this long more
+    updates_within_ms: int = Field(default=2000, ge=100, le=30_000)
 
 
 class Screen(_Table):
