@@ -44,8 +44,10 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
     app = procrastinate.App(connector=connector)
     retry = RetryUnlessRefused(
         max_attempts=max(0, settings.job_max_attempts - 1),  # retries after the first try
-        wait=int(max(1, settings.job_retry_wait_seconds)),
-        linear_wait=int(max(0, settings.job_retry_wait_seconds)),
+        # procrastinate's fields say int, but it only adds them up into a timedelta: a test
+        # setting of a fraction of a second is kept, not rounded to a whole one
+        wait=settings.job_retry_wait_seconds,  # type: ignore[arg-type]
+        linear_wait=settings.job_retry_wait_seconds,  # type: ignore[arg-type]
     )
 
     @app.task(name=TASK_NAME, queue=QUEUE, retry=retry)

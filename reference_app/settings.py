@@ -118,13 +118,16 @@ class AppSettings(_FromEnvironment):
         default=None, validation_alias="STRIPE_WEBHOOK_SECRET"
     )
     stripe_timeout_seconds: Seconds = Field(default=10.0, validation_alias="STRIPE_TIMEOUT_SECONDS")
+    # how long the slow-handler defect's webhook handler takes: longer than Stripe waits for an
+    # answer (the fake's 5 s by default), so that the delivery times out though it was processed
+    slow_handler_seconds: Seconds = Field(default=6.0, validation_alias="SLOW_HANDLER_SECONDS")
     stripe_max_network_retries: Count = Field(
         default=1, validation_alias="STRIPE_MAX_NETWORK_RETRIES"
     )
     defects: DefectNames = Field(default=frozenset(), validation_alias="WALLET_DEFECTS")
     worker_concurrency: Count = Field(default=4, validation_alias="WORKER_CONCURRENCY")
     job_max_attempts: Count = Field(default=5, validation_alias="JOB_MAX_ATTEMPTS")
-    # doubled after each failed attempt
+    # growing linearly: the n-th retry waits n + 1 times this
     job_retry_wait_seconds: Seconds = Field(default=1.0, validation_alias="JOB_RETRY_WAIT_SECONDS")
     # how often the worker looks for jobs that fell due (a retry's wait over): a new job wakes
     # it at once (LISTEN/NOTIFY), a retry only at its next look

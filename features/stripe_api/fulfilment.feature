@@ -26,7 +26,7 @@ Feature: Stripe's API fails while the app reads the paid session to credit it
 
   Scenario: The worker's read gets no answer once: the app's timeout gives up, and its retry credits once
     Real slowness: the fake holds the read until the app's own timeout for Stripe gives up
-    (STRIPE_TIMEOUT_SECONDS in the app's profile: 5 s for the reference app, 2 s for the
+    (STRIPE_TIMEOUT_SECONDS in the app's profile: 2 s for both the reference app and the
     Express one), which is what the scenario is about.
 
     Given Stripe's API does not answer the next time the app reads the session

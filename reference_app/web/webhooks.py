@@ -124,7 +124,7 @@ def _inline(runtime: Runtime, payload: dict[str, Any]) -> JSONResponse:
     with runtime.pool.connection() as conn:
         inbox.store_event(conn, payload)
     if runtime.defects.on("slow-handler"):
-        time.sleep(runtime.settings.stripe_timeout_seconds + 1)
+        time.sleep(runtime.settings.slow_handler_seconds)
     try:
         process_event(runtime, payload["id"])
     except Exception as error:

@@ -134,7 +134,7 @@ def test_the_endpoint_answers_within_stripes_timeout(
         wallet_ledger_db_url,
         tmp_path,
         defects=defects,
-        env={"STRIPE_TIMEOUT_SECONDS": "1"},  # slow-handler takes that plus a second
+        env={"SLOW_HANDLER_SECONDS": "2"},  # longer than the fake's 1.5 s wait below
         delivery_timeout=1.5,
         checkout_wait=1.0,
     ) as stack:
