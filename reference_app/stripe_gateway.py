@@ -124,7 +124,11 @@ class StripeGateway:
     ) -> list[tuple[str, str, str]]:
         """(event id, type, checkout session id) of checkout events created from
         ``created_after`` on, oldest first, every page (Stripe lists newest first): Stripe's
-        documented way to recover missed webhooks."""
+        documented way to recover missed webhooks.
+
+        The SDK's raw request (its retries, errors and headers, as any other call): the sweep
+        reads three fields of each event, and building a ``StripeObject`` of every event's
+        whole Checkout Session was most of a sweep's CPU (about 0.7 ms an event)."""
         found: list[tuple[str, str, str]] = []
         params: dict[str, Any] = {
             "types": list(HANDLED_EVENTS),
@@ -132,14 +136,15 @@ class StripeGateway:
             "limit": page_size,
         }
         while True:
-            page = self.client.v1.events.list(params=params)  # type: ignore[arg-type]
-            for event in page.data:
-                found.append((event.id, event.type, event.data.object["id"]))
+            page = self.client.raw_request("get", "/v1/events", **params).data
+            events = page.get("data") or []
+            for event in events:
+                found.append((event["id"], event["type"], event["data"]["object"]["id"]))
             if first_page_only:  # defect sweep-first-page-only: the oldest events are left out
                 break
-            if not page.has_more or not page.data:
+            if not page.get("has_more") or not events:
                 break
-            params["starting_after"] = page.data[-1].id
+            params["starting_after"] = events[-1]["id"]
         found.reverse()
         return found
 
