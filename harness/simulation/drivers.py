@@ -107,7 +107,7 @@ def play_in_processes(
     """Play every share in a process of its own; ``on_result`` is called here, in the calling
     thread, with each top-up as it comes back, and ``watch`` at least every
     ``WATCH_SECONDS``. An error either of them raises, or a driver's own, stops every driver
-    and is raised here. The top-ups, by their history's index, and the CPU seconds the drivers used."""
+    and is raised here. The top-ups, by their history's index, and the drivers' CPU seconds."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
     results = context.Queue()
     processes = {
