@@ -151,7 +151,9 @@ def main() -> None:
     faulted = sum(bool(p.history.faults) for p in outcome.played) / len(outcome.played)
     print(
         f"simulate: {len(outcome.played)} top-ups, {options.orgs} orgs, {faulted:.0%} faulted,"
-        f" concurrency {options.concurrency}: {total:.1f} s,"
+        f" concurrency {options.concurrency}, {options.drivers} driver process(es)"
+        + "".join(f", {name} x{n}" for name, n in processes.items())
+        + f": {total:.1f} s,"
         f" {outcome.throughput:.0f} top-ups/s end to end (target {TARGET:.0f},"
         f" stretch {STRETCH:.0f});"
         f" {'every invariant holds' if not outcome.violations else 'VIOLATIONS'}"

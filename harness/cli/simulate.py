@@ -179,12 +179,12 @@ def run_simulate(args: argparse.Namespace) -> int:
         plain(console, f"wallet-harness simulate: {error}", style="red")
         return 2
     defects = tuple(sorted(args.defect or ()))
-    drivers = f" from {options.drivers} driver processes" if options.drivers > 1 else ""
-    drivers += "".join(f"; {name} in {n} processes" for name, n in processes.items())
+    shape = f" from {options.drivers} driver processes" if options.drivers > 1 else ""
+    shape += "".join(f"; {name} in {n} processes" for name, n in processes.items())
     plain(
         console,
         f"simulation: seed {options.seed}, {len(histories)} top-ups for {options.orgs} orgs,"
-        f" {options.concurrency} at a time{drivers}; faults {args.faults}"
+        f" {options.concurrency} at a time{shape}; faults {args.faults}"
         + (f"; defects {', '.join(defects)}" if defects else ""),
     )
     log_dir = artifacts_dir() / "simulate" / ("-".join(defects) or "healthy")
