@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ def play_in_processes(
     watch: Callable[[], None],
 ) -> tuple[dict[int, Played], float]:
     """Play every share in a process of its own; ``on_result`` is called here, in the calling
-    thread, with each top-up as it comes back, and ``watch`` at least every
+    thread, with each top-up as it comes back, and ``watch`` about every
     ``WATCH_SECONDS``. An error either of them raises, or a driver's own, stops every driver
     and is raised here. The top-ups, by their history's index, and the drivers' CPU seconds."""
     context = multiprocessing.get_context("spawn")  # no fork of a process with threads
@@ -121,9 +122,12 @@ def play_in_processes(
     got: dict[int, Played] = {}
     cpu_seconds = 0.0
     running = set(processes)
+    watched = 0.0
     try:
         while running:
-            watch()
+            if time.monotonic() - watched >= WATCH_SECONDS:  # not once per result: they pour in
+                watch()
+                watched = time.monotonic()
             try:
                 message = results.get(timeout=WATCH_SECONDS)
             except queue.Empty:

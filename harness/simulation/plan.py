@@ -58,8 +58,8 @@ DEFAULT_MIX = (
 )
 SESSIONS_PATH = "/v1/checkout/sessions"
 EVENTS_PATH = "/v1/events"
-# the apps' Stripe client gives up on a request before this (their profiles' 5 s and 2 s) and
-# asks once more: a read held this long is a timeout, not a slow answer
+# the apps' Stripe client gives up on a request before this (both profiles' 2 s) and asks
+# once more: a read held this long is a timeout, not a slow answer
 HELD_SECONDS = 10
 
 
