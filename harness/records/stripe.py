@@ -10,6 +10,7 @@ from typing import Any
 from stripe import StripeClient
 
 PAID_STATUSES = ("paid", "no_payment_required")
+LIST_PAGE = 100  # Stripe's largest page
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,20 @@ def stripe_session(stripe: StripeClient, session_id: str) -> StripeSession:
 
 
 def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
-    """Every Checkout Session the account holds, as Stripe's list API pages them."""
-    listed = stripe.v1.checkout.sessions.list({"limit": 100})
-    return [_session(session.to_dict()) for session in listed.auto_paging_iter()]
+    """Every Checkout Session the account holds, as Stripe's list API pages them.
+
+    Through the SDK's raw request (its errors and headers, as any call): the harness reads
+    eight fields of each, and building a ``StripeObject`` of each whole session was most of
+    the simulation's final check (8 s of 10,000 sessions; about 1 s raw)."""
+    found: list[StripeSession] = []
+    params: dict[str, Any] = {"limit": LIST_PAGE}
+    while True:
+        page = stripe.raw_request("get", "/v1/checkout/sessions", **params).data
+        sessions = page.get("data") or []
+        found.extend(_session(fields) for fields in sessions)
+        if not page.get("has_more") or not sessions:
+            return found
+        params["starting_after"] = sessions[-1]["id"]
 
 
 def _session(fields: dict[str, Any]) -> StripeSession:

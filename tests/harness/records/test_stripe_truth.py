@@ -1,0 +1,69 @@
+"""The harness's record of Stripe's sessions, read from a running fake through the official SDK:
+every session on every page once, with the fields the money checks judge by."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import stripe
+
+from fake_stripe.client import FakeStripeControl
+from fake_stripe.server import FakeStripeServer
+from harness.records.stripe import LIST_PAGE, stripe_session, stripe_sessions
+
+SESSIONS = 2 * LIST_PAGE + 5  # three pages, the last one short
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeStripeServer]:
+    with FakeStripeServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeStripeServer) -> stripe.StripeClient:
+    return stripe.StripeClient(
+        "sk_test_fake_123",
+        base_addresses={"api": fake.base_url},
+        http_client=stripe.HTTPXClient(allow_sync_methods=True),
+        max_network_retries=0,
+    )
+
+
+def _create(client: stripe.StripeClient, amount: int, org: str) -> str:
+    params: dict[str, object] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "gbp",
+                    "unit_amount": amount,
+                    "product_data": {"name": "Wallet top-up"},
+                },
+                "quantity": 1,
+            }
+        ],
+        "success_url": "http://127.0.0.1:9/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}",
+        "client_reference_id": org,
+    }
+    return str(client.v1.checkout.sessions.create(params=params).id)  # type: ignore[arg-type]
+
+
+def test_every_session_on_every_page_is_read_once_with_what_the_sdk_shows(
+    fake: FakeStripeServer, client: stripe.StripeClient
+) -> None:
+    created = [_create(client, 100 + n, f"org-{n % 7}") for n in range(SESSIONS)]
+    with FakeStripeControl(fake.base_url) as control:
+        for session_id in created[::10]:
+            control.pay(session_id, wait_for_webhook=False)
+
+    listed = stripe_sessions(client)
+
+    assert sorted(s.id for s in listed) == sorted(created)  # all of them, none twice
+    by_id = {s.id: s for s in listed}
+    for number, session_id in enumerate(created):
+        session = by_id[session_id]
+        assert session == stripe_session(client, session_id)  # the SDK's object, field by field
+        assert (session.amount_pence, session.org_id) == (100 + number, f"org-{number % 7}")
+        assert session.paid == (number % 10 == 0)
