@@ -11,6 +11,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from harness.records.stripe import LIST_PAGE, stripe_session, stripe_sessions
+from tests.fake_stripe.conftest import new_session
 
 SESSIONS = 2 * LIST_PAGE + 5  # three pages, the last one short
 
@@ -31,29 +32,13 @@ def client(fake: FakeStripeServer) -> stripe.StripeClient:
     )
 
 
-def _create(client: stripe.StripeClient, amount: int, org: str) -> str:
-    params: dict[str, object] = {
-        "mode": "payment",
-        "line_items": [
-            {
-                "price_data": {
-                    "currency": "gbp",
-                    "unit_amount": amount,
-                    "product_data": {"name": "Wallet top-up"},
-                },
-                "quantity": 1,
-            }
-        ],
-        "success_url": "http://127.0.0.1:9/dashboard/wallet?session_id={CHECKOUT_SESSION_ID}",
-        "client_reference_id": org,
-    }
-    return str(client.v1.checkout.sessions.create(params=params).id)  # type: ignore[arg-type]
-
-
 def test_every_session_on_every_page_is_read_once_with_what_the_sdk_shows(
     fake: FakeStripeServer, client: stripe.StripeClient
 ) -> None:
-    created = [_create(client, 100 + n, f"org-{n % 7}") for n in range(SESSIONS)]
+    created = [
+        str(new_session(client, 100 + n, client_reference_id=f"org-{n % 7}").id)
+        for n in range(SESSIONS)
+    ]
     with FakeStripeControl(fake.base_url) as control:
         for session_id in created[::10]:
             control.pay(session_id, wait_for_webhook=False)
