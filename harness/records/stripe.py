@@ -46,7 +46,7 @@ def stripe_sessions(stripe: StripeClient) -> list[StripeSession]:
 
     Through the SDK's raw request (its errors and headers, as any call): the harness reads
     eight fields of each, and building a ``StripeObject`` of each whole session was most of
-    the simulation's final check (8 s of 10,000 sessions; about 1 s raw)."""
+    the simulation's final check (10,000 sessions: 8.3 s that way, 1.3 s raw)."""
     found: list[StripeSession] = []
     params: dict[str, Any] = {"limit": LIST_PAGE}
     while True:

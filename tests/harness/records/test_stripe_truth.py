@@ -11,6 +11,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from fake_stripe.server import FakeStripeServer
 from harness.records.stripe import LIST_PAGE, stripe_session, stripe_sessions
+from harness.stack.observer import observer_client
 from tests.fake_stripe.conftest import new_session
 
 SESSIONS = 2 * LIST_PAGE + 5  # three pages, the last one short
@@ -24,12 +25,8 @@ def fake() -> Iterator[FakeStripeServer]:
 
 @pytest.fixture
 def client(fake: FakeStripeServer) -> stripe.StripeClient:
-    return stripe.StripeClient(
-        "sk_test_fake_123",
-        base_addresses={"api": fake.base_url},
-        http_client=stripe.HTTPXClient(allow_sync_methods=True),
-        max_network_retries=0,
-    )
+    """The client the harness reads Stripe with (``WalletStack.stripe``)."""
+    return observer_client("sk_test_fake_123", fake.base_url)
 
 
 def test_every_session_on_every_page_is_read_once_with_what_the_sdk_shows(
