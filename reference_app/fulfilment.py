@@ -78,9 +78,12 @@ def fulfil_checkout(
             return _not_paid(conn, view, event_id)
         org_id = _org_of(view, defects)
         amount = _amount_of(view, defects)
+        # recorded before, not inside, the credit's transaction: the row's reference to the
+        # organisation takes a share lock on it that the credit's wallet lock would then wait
+        # on, so two such fulfilments for one organisation at once would deadlock
+        _ensure_topup(conn, view, org_id)
         try:
             with conn.transaction():
-                _ensure_topup(conn, view, org_id)
                 credit = ledger.add_wallet_credits(
                     conn,
                     org_id,
