@@ -8,11 +8,16 @@ no watermark yet (never swept to the end), all of Stripe's 30 days of listed eve
 them. It reads every page of the list. Time is the app's clock
 (``reference_app.clock``: real time, or the one ``WALLET_CLOCK_URL`` serves). The watermark
 moves only after a sweep that read every page and fulfilled every session it found.
+
+The sessions it found uncredited are fulfilled a few at a time (``SWEEP_CONCURRENCY``, never
+more than the pool's connections): ``fulfil_checkout`` is keyed on the session and safe to run
+at once, and after an outage the wait is Stripe's round trips, not the database.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import stripe
@@ -27,6 +32,7 @@ log = logging.getLogger("reference_app.reconcile")
 FULFIL_ON = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400  # Stripe lists (and retrieves) events this long
 WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be listed after it
+SWEEP_CONCURRENCY = 8  # sessions fulfilled at once by one sweep
 
 
 class SweepFailed(RuntimeError):
@@ -68,18 +74,17 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
     sessions = sorted({session for _, kind, session in events if kind in FULFIL_ON})
     with runtime.pool.connection() as conn:
         done = topups.credited_among(conn, sessions)  # nothing to ask Stripe about those
+    missed = [session for session in sessions if session not in done]
     credited: list[str] = []
     failed: dict[str, str] = {}
-    for session_id in (session for session in sessions if session not in done):
-        try:
-            result = fulfil_checkout(
-                runtime.pool, runtime.gateway, session_id, path="reconcile", defects=runtime.defects
-            )
-        except (FulfilmentError, stripe.StripeError) as error:  # the next sweep tries again
-            failed[session_id] = str(error)
-            continue
-        if result.outcome == "credited":
-            credited.append(session_id)
+    workers = max(1, min(SWEEP_CONCURRENCY, runtime.pool.max_size, len(missed)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="sweep") as executor:
+        outcomes = executor.map(lambda session: _fulfil(runtime, session), missed)
+        for session_id, (outcome, why) in zip(missed, outcomes, strict=True):
+            if outcome == "credited":
+                credited.append(session_id)
+            elif why is not None:
+                failed[session_id] = why
     if not failed:
         with runtime.pool.connection() as conn:
             sweep_watermark.record_sweep_start(conn, started)
@@ -93,3 +98,14 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
         len(failed),
     )
     return SweepReport(len(sessions), credited, failed, since)
+
+
+def _fulfil(runtime: Runtime, session_id: str) -> tuple[str, str | None]:
+    """One missed session's outcome, and why it failed if it did (the next sweep tries again)."""
+    try:
+        result = fulfil_checkout(
+            runtime.pool, runtime.gateway, session_id, path="reconcile", defects=runtime.defects
+        )
+    except (FulfilmentError, stripe.StripeError) as error:
+        return "failed", str(error)
+    return result.outcome, None

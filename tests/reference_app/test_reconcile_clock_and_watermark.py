@@ -4,6 +4,7 @@ break it. Stripe's HTTP API is respx; the database is the test's own PostgreSQL.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -226,3 +227,42 @@ def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
         pool.close()
     assert list(report.failed) == ["cs_1"]
     assert second.called
+
+
+def test_the_sweep_fulfils_missed_sessions_several_at_once_and_each_once(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """After an outage the sweep's wait is Stripe's round trips: it reads the missed sessions
+    a few at a time (as many as its pool's connections, here 4). Each Stripe read below waits
+    until four are in flight; one at a time, the reads would time out and nothing be credited."""
+    in_flight = threading.Barrier(4, timeout=10)
+
+    def paid_session(request: httpx.Request) -> httpx.Response:
+        number = request.url.path.rsplit("_", 1)[1]
+        in_flight.wait()
+        return httpx.Response(
+            200, json=session_json(id=f"cs_{number}", payment_intent=f"pi_{number}")
+        )
+
+    page = {"object": "list", "data": [event_json(n) for n in range(8, 0, -1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    reads = stripe_api.get(url__regex=rf"{API}/v1/checkout/sessions/cs_\d+").mock(
+        side_effect=paid_session
+    )
+    app_settings = settings(database_url=wallet_ledger_db_url, stripe_max_network_retries=0)
+    pool = open_pool(wallet_ledger_db_url, min_size=1, max_size=4)
+    try:
+        runtime = Runtime(app_settings, pool, StripeGateway(make_client(app_settings)), Defects())
+        report = reconcile(runtime, now=T0)
+        again = reconcile(runtime, now=T0 + 60)  # all credited: nothing asked of Stripe again
+    finally:
+        pool.close()
+
+    assert (sorted(report.credited), report.failed) == ([f"cs_{n}" for n in range(1, 9)], {})
+    assert (again.credited, again.failed, reads.call_count) == ([], {}, 8)
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        rows = conn.execute(
+            "select count(*), count(distinct stripe_checkout_session_id), sum(amount_pence)"
+            " from credit_transactions where type = 'topup'"
+        ).fetchone()
+    assert rows == (8, 8, 8 * 5000)
