@@ -21,6 +21,7 @@ from reference_app.reconcile import (
     STRIPE_LISTS_EVENTS_SECONDS,
     WATERMARK_OVERLAP_SECONDS,
     SweepFailed,
+    SweepReport,
     reconcile,
 )
 from reference_app.runtime import Runtime
@@ -46,18 +47,24 @@ def stripe_api() -> Iterator[respx.MockRouter]:
         yield router
 
 
-def sweep(db_url: str, *defects: str, now: float | None = None, **overrides: Any) -> int:
-    """Run one sweep; the ``created[gte]`` it asked Stripe for."""
+def sweep_report(
+    db_url: str, *defects: str, now: float | None = None, pool_size: int = 2, **overrides: Any
+) -> SweepReport:
+    """Run one sweep with a pool of ``pool_size`` connections; its report."""
     app_settings = settings(database_url=db_url, **overrides)
-    pool = open_pool(db_url, min_size=1, max_size=2)
+    pool = open_pool(db_url, min_size=1, max_size=pool_size)
     try:
         runtime = Runtime(
             app_settings, pool, StripeGateway(make_client(app_settings)), Defects(set(defects))
         )
-        report = reconcile(runtime, now=now)
+        return reconcile(runtime, now=now)
     finally:
         pool.close()
-    return report.since
+
+
+def sweep(db_url: str, *defects: str, now: float | None = None, **overrides: Any) -> int:
+    """Run one sweep; the ``created[gte]`` it asked Stripe for."""
+    return sweep_report(db_url, *defects, now=now, **overrides).since
 
 
 def asked_since(router: respx.MockRouter) -> list[int]:
@@ -218,13 +225,7 @@ def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
     second = stripe_api.get(f"{API}/v1/checkout/sessions/cs_2").respond(
         json=session_json(id="cs_2", payment_status="unpaid", status="open")
     )
-    app_settings = settings(database_url=wallet_ledger_db_url)
-    pool = open_pool(wallet_ledger_db_url, min_size=1, max_size=2)
-    try:
-        runtime = Runtime(app_settings, pool, StripeGateway(make_client(app_settings)), Defects())
-        report = reconcile(runtime, now=T0)
-    finally:
-        pool.close()
+    report = sweep_report(wallet_ledger_db_url, now=T0)
     assert list(report.failed) == ["cs_1"]
     assert second.called
 
@@ -249,14 +250,9 @@ def test_the_sweep_fulfils_missed_sessions_several_at_once_and_each_once(
     reads = stripe_api.get(url__regex=rf"{API}/v1/checkout/sessions/cs_\d+").mock(
         side_effect=paid_session
     )
-    app_settings = settings(database_url=wallet_ledger_db_url, stripe_max_network_retries=0)
-    pool = open_pool(wallet_ledger_db_url, min_size=1, max_size=4)
-    try:
-        runtime = Runtime(app_settings, pool, StripeGateway(make_client(app_settings)), Defects())
-        report = reconcile(runtime, now=T0)
-        again = reconcile(runtime, now=T0 + 60)  # all credited: nothing asked of Stripe again
-    finally:
-        pool.close()
+    no_retries = {"pool_size": 4, "stripe_max_network_retries": 0}
+    report = sweep_report(wallet_ledger_db_url, now=T0, **no_retries)
+    again = sweep_report(wallet_ledger_db_url, now=T0 + 60, **no_retries)  # nothing to ask
 
     assert (sorted(report.credited), report.failed) == ([f"cs_{n}" for n in range(1, 9)], {})
     assert (again.credited, again.failed, reads.call_count) == ([], {}, 8)
