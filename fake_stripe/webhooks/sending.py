@@ -8,10 +8,11 @@ sends and says what happened.
 
 from __future__ import annotations
 
+import errno
 import time
 from collections.abc import Iterator
 
-import httpx
+import aiohttp
 
 from fake_stripe.fault_actions import spoiling
 from fake_stripe.webhooks.faults import FaultRule
@@ -24,33 +25,34 @@ SPOIL_SIGNATURE = spoiling("signature")  # corrupt_signature, stale_timestamp, w
 # how a receiver refuses a delivery it cannot verify; a 404 or a 500 to a spoiled attempt is the
 # endpoint's own failure, which the fault did not cause
 SIGNATURE_REFUSALS = frozenset({400, 401, 403})
-KEPT_CONNECTIONS = 32
+CONNECTIONS = 200  # open at once, to all endpoints together
 KEEPALIVE_SECONDS = 1.0  # well inside any receiver's idle timeout
 
 
 class Sender:
+    """The fake's HTTP client for webhooks: aiohttp's, whose C parser and connection pool cost
+    the fake about a tenth of the CPU per attempt that httpx's asynchronous client did (the
+    sending was a third of the fake's CPU in a simulation's profile; bench/README.md)."""
+
     def __init__(self, timeout: float) -> None:
         self.timeout = timeout  # seconds an endpoint has to answer one attempt
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,  # a 3xx answer is a failed delivery, as on Stripe
+        self._session = aiohttp.ClientSession(
             # connections are kept for the next attempt (a connection per attempt cost the fake
             # and the receiver a handshake each), but only briefly idle: a receiver closes an
             # idle connection after its own keep-alive timeout (uvicorn's and Node's: 5 s), and
             # one closed just as an attempt goes out would fail it for a reason no receiver
-            # could fix; a connection found closed before the attempt is replaced
-            limits=httpx.Limits(
-                max_connections=200,
-                max_keepalive_connections=KEPT_CONNECTIONS,
-                keepalive_expiry=KEEPALIVE_SECONDS,
-            ),
+            # could fix; one the receiver closed is dropped from the pool as it closes
+            connector=aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            auto_decompress=False,  # the answer's body is read, never looked into
         )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def send(
         self, record: AttemptRecord, payload: bytes, secrets: list[str], rules: list[FaultRule]
@@ -62,18 +64,22 @@ class Sender:
             "User-Agent": USER_AGENT,
             "Stripe-Signature": signature(payload, secrets, rules),
         }
-        assert self._client is not None, "Sender.start() was not awaited"
+        assert self._session is not None, "Sender.start() was not awaited"
         started = time.perf_counter()
         try:
-            response = await self._client.post(
-                record.endpoint_url, content=payload, headers=headers, timeout=self.timeout
-            )
-            record.status_code = response.status_code
+            async with self._session.post(
+                record.endpoint_url,
+                data=payload,
+                headers=headers,
+                allow_redirects=False,  # a 3xx answer is a failed delivery, as on Stripe
+            ) as response:
+                await response.read()  # the whole answer, so the connection can be used again
+            record.status_code = response.status
             if not record.succeeded:
                 spoiled = any(rule.action in SPOIL_SIGNATURE for rule in rules)
-                refused = response.status_code in SIGNATURE_REFUSALS
+                refused = response.status in SIGNATURE_REFUSALS
                 record.error_kind = "bad_signature_by_fault" if spoiled and refused else "non_2xx"
-        except httpx.TimeoutException:
+        except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
             record.error = f"timed out after {self.timeout:g} s"
             record.error_kind = "timeout"
         except Exception as error:  # refused, reset, bad URL...: no answer fails the attempt
@@ -84,12 +90,30 @@ class Sender:
 
 def connection_kind(error: BaseException) -> ErrorKind:
     """Why no answer came, from what the HTTP client raised: nothing listening, the endpoint
-    hanging up without an answer, or any other failure (DNS, a URL no client can send to...)."""
-    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
-        return "connection_closed"
-    if any(isinstance(cause, ConnectionRefusedError) for cause in _causes(error)):
+    hanging up without an answer (or mid-answer), or any other failure (DNS, a URL no client can
+    send to...)."""
+    if any(_refused(cause) for cause in _causes(error)):
         return "connection_refused"
+    if isinstance(error, aiohttp.ClientConnectorError):  # no connection made, for another reason
+        return "connection_failed"
+    if isinstance(error, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return "connection_closed"
+    if isinstance(error, aiohttp.ClientOSError) and error.errno in CLOSED_BY_PEER:
+        return "connection_closed"
     return "connection_failed"
+
+
+CLOSED_BY_PEER = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
+
+
+def _refused(error: BaseException) -> bool:
+    """Nothing listened: the socket's own error, or one aiohttp made of it (its happy-eyeballs
+    connect joins the errors of several addresses into one ``OSError`` with their errno)."""
+    return isinstance(error, ConnectionRefusedError) or (
+        isinstance(error, OSError)
+        and not isinstance(error, aiohttp.ClientError)
+        and error.errno == errno.ECONNREFUSED
+    )
 
 
 def signature(payload: bytes, secrets: list[str], rules: list[FaultRule]) -> str:
@@ -119,7 +143,7 @@ def _corrupt(header: str) -> str:
 
 
 def _causes(error: BaseException) -> Iterator[BaseException]:
-    """``error`` and what raised it, down the chain (httpx wraps the socket's own error)."""
+    """``error`` and what raised it, down the chain (aiohttp wraps the socket's own error)."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:

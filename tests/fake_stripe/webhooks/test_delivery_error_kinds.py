@@ -5,12 +5,14 @@ hangs up without answering, a non-2xx answer, and each fault that spoils an atte
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import stripe
@@ -205,15 +207,31 @@ def test_the_kind_is_in_the_raw_log_for_every_attempt(
     ]
 
 
+def refused_by_happy_eyeballs() -> OSError:
+    """What aiohttp's connect raises with two addresses (``localhost``: ::1 and 127.0.0.1)
+    both refused: one ``OSError`` joining them, with their errno."""
+    return OSError(errno.ECONNREFUSED, "Multiple exceptions: [Errno 111] ..., [Errno 111] ...")
+
+
+def wrapped(error: Exception, cause: BaseException) -> Exception:
+    error.__cause__ = cause
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "kind"),
     [
-        (httpx.ConnectError("[Errno -2] Name or service not known"), "connection_failed"),
-        (httpx.UnsupportedProtocol("Request URL has an unsupported protocol"), "connection_failed"),
-        (httpx.RemoteProtocolError("Server disconnected without sending a response."),
-         "connection_closed"),
-        (httpx.ReadError("[Errno 104] Connection reset by peer"), "connection_closed"),
-        (httpx.WriteError("[Errno 32] Broken pipe"), "connection_closed"),
+        (wrapped(aiohttp.ClientError("Cannot connect"), ConnectionRefusedError(111, "refused")),
+         "connection_refused"),
+        (wrapped(aiohttp.ClientError("Cannot connect"), refused_by_happy_eyeballs()),
+         "connection_refused"),
+        (aiohttp.ServerDisconnectedError(), "connection_closed"),
+        (aiohttp.ClientPayloadError("Response payload is not completed"), "connection_closed"),
+        (aiohttp.ClientOSError(errno.ECONNRESET, "Connection reset by peer"), "connection_closed"),
+        (aiohttp.ClientOSError(errno.EPIPE, "Broken pipe"), "connection_closed"),
+        (aiohttp.ClientOSError(errno.ENETUNREACH, "Network is unreachable"), "connection_failed"),
+        (aiohttp.InvalidURL("http://[::1/webhooks"), "connection_failed"),
+        (aiohttp.NonHttpUrlClientError("ftp://127.0.0.1/webhooks"), "connection_failed"),
         (ValueError("anything else the client raises"), "connection_failed"),
     ],
     ids=lambda value: value if isinstance(value, str) else type(value).__name__,
