@@ -9,9 +9,11 @@ them. It reads every page of the list. Time is the app's clock
 (``reference_app.clock``: real time, or the one ``WALLET_CLOCK_URL`` serves). The watermark
 moves only after a sweep that read every page and fulfilled every session it found.
 
-The sessions it found uncredited are fulfilled a few at a time (``SWEEP_CONCURRENCY``, never
-more than the pool's connections): ``fulfil_checkout`` is keyed on the session and safe to run
-at once, and after an outage the wait is Stripe's round trips, not the database.
+Sessions already credited, and those whose bank debit failed (the list holds their
+``async_payment_failed`` event: unpaid for good), are left alone. The others are fulfilled a few
+at a time (``SWEEP_CONCURRENCY``, never more than the pool's connections): ``fulfil_checkout``
+is keyed on the session and safe to run at once, and after an outage the wait is Stripe's round
+trips, not the database.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from reference_app.runtime import Runtime
 log = logging.getLogger("reference_app.reconcile")
 
 FULFIL_ON = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+# a bank debit that failed leaves its session complete and unpaid for good (the customer pays
+# again in a new session): once the list says so, nothing is asked of Stripe about it again
+NEVER_PAID = "checkout.session.async_payment_failed"
 STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400  # Stripe lists (and retrieves) events this long
 WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be listed after it
 SWEEP_CONCURRENCY = 8  # sessions fulfilled at once by one sweep
@@ -72,9 +77,11 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
     except stripe.StripeError as error:  # nothing swept; the watermark stays for the next sweep
         raise SweepFailed(f"could not list Stripe's events: {error}") from error
     sessions = sorted({session for _, kind, session in events if kind in FULFIL_ON})
+    never_paid = {session for _, kind, session in events if kind == NEVER_PAID}
     with runtime.pool.connection() as conn:
         done = topups.credited_among(conn, sessions)  # nothing to ask Stripe about those
-    missed = [session for session in sessions if session not in done]
+    settled = done | never_paid
+    missed = [session for session in sessions if session not in settled]
     credited: list[str] = []
     failed: dict[str, str] = {}
     workers = max(1, min(SWEEP_CONCURRENCY, runtime.pool.max_size, len(missed)))
@@ -89,11 +96,12 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
         with runtime.pool.connection() as conn:
             sweep_watermark.record_sweep_start(conn, started)
     log.info(
-        "reconcile: %d sessions with checkout events since %d (%d credited before),"
-        " %d credited now, %d failed",
+        "reconcile: %d sessions with checkout events since %d (%d credited before, %d whose"
+        " debit failed), %d credited now, %d failed",
         len(sessions),
         since,
         len(done),
+        len(never_paid),
         len(credited),
         len(failed),
     )

@@ -262,3 +262,33 @@ def test_the_sweep_fulfils_missed_sessions_several_at_once_and_each_once(
             " from credit_transactions where type = 'topup'"
         ).fetchone()
     assert rows == (8, 8, 8 * 5000)
+
+
+def test_a_session_whose_bank_debit_failed_is_not_asked_about_again(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """A failed bank debit leaves its session complete and unpaid for good: once the list holds
+    its ``async_payment_failed``, the sweep asks Stripe nothing about it (a sweep after days
+    of outage would otherwise read every failed debit again, each time). A debit still
+    processing (completed, nothing since) is still read, and the sweep still completes."""
+    failed = {**event_json(2), "id": "evt_2f", "type": "checkout.session.async_payment_failed"}
+    page = {
+        "object": "list",
+        "data": [failed, event_json(3), event_json(2), event_json(1)],
+        "has_more": False,
+    }
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    unpaid = {"payment_status": "unpaid", "status": "complete"}
+    reads = {
+        n: stripe_api.get(f"{API}/v1/checkout/sessions/cs_{n}").respond(
+            json=session_json(id=f"cs_{n}", payment_intent=f"pi_{n}", **unpaid)
+        )
+        for n in (1, 2, 3)
+    }
+
+    report = sweep_report(wallet_ledger_db_url, now=T0)
+
+    assert [n for n, route in reads.items() if route.called] == [1, 3]
+    assert (report.sessions_seen, report.credited, report.failed) == (3, [], {})
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (1,)
