@@ -27,6 +27,7 @@ SPOIL_SIGNATURE = spoiling("signature")  # corrupt_signature, stale_timestamp, w
 SIGNATURE_REFUSALS = frozenset({400, 401, 403})
 CONNECTIONS = 200  # open at once, to all endpoints together
 KEEPALIVE_SECONDS = 1.0  # well inside any receiver's idle timeout
+CLOSED_BY_PEER = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})  # mid-exchange
 
 
 class Sender:
@@ -103,17 +104,11 @@ def connection_kind(error: BaseException) -> ErrorKind:
     return "connection_failed"
 
 
-CLOSED_BY_PEER = frozenset({errno.ECONNRESET, errno.EPIPE, errno.ECONNABORTED})
-
-
 def _refused(error: BaseException) -> bool:
     """Nothing listened: the socket's own error, or one aiohttp made of it (its happy-eyeballs
     connect joins the errors of several addresses into one ``OSError`` with their errno)."""
-    return isinstance(error, ConnectionRefusedError) or (
-        isinstance(error, OSError)
-        and not isinstance(error, aiohttp.ClientError)
-        and error.errno == errno.ECONNREFUSED
-    )
+    refused = isinstance(error, OSError) and error.errno == errno.ECONNREFUSED
+    return refused or isinstance(error, ConnectionRefusedError)
 
 
 def signature(payload: bytes, secrets: list[str], rules: list[FaultRule]) -> str:
