@@ -1,12 +1,21 @@
 """``wallet-harness profile check``: the reference app's profile passes every check, and a
 profile with each kind of mistake fails the check that finds it, with the fix, and does not run
 the checks that need it. Real processes, a real PostgreSQL and a real Chromium; after each run,
-every process the check started is gone and its database is dropped."""
+every process the check started is gone and its database is dropped.
+
+The check runs on a thread of its own, as the command runs in a process of its own: an earlier
+test in this xdist worker may have started the session's Playwright on the main thread, where
+a second sync Playwright refuses to start ("Sync API inside the asyncio loop"), and that
+browser's processes are this process's children, so ``left_running`` leaves out what ran
+before the test."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import psutil
 import pytest
@@ -25,6 +34,20 @@ ROOT = find_project_root()
 REFERENCE = ROOT / "reference_app" / "wallet-harness.toml"
 ENV_TABLE = "[env]  # every process's environment (a process's own env adds to it)\n"
 MATRIX = 'matrix = "../features/defect_matrix.toml"'
+T = TypeVar("T")
+_BEFORE: set[int] = set()  # this process's children when the test started
+
+
+@pytest.fixture(autouse=True)
+def children_before() -> None:
+    _BEFORE.clear()
+    _BEFORE.update(child.pid for child in psutil.Process().children(recursive=True))
+
+
+def on_own_thread(run: Callable[[], T]) -> T:
+    """``run()`` on a fresh thread (no sync Playwright there); what it returns or raises."""
+    with ThreadPoolExecutor(1, thread_name_prefix="profile-check") as thread:
+        return thread.submit(run).result()
 
 
 def profile_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
@@ -44,9 +67,11 @@ def profile_with(tmp_path: Path, *changes: tuple[str, str]) -> Path:
 
 
 def left_running() -> list[str]:
-    """The app's processes, the fake and the browser, if this test process left any."""
+    """The app's processes, the fake and the browser, if this test left any."""
     found = []
     for process in psutil.Process().children(recursive=True):
+        if process.pid in _BEFORE:
+            continue
         try:
             command = " ".join(process.cmdline())
         except psutil.Error:  # gone meanwhile
@@ -69,7 +94,7 @@ class Checked:
 def check(path: Path, wallet_postgres: PostgresServer, tmp_path: Path) -> Checked:
     """Run the doctor on ``path``; afterwards nothing it started runs and its database is gone."""
     doctor = Doctor(load_profile(path), wallet_postgres.admin_url, tmp_path / "logs")
-    doctor.run()
+    on_own_thread(doctor.run)
     assert [pid for pid in doctor.pids if process_alive(pid)] == []
     assert left_running() == []
     assert not database_exists(wallet_postgres, doctor)
@@ -95,7 +120,9 @@ def test_the_reference_apps_profile_passes_every_check(
 ) -> None:
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the reference app of this checkout
 
-    code = main(["profile", "check", str(REFERENCE), "--db-url", wallet_postgres.admin_url])
+    code = on_own_thread(
+        lambda: main(["profile", "check", str(REFERENCE), "--db-url", wallet_postgres.admin_url])
+    )
 
     out = capsys.readouterr().out
     assert code == 0, out
@@ -270,7 +297,7 @@ def test_ctrl_c_stops_everything_the_check_started(
         interrupt_once_started,
     )
     with pytest.raises(KeyboardInterrupt):
-        doctor.run()
+        on_own_thread(doctor.run)
 
     assert doctor.checks[-1].outcome == OK
     assert len(doctor.pids) == 3  # fake_stripe, web, worker
