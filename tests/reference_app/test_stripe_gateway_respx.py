@@ -236,6 +236,19 @@ def test_retrieve_copes_with_no_payment_intent_yet(
     assert (view.payment_intent_id, view.payment_intent_metadata) == (None, {})
 
 
+def test_a_session_id_is_quoted_into_the_path_never_read_as_one(
+    stripe_api: respx.MockRouter, gateway: StripeGateway
+) -> None:
+    """The landing page's id comes from a URL: ``../`` in it must not reach another resource."""
+    elsewhere = stripe_api.get(url__regex=r".*/v1/customers.*").respond(json={"id": "cus_1"})
+    quoted = stripe_api.get("/v1/checkout/sessions/cs_1%2F..%2F..%2Fcustomers").respond(
+        404, json={"error": {"type": "invalid_request_error", "message": "No such"}}
+    )
+    with pytest.raises(stripe.InvalidRequestError):
+        gateway.retrieve_checkout_session("cs_1/../../customers")
+    assert (quoted.call_count, elsewhere.call_count) == (1, 0)
+
+
 # -- events ------------------------------------------------------------------------------------
 
 
