@@ -21,6 +21,7 @@ ACCOUNTS = default_profile().app.accounts  # the reference app's seed logins
 DEMO_ORG = ACCOUNTS["test@demo.com"].org_id
 DEMO_TOKEN = ACCOUNTS["test@demo.com"].api_token or ""
 OTHER_TOKEN = ACCOUNTS["other@demo.com"].api_token or ""
+OTHER_ORG = ACCOUNTS["other@demo.com"].org_id
 T = TypeVar("T")
 
 

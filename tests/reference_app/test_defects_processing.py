@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness.drivers.forger import Forger
+from harness.stack.wallet_stack import WalletStack
 from tests.reference_app.evidence import (
+    OTHER_ORG,
     balance,
     inbox,
     ledger_rows,
@@ -66,6 +68,38 @@ def test_a_signed_event_that_lies_is_checked_against_stripe(
         else:  # believed: money nobody paid
             assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
             assert balance(stack) == 5000
+
+
+def test_an_event_for_a_credited_session_is_checked_against_its_credit(
+    stack: WalletStack,
+) -> None:
+    """A late, honest copy of a credited session's event (a new event id, as Stripe's retries
+    after a lost answer or a re-sent event have) is done without Stripe: its reads fail here and
+    the job still succeeds. One that lies about the session is still put to Stripe, and
+    refused."""
+    session_id = paid_topup(stack)
+    assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
+    forger = Forger(stack.control, stack.stripe, stack.web_url + WEBHOOK)
+    honest = forger.completed_event(session_id)
+    lie = forger.completed_event(session_id, client_reference_id=OTHER_ORG)
+    reads_fail = stack.control.add_api_fault("error", object_id=session_id, times=None, status=500)
+
+    assert forger.post_correctly_signed(honest).status == 200
+    wait_until(
+        lambda: [e for e in inbox(stack, session_id) if e[1] != "queued"][1:], what="the copy"
+    )
+    assert inbox(stack, session_id) == [(COMPLETED, "processed", 1, None)] * 2
+    assert stack.control.api_fault_hits() == []
+
+    stack.control.remove_api_fault(reads_fail.id)
+    stack.control.add_api_fault("error", object_id=session_id, times=1, status=500)
+    assert forger.post_correctly_signed(lie).status == 200
+    refused = wait_until(
+        lambda: [e for e in inbox(stack, session_id) if e[1] == "failed"], what="the refusal"
+    )
+    assert "the event disagrees with Stripe" in (refused[0][3] or "")
+    assert [hit.status for hit in stack.control.api_fault_hits()] == [500]  # Stripe was asked
+    assert (balance(stack), len(ledger_rows(stack))) == (5000, 1)
 
 
 @pytest.mark.parametrize(("defect", "credited"), [(None, 5000), ("amount-in-pounds", 50)])
