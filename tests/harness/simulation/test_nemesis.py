@@ -1,9 +1,14 @@
 """The nemesis's plan and vocabulary: the kinds people can ask for, the same blows before the
-same top-ups for the same seed, and a refusal, before anything starts, of what cannot be done.
-(That the healthy app keeps every invariant under it, and that two crash-safety defects break
-one each, is the defect matrix's simulation entries: features/defect_matrix.toml.)"""
+same top-ups for the same seed, a refusal, before anything starts, of what cannot be done, and
+a kill of the worker that missed its job struck again. (That the healthy app keeps every
+invariant under it, and that two crash-safety defects break one each, is the defect matrix's
+simulation entries: features/defect_matrix.toml.)"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -11,10 +16,12 @@ import pytest
 from harness.cli.main import main
 from harness.simulation.nemesis import (
     KINDS,
+    MID_JOB_TRIES,
     PER_THOUSAND,
     as_a_customer,
     nemesis_plan,
     parse_nemesis,
+    strike,
 )
 from harness.simulation.plan import PlanError
 
@@ -72,3 +79,56 @@ def test_a_customer_tries_again_through_an_outage_only_when_patient() -> None:
     script[:] = [httpx.ConnectError("refused")]
     with pytest.raises(httpx.ConnectError):
         as_a_customer(call, patient=False)
+
+
+class _Worker:
+    def __init__(self, stack: _QueueStack) -> None:
+        self.stack = stack
+
+    def kill(self) -> None:
+        self.stack.kills += 1
+        self.stack.alive = False
+
+
+class _QueueStack:
+    """What a kill-worker blow reads of a stack: its worker and the count of jobs 'doing',
+    scripted as (seen before the kill, held after it) for each blow."""
+
+    def __init__(self, blows: list[tuple[int, int]]) -> None:
+        self.blows = blows
+        self.kills = 0
+        self.alive = True
+        self.worker = _Worker(self)
+        self.records = self
+
+    def has(self, name: str) -> bool:
+        return name == "jobs_sql"
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[None]:
+        yield None
+
+    def status_counts(self, conn: Any) -> dict[str, dict[str, int]]:
+        # alive: the look before the next blow; dead: the look just after the last one
+        before, after = self.blows[self.kills if self.alive else self.kills - 1]
+        return {"jobs": {"doing": before if self.alive else after}}
+
+    def start_worker(self) -> None:
+        self.alive = True
+
+
+@pytest.mark.parametrize(
+    ("blows", "kills"),
+    [
+        ([(1, 1)], 1),  # landed mid-job: the job it held stays 'doing'
+        ([(1, 0), (1, 0), (2, 1)], 3),  # the job ended between the look and the kill, twice
+        ([(1, 0)] * (MID_JOB_TRIES + 2), MID_JOB_TRIES),  # never lands: given up, not forever
+        ([(0, 0)], 1),  # no work came within the wait: one blow, as before
+    ],
+)
+def test_a_kill_of_the_worker_that_finds_its_job_done_is_struck_again(
+    blows: list[tuple[int, int]], kills: int
+) -> None:
+    stack = _QueueStack(blows)
+    strike(stack, "kill-worker")  # type: ignore[arg-type]
+    assert (stack.kills, stack.alive) == (kills, True)
