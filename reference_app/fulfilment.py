@@ -9,8 +9,8 @@ What an event says about its session is a claim, checked against Stripe's answer
 signed event that disagrees (a leaked secret, a replay tool, a bug upstream) credits nothing and
 is refused visibly, as is an event naming a session Stripe does not know. An event for a session
 already credited is checked against that credit (what Stripe said then) and, when it agrees,
-costs no second read: duplicates, retries and late deliveries of paid sessions were a quarter
-of the worker's jobs in a 10,000 top-up simulation.
+costs no second read: events for sessions the landing page credited first, or re-sent under a
+new id, were a quarter of the worker's jobs in a 10,000 top-up simulation.
 """
 
 from __future__ import annotations
@@ -133,8 +133,8 @@ def _credited_as_claimed(
 ) -> topups.Topup | None:
     """The session's top-up if it is credited already and the event agrees with what Stripe
     said when it was: then asking Stripe again can change nothing (what the comparison reads
-    is fixed at creation, and paid and complete are never undone), and a duplicate or late
-    delivery costs one query. An event that disagrees is still checked against Stripe itself.
+    is fixed at creation, and paid and complete are never undone), and the event costs one
+    query. An event that disagrees is still checked against Stripe itself.
     Under ``non-idempotent-credit`` every delivery credits again, as that defect's app does."""
     if defects.on("non-idempotent-credit"):
         return None

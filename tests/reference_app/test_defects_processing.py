@@ -73,10 +73,10 @@ def test_a_signed_event_that_lies_is_checked_against_stripe(
 def test_an_event_for_a_credited_session_is_checked_against_its_credit(
     stack: WalletStack,
 ) -> None:
-    """A late, honest copy of a credited session's event (a new event id, as Stripe's retries
-    after a lost answer or a re-sent event have) is done without Stripe: its reads fail here and
-    the job still succeeds. One that lies about the session is still put to Stripe, and
-    refused."""
+    """An honest copy of a credited session's event under a new event id (as a re-sent event
+    has; the same id is stopped earlier, by the inbox) is done without Stripe: its reads fail
+    here and the job still succeeds. One that lies about the session is still put to Stripe,
+    and refused."""
     session_id = paid_topup(stack)
     assert wait_for_topup(stack, session_id, "credited") == ("credited", "webhook")
     forger = Forger(stack.control, stack.stripe, stack.web_url + WEBHOOK)
