@@ -70,18 +70,23 @@ def fulfil_checkout(
     ``claimed``: the session as that event shows it, to be checked against Stripe's."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}")
+    known: topups.Topup | None = None  # the app's record, where it was read before Stripe's
     if claimed is not None and defects.on("trusts-event-payload"):
         view = _as_claimed(session_id, claimed)  # whatever the signed event says, believed
-    elif claimed is not None and (done := _credited_as_claimed(pool, session_id, claimed, defects)):
-        log.info(
-            "fulfil %s (event %s) via %s: already_credited (by %s; the event agrees with it)",
-            session_id,
-            event_id or "-",
-            path,
-            done.fulfilled_by,
-        )
-        return Fulfilment(session_id, "already_credited", done)
     else:
+        # under non-idempotent-credit every delivery credits again, as that defect's app does
+        if claimed is not None and not defects.on("non-idempotent-credit"):
+            with pool.connection() as conn:
+                known = topups.get_topup(conn, session_id)
+            if known is not None and _agrees_with_credit(known, claimed):
+                log.info(
+                    "fulfil %s (event %s) via %s: already_credited (by %s; the event agrees)",
+                    session_id,
+                    event_id or "-",
+                    path,
+                    known.fulfilled_by,
+                )
+                return Fulfilment(session_id, "already_credited", known)
         view = _retrieve(gateway, session_id, defects)
         if claimed is not None and (wrong := disagreement(view, claimed)):
             raise Refused(f"the event disagrees with Stripe about {session_id}: {wrong}")
@@ -93,7 +98,8 @@ def fulfil_checkout(
         # recorded before, not inside, the credit's transaction: the row's reference to the
         # organisation takes a share lock on it that the credit's wallet lock would then wait
         # on, so two such fulfilments for one organisation at once would deadlock
-        _ensure_topup(conn, view, org_id)
+        if known is None:  # a record read before is there still: rows are never deleted
+            _ensure_topup(conn, view, org_id)
         try:
             with conn.transaction():
                 credit = ledger.add_wallet_credits(
@@ -128,22 +134,15 @@ def fulfil_checkout(
     return Fulfilment(view.id, outcome, topup)
 
 
-def _credited_as_claimed(
-    pool: ConnectionPool[Any], session_id: str, claimed: dict[str, Any], defects: Defects
-) -> topups.Topup | None:
-    """The session's top-up if it is credited already and the event agrees with what Stripe
-    said when it was: then asking Stripe again can change nothing (what the comparison reads
-    is fixed at creation, and paid and complete are never undone), and the event costs one
-    query. An event that disagrees is still checked against Stripe itself.
-    Under ``non-idempotent-credit`` every delivery credits again, as that defect's app does."""
-    if defects.on("non-idempotent-credit"):
-        return None
-    with pool.connection() as conn:
-        topup = topups.get_topup(conn, session_id)
-    if topup is None or topup.status != "credited":
-        return None
+def _agrees_with_credit(topup: topups.Topup, claimed: dict[str, Any]) -> bool:
+    """Whether the top-up is credited and the event agrees with what Stripe said when it was:
+    then asking Stripe again can change nothing (what the comparison reads is fixed at
+    creation, and paid and complete are never undone), and the event costs one query. An event
+    that disagrees is still checked against Stripe itself."""
+    if topup.status != "credited":
+        return False
     as_credited = CheckoutSessionView(
-        id=session_id,
+        id=topup.checkout_session_id,
         status="complete",
         payment_status="paid",
         amount_total=topup.amount_pence,
@@ -154,7 +153,7 @@ def _credited_as_claimed(
         payment_intent_metadata={},
         amount_subtotal=topup.amount_pence,
     )
-    return topup if disagreement(as_credited, claimed) is None else None
+    return disagreement(as_credited, claimed) is None
 
 
 def _retrieve(gateway: StripeGateway, session_id: str, defects: Defects) -> CheckoutSessionView:
