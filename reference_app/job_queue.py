@@ -17,6 +17,7 @@ import psycopg
 
 from reference_app.db import RECONNECT_SECONDS, WAIT_SECONDS
 from reference_app.fulfilment import Refused
+from reference_app.queue_connector import StatusKeepingConnector
 from reference_app.settings import AppSettings
 
 TASK_NAME = "process_stripe_event"
@@ -37,8 +38,9 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
     Runtime the task runs with; the web side only defers."""
     # the worker's pool backs off like the app's own (``db``): a round of reconnection attempts
     # ends after a few seconds and a wait for a connection after five, so after an outage the
-    # worker starts a fresh attempt at once, not after procrastinate's pool's next doubled delay
-    connector = procrastinate.PsycopgConnector(
+    # worker starts a fresh attempt at once, not after procrastinate's pool's next doubled delay;
+    # a job's end is written again until the database answers (``queue_connector``)
+    connector = StatusKeepingConnector(
         conninfo=settings.database_url, timeout=WAIT_SECONDS, reconnect_timeout=RECONNECT_SECONDS
     )
     app = procrastinate.App(connector=connector)
