@@ -111,7 +111,7 @@ def session_read_hangs(api_faults: ApiFaults, requests: int | None) -> None:
 
     Example: Given Stripe's API does not answer the next time the app reads the session
 
-    Real slowness: the connection is held until the app's own timeout for Stripe gives up (5
+    Real slowness: the connection is held until the app's own timeout for Stripe gives up (2
     seconds in the profiles here), so the scenario waits that long.
     """
     api_faults.time_out(READ, times=requests)
