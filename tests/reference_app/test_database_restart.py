@@ -50,12 +50,22 @@ def cluster() -> Iterator[LocalCluster]:
 
 
 @pytest.fixture
-def stack(cluster: LocalCluster, tmp_path: Path) -> Iterator[WalletStack]:
+def database_url(cluster: LocalCluster) -> str:
     server = PostgresServer("local-binaries", cluster.admin_url)
     url = server.create_database(prefix="wallet_restart")
     migrate_and_seed(url, default_profile())
-    with app_stack(url, tmp_path) as running:
+    return url
+
+
+@pytest.fixture
+def stack(database_url: str, tmp_path: Path) -> Iterator[WalletStack]:
+    with app_stack(database_url, tmp_path) as running:
         yield running
+
+
+def stop_server(cluster: LocalCluster) -> None:
+    stop = [str(cluster.bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(cluster.data_dir)]
+    assert run_pg_tool(stop, cluster.run_as, cwd=cluster.base_dir).returncode == 0
 
 
 def asked(api: httpx.Client, session_id: str) -> list[httpx.Response]:
@@ -97,8 +107,7 @@ def test_while_the_database_is_down_the_app_answers_503_with_retry_after(
     cluster: LocalCluster, stack: WalletStack
 ) -> None:
     session_id = new_topup(stack, 5000)
-    stop = [str(cluster.bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(cluster.data_dir)]
-    assert run_pg_tool(stop, cluster.run_as, cwd=cluster.base_dir).returncode == 0
+    stop_server(cluster)
     with stack.api(DEMO_TOKEN) as api:
         down = asked(api, session_id)
         restart_server(cluster)  # pg_ctl restart starts a stopped server too
@@ -124,8 +133,7 @@ def test_after_a_long_outage_the_worker_takes_up_new_work_within_seconds(
     session_id = new_topup(stack, 5000)
     worker_log = stack.worker.log
     failures_before = worker_log.read_text().count("error connecting in 'pool-")
-    stop = [str(cluster.bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(cluster.data_dir)]
-    assert run_pg_tool(stop, cluster.run_as, cwd=cluster.base_dir).returncode == 0
+    stop_server(cluster)
 
     def backed_off() -> bool:
         failures = worker_log.read_text().count("error connecting in 'pool-") - failures_before
@@ -142,13 +150,8 @@ def test_after_a_long_outage_the_worker_takes_up_new_work_within_seconds(
     assert took < WORKER_BACK_WITHIN_SECONDS, f"credited {took:.1f} s after the database was back"
 
 
-def stop_server(cluster: LocalCluster) -> None:
-    stop = [str(cluster.bindir / "pg_ctl"), "stop", "-m", "fast", "-w", "-D", str(cluster.data_dir)]
-    assert run_pg_tool(stop, cluster.run_as, cwd=cluster.base_dir).returncode == 0
-
-
 def test_a_job_that_ends_while_the_database_is_down_is_run_again_once_it_is_back(
-    cluster: LocalCluster, stack: WalletStack
+    cluster: LocalCluster, database_url: str, tmp_path: Path
 ) -> None:
     """The worker's read of the session is held (the app's Stripe timeout then gives up) while
     the database stops, so the job ends while the database is down: its credit cannot be
@@ -156,7 +159,15 @@ def test_a_job_that_ends_while_the_database_is_down_is_run_again_once_it_is_back
     database is back, that record is written and the retry credits the top-up, by the webhook.
     Before, the write was lost, the job stayed ``doing``, and only the stalled-job sweep could
     take it back, once the worker's heartbeat had stopped (never, for a restart between two
-    beats: the failure CI met under the nemesis's database restarts)."""
+    beats: the failure CI met under the nemesis's database restarts). The stalled-job bound is
+    set beyond the test's waits, so that rescue cannot stand in for the record being written
+    (with the profile's 10 s it can: the heartbeat stops with the database, and the outage, a
+    loaded machine's restart and the connector's pauses can add up to that)."""
+    with app_stack(database_url, tmp_path, env={"JOB_STALLED_AFTER_SECONDS": "120"}) as stack:
+        ends_while_the_database_is_down(cluster, stack)
+
+
+def ends_while_the_database_is_down(cluster: LocalCluster, stack: WalletStack) -> None:
     session_id = new_topup(stack, 5000)
     stack.control.add_api_fault("timeout", method="GET", path="/v1/checkout/sessions/*", seconds=30)
     stack.control.pay(session_id)
