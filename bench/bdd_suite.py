@@ -106,7 +106,7 @@ def _shape(sentence: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", default="auto", help="pytest-xdist workers; 0 for none")
     args, extra = parser.parse_known_args()

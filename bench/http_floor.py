@@ -147,7 +147,7 @@ def floor(requests: int, rounds: int) -> dict[str, Round]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="exchanges per round")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)

@@ -174,7 +174,7 @@ def _mech(site: Site, index: int) -> object:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=2, help="mutants at a time (default 2)")
     parser.add_argument("--mechanical", type=int, default=20, help="mechanical mutants drawn")
     parser.add_argument("--seed", type=int, default=1, help="the draw of mechanical mutants")

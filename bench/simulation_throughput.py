@@ -100,7 +100,7 @@ def pgbench_tps(admin_url: str) -> float | None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--topups", type=int, default=10_000)
     parser.add_argument("--orgs", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
