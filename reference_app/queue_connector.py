@@ -11,9 +11,9 @@ between two beats does not.)
 
 ``StatusKeepingConnector`` writes a job's end again, with a growing pause, until the database
 answers or ``PATIENCE_SECONDS`` have passed (the heartbeat has failed long before, so the jobs
-are then the stalled-job sweep's). The write is safe to repeat: if the attempt that lost its
-connection had been committed, the repeat finds the job no longer ``doing``, and that is taken
-as done, not as an error.
+are then the stalled-job sweep's). The write is safe to repeat: a repeat that finds the job no
+longer ``doing`` (the attempt that lost its connection had been committed, or the stalled-job
+sweep took the job back meanwhile) is taken as done, not as an error.
 """
 
 from __future__ import annotations
@@ -51,7 +51,9 @@ class StatusKeepingConnector(procrastinate.PsycopgConnector):
                 cause = error.__cause__
                 if repeated and isinstance(cause, psycopg.errors.RaiseException):
                     log.warning(
-                        "job %s: its end was recorded by the write that lost its connection (%s)",
+                        "job %s: no longer 'doing' when its end was written again (%s): the"
+                        " write that lost its connection had been committed, or the stalled-job"
+                        " sweep had taken the job back",
                         arguments.get("job_id"),
                         str(cause).strip(),
                     )
