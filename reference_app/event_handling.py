@@ -22,10 +22,9 @@ def process_event(runtime: Runtime, event_id: str) -> str:
     """Handle one event; returns the stage it reached. Raises to have the job retried (a
     ``Refused`` event's job fails at once: ``job_queue``)."""
     with runtime.pool.connection() as conn:
-        event = inbox.load_event(conn, event_id)
+        event = inbox.begin_attempt(conn, event_id)
         if event is None:
             raise UnknownInboxEvent(f"no stored event {event_id}")
-        inbox.begin_attempt(conn, event_id)
     session_id = event.object_id or "-"
     log.info("event %s %s session %s: processing", event_id, event.event_type, session_id)
     data = event.payload.get("data")

@@ -31,22 +31,18 @@ def store_event(conn: psycopg.Connection[Any], payload: dict[str, Any]) -> bool:
     return row is not None
 
 
-def load_event(conn: psycopg.Connection[Any], event_id: str) -> InboxEvent | None:
+def begin_attempt(conn: psycopg.Connection[Any], event_id: str) -> InboxEvent | None:
+    """Count one more processing attempt of the stored event and return it (its ``attempts``
+    including this one), in one statement; None when the inbox holds no such event."""
     row = conn.execute(
-        "select event_id, event_type, object_id, payload, status, attempts"
-        " from stripe_event_inbox where event_id = %s",
+        "update stripe_event_inbox set attempts = attempts + 1 where event_id = %s"
+        " returning event_id, event_type, object_id, payload, status, attempts",
         (event_id,),
     ).fetchone()
     if row is None:
         return None
     payload = row[3] if isinstance(row[3], dict) else json.loads(row[3])
     return InboxEvent(row[0], row[1], row[2], payload, row[4], row[5])
-
-
-def begin_attempt(conn: psycopg.Connection[Any], event_id: str) -> None:
-    conn.execute(
-        "update stripe_event_inbox set attempts = attempts + 1 where event_id = %s", (event_id,)
-    )
 
 
 def finish(
