@@ -224,6 +224,10 @@ class AppRecords:
             return []
         return self._rows(conn, "jobs_sql", Job, "event_id = any(%s)", (event_ids,), "id")
 
+    def running_jobs(self, conn: psycopg.Connection[Any]) -> set[int]:
+        """The ids of the queue's jobs running now (``doing``)."""
+        return {job.id for job in self._rows(conn, "jobs_sql", Job, "status = 'doing'")}
+
     def rejected_deliveries(self, conn: psycopg.Connection[Any]) -> list[Rejection]:
         """Each refused delivery with the event it named, oldest first."""
         return self._rows(conn, "rejections_sql", Rejection, order="id")

@@ -83,14 +83,15 @@ def _kill_worker_mid_job(stack: WalletStack) -> None:
     """SIGKILL the worker once it has work, and start a new one. Where the profile shows jobs,
     a blow that was meant to land mid-job and left none held (the job ended between the look
     and the kill: quick jobs make that likelier on a loaded machine) is struck again, up to
-    ``MID_JOB_TRIES`` times."""
+    ``MID_JOB_TRIES`` times. A job still ``doing`` just after the kill may be one whose end the
+    dead worker had already sent, landing a moment later; the one it left mid-job is the job
+    still ``doing`` once the new worker is up (by when whatever the dead one sent has landed)."""
     for _ in range(MID_JOB_TRIES):
-        busy = _when_busy(stack)
+        watched = _when_busy(stack) and stack.records.has("jobs_sql")
         stack.worker.kill()
-        # the jobs still 'doing' are the dead worker's
-        missed = busy and stack.records.has("jobs_sql") and not _has_work(stack)
+        held = _running_jobs(stack) if watched else set()
         stack.start_worker()
-        if not missed:
+        if not watched or held & _running_jobs(stack):
             return
 
 
@@ -132,6 +133,11 @@ class Answered(Protocol):
 
 
 A = TypeVar("A", bound=Answered)
+
+
+def _running_jobs(stack: WalletStack) -> set[int]:
+    with stack.connect() as conn:
+        return stack.records.running_jobs(conn)
 
 
 def _has_work(stack: WalletStack) -> bool:

@@ -90,11 +90,15 @@ class _Worker:
         self.stack.alive = False
 
 
-class _QueueStack:
-    """What a kill-worker blow reads of a stack: its worker and the count of jobs 'doing',
-    scripted as (seen before the kill, held after it) for each blow."""
+Blow = tuple[int, set[int], set[int]]
 
-    def __init__(self, blows: list[tuple[int, int]]) -> None:
+
+class _QueueStack:
+    """What a kill-worker blow reads of a stack: its worker, the count of jobs 'doing' before
+    the kill and their ids after it, scripted for each blow as (jobs 'doing' before the kill,
+    ids 'doing' just after it, ids 'doing' once a new worker is up)."""
+
+    def __init__(self, blows: list[Blow]) -> None:
         self.blows = blows
         self.kills = 0
         self.alive = True
@@ -109,9 +113,12 @@ class _QueueStack:
         yield None
 
     def status_counts(self, conn: Any) -> dict[str, dict[str, int]]:
-        # alive: the look before the next blow; dead: the look just after the last one
-        before, after = self.blows[self.kills if self.alive else self.kills - 1]
-        return {"jobs": {"doing": before if self.alive else after}}
+        assert self.alive  # looked at only before a blow
+        return {"jobs": {"doing": self.blows[self.kills][0]}}
+
+    def running_jobs(self, conn: Any) -> set[int]:
+        _, after_the_kill, once_restarted = self.blows[self.kills - 1]
+        return once_restarted if self.alive else after_the_kill
 
     def start_worker(self) -> None:
         self.alive = True
@@ -120,14 +127,17 @@ class _QueueStack:
 @pytest.mark.parametrize(
     ("blows", "kills"),
     [
-        ([(1, 1)], 1),  # landed mid-job: the job it held stays 'doing'
-        ([(1, 0), (1, 0), (2, 1)], 3),  # the job ended between the look and the kill, twice
-        ([(1, 0)] * (MID_JOB_TRIES + 2), MID_JOB_TRIES),  # never lands: given up, not forever
-        ([(0, 0)], 1),  # no work came within the wait: one blow, as before
+        ([(1, {7}, {7})], 1),  # landed mid-job: the job it held stays 'doing'
+        # the job ended between the look and the kill, twice
+        ([(1, set(), set()), (1, set(), set()), (2, {9}, {9})], 3),
+        # 'doing' just after the kill, but its end was on its way: the new worker's job is another
+        ([(1, {7}, {8}), (1, {8}, {8})], 2),
+        ([(1, set(), set())] * (MID_JOB_TRIES + 2), MID_JOB_TRIES),  # never lands: not forever
+        ([(0, set(), set())], 1),  # no work came within the wait: one blow, as before
     ],
 )
 def test_a_kill_of_the_worker_that_finds_its_job_done_is_struck_again(
-    blows: list[tuple[int, int]], kills: int
+    blows: list[Blow], kills: int
 ) -> None:
     stack = _QueueStack(blows)
     strike(stack, "kill-worker")  # type: ignore[arg-type]
