@@ -14,11 +14,19 @@ Sessions already credited, and those whose bank debit failed (the list holds the
 at a time (``SWEEP_CONCURRENCY``, never more than the pool's connections): ``fulfil_checkout``
 is keyed on the session and safe to run at once, and after an outage the wait is Stripe's round
 trips, not the database.
+
+Stripe failing for now is waited out within the sweep, where a failed sweep would cost a new
+listing of the whole window: a page of the list refused with a rate limit is asked again after
+its ``Retry-After`` (``LIST_RATE_LIMIT_WAITS`` times in a sweep), and a session whose read failed
+for now (a 429, a 5xx or 409, a timeout or a cut connection, after the SDK's own retries) is
+tried again after a pause (Stripe's ``Retry-After`` where it named one), up to
+``RETRY_ROUNDS`` more times. Only what still fails after that fails the sweep.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,6 +36,7 @@ from reference_app import sweep_watermark, topups
 from reference_app.clock import make_clock
 from reference_app.fulfilment import FulfilmentError, fulfil_checkout
 from reference_app.runtime import Runtime
+from reference_app.stripe_gateway import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
 
 log = logging.getLogger("reference_app.reconcile")
 
@@ -38,6 +47,9 @@ NEVER_PAID = "checkout.session.async_payment_failed"
 STRIPE_LISTS_EVENTS_SECONDS = 30 * 86400  # Stripe lists (and retrieves) events this long
 WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be listed after it
 SWEEP_CONCURRENCY = 8  # sessions fulfilled at once by one sweep
+LIST_RATE_LIMIT_WAITS = 2  # 429s on the list's pages waited out in one sweep
+RETRY_ROUNDS = 2  # more tries, within the sweep, for sessions whose read failed for now
+RETRY_PAUSE_SECONDS = 0.5  # before the first of them, doubled before the next
 
 
 class SweepFailed(RuntimeError):
@@ -73,6 +85,7 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
             since,
             page_size=runtime.settings.reconcile_page_size,
             first_page_only=runtime.defects.on("sweep-first-page-only"),
+            rate_limit_waits=LIST_RATE_LIMIT_WAITS,
         )
     except stripe.StripeError as error:  # nothing swept; the watermark stays for the next sweep
         raise SweepFailed(f"could not list Stripe's events: {error}") from error
@@ -82,16 +95,7 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
         done = topups.credited_among(conn, sessions)  # nothing to ask Stripe about those
     settled = done | never_paid
     missed = [session for session in sessions if session not in settled]
-    credited: list[str] = []
-    failed: dict[str, str] = {}
-    workers = max(1, min(SWEEP_CONCURRENCY, runtime.pool.max_size, len(missed)))
-    with ThreadPoolExecutor(workers, thread_name_prefix="sweep") as executor:
-        outcomes = executor.map(lambda session: _fulfil(runtime, session), missed)
-        for session_id, (outcome, why) in zip(missed, outcomes, strict=True):
-            if outcome == "credited":
-                credited.append(session_id)
-            elif why is not None:
-                failed[session_id] = why
+    credited, failed = _fulfil_missed(runtime, missed)
     if not failed:
         with runtime.pool.connection() as conn:
             sweep_watermark.record_sweep_start(conn, started)
@@ -108,12 +112,58 @@ def reconcile(runtime: Runtime, *, now: float | None = None) -> SweepReport:
     return SweepReport(len(sessions), credited, failed, since)
 
 
-def _fulfil(runtime: Runtime, session_id: str) -> tuple[str, str | None]:
-    """One missed session's outcome, and why it failed if it did (the next sweep tries again)."""
+def _fulfil_missed(runtime: Runtime, missed: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Fulfil the missed sessions a few at a time, those whose read failed for now again
+    after a pause; the sessions credited, and why each one still failing failed."""
+    credited: list[str] = []
+    failed: dict[str, str] = {}
+    pending, pause = missed, RETRY_PAUSE_SECONDS
+    workers = max(1, min(SWEEP_CONCURRENCY, runtime.pool.max_size, len(missed)))
+    with ThreadPoolExecutor(workers, thread_name_prefix="sweep") as executor:
+        for round_number in range(RETRY_ROUNDS + 1):
+            again: list[str] = []
+            waits = [pause]
+            outcomes = executor.map(lambda session: _fulfil(runtime, session), pending)
+            for session_id, (outcome, why, wait) in zip(pending, outcomes, strict=True):
+                failed.pop(session_id, None)
+                if outcome == "credited":
+                    credited.append(session_id)
+                elif why is not None:
+                    failed[session_id] = why
+                    if wait is not None:
+                        again.append(session_id)
+                        waits.append(wait)
+            if not again or round_number == RETRY_ROUNDS:
+                break
+            log.info(
+                "reconcile: %d sessions failed for now, again in %.1f s", len(again), max(waits)
+            )
+            time.sleep(max(waits))
+            pending, pause = again, pause * 2
+    return credited, failed
+
+
+def _fulfil(runtime: Runtime, session_id: str) -> tuple[str, str | None, float | None]:
+    """One missed session's outcome, why it failed if it did, and when it did because Stripe
+    failed for now, the least wait before asking again (else None: the next sweep tries)."""
     try:
         result = fulfil_checkout(
             runtime.pool, runtime.gateway, session_id, path="reconcile", defects=runtime.defects
         )
-    except (FulfilmentError, stripe.StripeError) as error:
-        return "failed", str(error)
-    return result.outcome, None
+    except FulfilmentError as error:
+        return "failed", str(error), None
+    except stripe.StripeError as error:
+        return "failed", str(error), _wait_before_asking_again(error)
+    return result.outcome, None, None
+
+
+def _wait_before_asking_again(error: stripe.StripeError) -> float | None:
+    """For an error that says Stripe or the network failed for now, the least wait before
+    asking again (a 429's ``Retry-After``); None for an answer asking again would repeat."""
+    if isinstance(error, stripe.RateLimitError):
+        wait = retry_after_seconds(error) or 0.0
+        return wait if wait <= MAX_RETRY_AFTER_SECONDS else None
+    status = error.http_status or 0
+    if isinstance(error, stripe.APIConnectionError) or status >= 500 or status == 409:
+        return 0.0
+    return None

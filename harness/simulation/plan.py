@@ -274,9 +274,9 @@ def run_api_fault_rules(mix: dict[str, float]) -> list[dict[str, Any]]:
     """The rules for the requests no top-up owns, set once for the run: the sweep's pages of
     ``GET /v1/events``, each failing with ``api_list``'s chance, drawn by the fake per request
     (seeded; a retry is a fresh draw): a 503, which the SDK's one retry usually gets past, or
-    once a run at most each, a 429 and a cut connection (which fail the sweep: no SDK asks
-    again after a 429, stripe-node not after an answer cut half way), so that a sweep run again
-    after failing completes."""
+    once a run at most each, a 429 and a cut connection (which fail the sweep unless the app
+    itself asks again: no SDK does after a 429, stripe-node not after an answer cut half way),
+    so that a sweep run again after failing completes."""
     chance = mix.get("api_list", 0.0)
     if not chance:
         return []

@@ -13,11 +13,15 @@ import httpx
 import psycopg
 import pytest
 import respx
+import stripe
 
+from reference_app import reconcile as reconcile_module
 from reference_app.clock import ClockError, FollowedClock, SystemClock, make_clock
 from reference_app.db import open_pool
 from reference_app.defects import Defects
 from reference_app.reconcile import (
+    LIST_RATE_LIMIT_WAITS,
+    RETRY_ROUNDS,
     STRIPE_LISTS_EVENTS_SECONDS,
     WATERMARK_OVERLAP_SECONDS,
     SweepFailed,
@@ -26,7 +30,12 @@ from reference_app.reconcile import (
 )
 from reference_app.runtime import Runtime
 from reference_app.settings import AppSettings, SettingsError
-from reference_app.stripe_gateway import StripeGateway, make_client
+from reference_app.stripe_gateway import (
+    MAX_RETRY_AFTER_SECONDS,
+    StripeGateway,
+    make_client,
+    retry_after_seconds,
+)
 from tests.reference_app.test_stripe_gateway_respx import (
     API,
     event_json,
@@ -214,20 +223,115 @@ def test_a_sweep_whose_event_list_fails_sweeps_nothing_and_keeps_its_watermark(
 
 
 def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
-    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A read of one session that Stripe fails is that session's failure, reported, not a
-    crash of the whole sweep: the other sessions are still looked at."""
+    """A read of one session that Stripe keeps failing is that session's failure, reported,
+    not a crash of the whole sweep: the other sessions are still looked at. The failing one
+    is asked again within the sweep (``RETRY_ROUNDS`` more times), then left to the next
+    sweep: no watermark is written."""
+    monkeypatch.setattr(reconcile_module, "RETRY_PAUSE_SECONDS", 0.01)
     page = {"object": "list", "data": [event_json(2), event_json(1)], "has_more": False}
     stripe_api.get(f"{API}/v1/events").respond(json=page)
     error = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
-    stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").respond(500, json=error)
+    first = stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").respond(500, json=error)
     second = stripe_api.get(f"{API}/v1/checkout/sessions/cs_2").respond(
         json=session_json(id="cs_2", payment_status="unpaid", status="open")
     )
-    report = sweep_report(wallet_ledger_db_url, now=T0)
+    report = sweep_report(wallet_ledger_db_url, now=T0, stripe_max_network_retries=0)
     assert list(report.failed) == ["cs_1"]
-    assert second.called
+    assert (first.call_count, second.call_count) == (1 + RETRY_ROUNDS, 1)
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+
+
+def test_a_session_read_rate_limited_for_now_is_credited_by_the_same_sweep(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """Stripe refusing a read with a rate limit (which the SDK never asks again) is waited out
+    within the sweep, for the ``Retry-After`` Stripe names: the session is credited and the
+    sweep completes, where failing it would cost the next sweep a new listing of the window."""
+    page = {"object": "list", "data": [event_json(1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    limited = httpx.Response(
+        429, headers={"Retry-After": "1"}, json={"error": {"type": "invalid_request_error"}}
+    )
+    reads = stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").mock(
+        side_effect=[limited, httpx.Response(200, json=session_json(id="cs_1"))]
+    )
+    started = time.monotonic()
+    report = sweep_report(wallet_ledger_db_url, now=T0)
+    waited = time.monotonic() - started
+
+    assert (report.credited, report.failed, reads.call_count) == (["cs_1"], {}, 2)
+    assert waited >= 1.0
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (1,)
+
+
+def test_a_session_stripe_does_not_know_is_not_asked_about_again_within_the_sweep(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """A 404 is Stripe's final answer: the session fails the sweep after one read."""
+    page = {"object": "list", "data": [event_json(1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    missing = {"error": {"type": "invalid_request_error", "message": "No such checkout.session"}}
+    reads = stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").respond(404, json=missing)
+    report = sweep_report(wallet_ledger_db_url, now=T0)
+    assert (list(report.failed), reads.call_count) == (["cs_1"], 1)
+
+
+def test_a_rate_limited_page_of_the_list_is_asked_again_after_retry_after(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """A 429 on a page of the list is waited out and the same page asked again, up to
+    ``LIST_RATE_LIMIT_WAITS`` times in a sweep; one more fails the sweep, as does a
+    ``Retry-After`` longer than the app waits."""
+    limited = httpx.Response(
+        429, headers={"Retry-After": "0"}, json={"error": {"type": "invalid_request_error"}}
+    )
+    first = {"object": "list", "data": [event_json(3), event_json(2)], "has_more": True}
+    last = {"object": "list", "data": [event_json(1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").mock(
+        side_effect=[
+            limited,
+            httpx.Response(200, json=first),
+            limited,
+            httpx.Response(200, json=last),
+        ]
+    )
+    gateway = StripeGateway(make_client(settings()))
+    events = gateway.recent_checkout_events(1, page_size=2, rate_limit_waits=2)
+    assert [session for _, _, session in events] == ["cs_1", "cs_2", "cs_3"]
+    starts = [form(call.request).get("starting_after") for call in stripe_api.calls]
+    assert starts == [None, None, "evt_2", "evt_2"]
+
+    stripe_api.get(f"{API}/v1/events").mock(side_effect=[limited] * (LIST_RATE_LIMIT_WAITS + 1))
+    with pytest.raises(SweepFailed, match="could not list"):
+        sweep(wallet_ledger_db_url, now=T0)
+    too_long = httpx.Response(429, headers={"Retry-After": str(int(MAX_RETRY_AFTER_SECONDS) + 1)})
+    stripe_api.get(f"{API}/v1/events").mock(side_effect=[too_long])
+    with pytest.raises(SweepFailed, match="could not list"):
+        sweep(wallet_ledger_db_url, now=T0)
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("headers", "seconds"),
+    [
+        ({"Retry-After": "2"}, 2.0),
+        ({"retry-after": "0.5"}, 0.5),
+        ({"Retry-After": "soon"}, None),
+        ({"Retry-After": "-1"}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_read_from_stripes_refusal(
+    headers: dict[str, str] | None, seconds: float | None
+) -> None:
+    error = stripe.RateLimitError("slow down", http_status=429, headers=headers)
+    assert retry_after_seconds(error) == seconds
 
 
 def test_the_sweep_fulfils_missed_sessions_several_at_once_and_each_once(
