@@ -14,8 +14,9 @@ from typing import Any
 
 import procrastinate
 import psycopg
+import psycopg_pool
 
-from reference_app.db import RECONNECT_SECONDS, WAIT_SECONDS
+from reference_app.db import RECONNECT_SECONDS, WAIT_SECONDS, quiet_or_checked_async
 from reference_app.fulfilment import Refused
 from reference_app.queue_connector import StatusKeepingConnector
 from reference_app.settings import AppSettings
@@ -39,9 +40,13 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
     # the worker's pool backs off like the app's own (``db``): a round of reconnection attempts
     # ends after a few seconds and a wait for a connection after five, so after an outage the
     # worker starts a fresh attempt at once, not after procrastinate's pool's next doubled delay;
-    # a job's end is written again until the database answers (``queue_connector``)
+    # it checks the connections it hands out as the app's do; a job's end is written again
+    # until the database answers (``queue_connector``)
     connector = StatusKeepingConnector(
-        conninfo=settings.database_url, timeout=WAIT_SECONDS, reconnect_timeout=RECONNECT_SECONDS
+        conninfo=settings.database_url,
+        timeout=WAIT_SECONDS,
+        reconnect_timeout=RECONNECT_SECONDS,
+        pool_factory=_pool_checked_as_the_apps,
     )
     app = procrastinate.App(connector=connector)
     retry = RetryUnlessRefused(
@@ -59,6 +64,12 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
         return process_event(runtime_getter(), event_id)
 
     return app
+
+
+def _pool_checked_as_the_apps(**arguments: Any) -> psycopg_pool.AsyncConnectionPool:
+    """procrastinate's pool, checking the connections it hands out as the app's own pools do
+    (``db.quiet_or_checked``) where procrastinate would send each an empty query."""
+    return psycopg_pool.AsyncConnectionPool(**{**arguments, "check": quiet_or_checked_async})
 
 
 def defer_event(app: procrastinate.App, conn: psycopg.Connection[Any], event_id: str) -> int:
