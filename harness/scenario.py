@@ -11,7 +11,9 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import psycopg
 
 from harness.browser.contexts import ContextSource
 from harness.drivers.customer import Customer
@@ -21,6 +23,7 @@ from harness.stack.services import ServiceFailed, log_tail
 from harness.stack.wallet_stack import WalletStack
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 QUIET_TIMEOUT = 30.0  # real seconds for the worker to finish what is queued
 FIRST_LOOK_MS = 1_000  # an expectation on the screen, before the stack is asked if it is done
@@ -159,12 +162,14 @@ class Scenario:
             if not (stack.worker.running and stack.worker_beating):
                 return  # nobody would empty the queue: what is in it is evidence
 
-            def empty() -> bool:
-                stack.check_alive()
-                with stack.connect() as conn:
-                    return records.unfinished_jobs(conn) == 0
+            with PolledConnection(stack) as polled:
 
-            if not poll_until(empty, timeout=timeout):
+                def empty() -> bool:
+                    stack.check_alive()
+                    return polled.run(records.unfinished_jobs) == 0
+
+                drained = poll_until(empty, timeout=timeout)
+            if not drained:
                 raise StackNotQuiet(
                     f"the worker still had queued jobs after {timeout:.0f} s{self._stuck_jobs()}"
                     f"\nthe worker's log, its last lines:\n{log_tail(stack.worker.log, 25)}"
@@ -258,3 +263,32 @@ class Scenario:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text)
+
+
+class PolledConnection:
+    """One connection for a wait's polls, twenty a second: a new connection each time cost
+    the database a backend's start, about 4 ms of CPU against 0.1 ms for the query (``bench/
+    README.md``, round 8), a tenth of a core through a simulation's drains. A connection lost
+    meanwhile (a database restarted under the wait) is opened again once; a second failure is
+    the wait's error, as a refused connection was before."""
+
+    def __init__(self, stack: WalletStack) -> None:
+        self.stack = stack
+        self.conn: psycopg.Connection[Any] | None = None
+
+    def __enter__(self) -> PolledConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    def run(self, read: Callable[[psycopg.Connection[Any]], T]) -> T:
+        if self.conn is not None:
+            try:
+                return read(self.conn)
+            except psycopg.OperationalError:
+                self.conn.close()
+                self.conn = None
+        self.conn = self.stack.connect()
+        return read(self.conn)

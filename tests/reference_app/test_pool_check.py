@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from harness.polling import poll_until
 from reference_app.db import open_pool, quiet_or_checked, quiet_or_checked_async
+from tests.backends import end_backend
 
 MARK = "select 'the last query before the check'"
 
@@ -20,21 +20,6 @@ def last_query_of(admin: psycopg.Connection[Any], pid: int) -> str:
     row = admin.execute("select query from pg_stat_activity where pid = %s", (pid,)).fetchone()
     assert row is not None
     return str(row[0])
-
-
-def end_backend(admin: psycopg.Connection[Any], pid: int) -> None:
-    """End the connection's server process, as a restart does, and wait until it is gone."""
-    admin.execute("select pg_terminate_backend(%s)", (pid,))
-    gone = poll_until(
-        lambda: (
-            admin.execute(
-                "select count(*) = 0 from pg_stat_activity where pid = %s", (pid,)
-            ).fetchone()
-            == (True,)
-        ),
-        timeout=10,
-    )
-    assert gone
 
 
 def test_a_quiet_connection_is_handed_out_without_a_round_trip(wallet_ledger_db_url: str) -> None:
