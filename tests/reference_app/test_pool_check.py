@@ -5,6 +5,7 @@ round trip for a connection whose server has said nothing since its last use, an
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -60,8 +61,13 @@ def test_the_async_check_fails_an_ended_connection_and_passes_a_quiet_one(
             await quiet.close()
             await ended.close()
 
-    with psycopg.connect(wallet_ledger_db_url, autocommit=True) as admin:
-        asyncio.run(checks(admin))
+    # a thread of its own: Playwright's sync API (pytest-playwright's session fixture) may hold
+    # this thread's event loop when browser tests ran earlier in the same process
+    with (
+        psycopg.connect(wallet_ledger_db_url, autocommit=True) as admin,
+        ThreadPoolExecutor(max_workers=1) as thread,
+    ):
+        thread.submit(asyncio.run, checks(admin)).result()
 
 
 def test_the_pool_replaces_a_connection_its_server_ended(wallet_ledger_db_url: str) -> None:
