@@ -36,7 +36,7 @@ from reference_app import sweep_watermark, topups
 from reference_app.clock import make_clock
 from reference_app.fulfilment import FulfilmentError, fulfil_checkout
 from reference_app.runtime import Runtime
-from reference_app.stripe_gateway import MAX_RETRY_AFTER_SECONDS, retry_after_seconds
+from reference_app.stripe_gateway import rate_limit_wait
 
 log = logging.getLogger("reference_app.reconcile")
 
@@ -121,25 +121,25 @@ def _fulfil_missed(runtime: Runtime, missed: list[str]) -> tuple[list[str], dict
     workers = max(1, min(SWEEP_CONCURRENCY, runtime.pool.max_size, len(missed)))
     with ThreadPoolExecutor(workers, thread_name_prefix="sweep") as executor:
         for round_number in range(RETRY_ROUNDS + 1):
-            again: list[str] = []
-            waits = [pause]
             outcomes = executor.map(lambda session: _fulfil(runtime, session), pending)
-            for session_id, (outcome, why, wait) in zip(pending, outcomes, strict=True):
-                failed.pop(session_id, None)
-                if outcome == "credited":
-                    credited.append(session_id)
-                elif why is not None:
-                    failed[session_id] = why
-                    if wait is not None:
-                        again.append(session_id)
-                        waits.append(wait)
+            results = dict(zip(pending, outcomes, strict=True))
+            credited += [
+                session for session, (outcome, _, _) in results.items() if outcome == "credited"
+            ]
+            for session in pending:
+                failed.pop(session, None)
+            failed |= {session: why for session, (_, why, _) in results.items() if why is not None}
+            again = {
+                s: wait
+                for s, (_, why, wait) in results.items()
+                if why is not None and wait is not None
+            }
             if not again or round_number == RETRY_ROUNDS:
                 break
-            log.info(
-                "reconcile: %d sessions failed for now, again in %.1f s", len(again), max(waits)
-            )
-            time.sleep(max(waits))
-            pending, pause = again, pause * 2
+            wait = max(pause, *again.values())
+            log.info("reconcile: %d sessions failed for now, again in %.1f s", len(again), wait)
+            time.sleep(wait)
+            pending, pause = list(again), pause * 2
     return credited, failed
 
 
@@ -161,8 +161,7 @@ def _wait_before_asking_again(error: stripe.StripeError) -> float | None:
     """For an error that says Stripe or the network failed for now, the least wait before
     asking again (a 429's ``Retry-After``); None for an answer asking again would repeat."""
     if isinstance(error, stripe.RateLimitError):
-        wait = retry_after_seconds(error) or 0.0
-        return wait if wait <= MAX_RETRY_AFTER_SECONDS else None
+        return rate_limit_wait(error, 0.0)
     status = error.http_status or 0
     if isinstance(error, stripe.APIConnectionError) or status >= 500 or status == 409:
         return 0.0

@@ -44,6 +44,14 @@ def retry_after_seconds(error: stripe.StripeError) -> float | None:
     return None
 
 
+def rate_limit_wait(error: stripe.StripeError, default: float) -> float | None:
+    """How long to wait before asking again after a refusal: its ``Retry-After``, else
+    ``default``; None when Stripe asks for longer than ``MAX_RETRY_AFTER_SECONDS``."""
+    wait = retry_after_seconds(error)
+    wait = default if wait is None else wait
+    return wait if wait <= MAX_RETRY_AFTER_SECONDS else None
+
+
 @dataclass(frozen=True)
 class CheckoutSessionView:
     """What fulfilment needs to know about a session, read from Stripe."""
@@ -168,9 +176,8 @@ class StripeGateway:
             try:
                 page = self.client.raw_request("get", "/v1/events", **params).data
             except stripe.RateLimitError as error:
-                wait = retry_after_seconds(error)
-                wait = RATE_LIMIT_PAUSE_SECONDS if wait is None else wait
-                if rate_limit_waits <= 0 or wait > MAX_RETRY_AFTER_SECONDS:
+                wait = rate_limit_wait(error, RATE_LIMIT_PAUSE_SECONDS)
+                if rate_limit_waits <= 0 or wait is None:
                     raise
                 rate_limit_waits -= 1
                 log.info("events list rate limited: asking again in %.1f s", wait)
