@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
@@ -150,13 +151,36 @@ class StripeGateway:
         self,
         created_after: int,
         *,
+        types: Sequence[str] = HANDLED_EVENTS,
         page_size: int = 100,
         first_page_only: bool = False,
         rate_limit_waits: int = 0,
     ) -> list[tuple[str, str, str]]:
-        """(event id, type, checkout session id) of checkout events created from
-        ``created_after`` on, oldest first, every page (Stripe lists newest first): Stripe's
-        documented way to recover missed webhooks.
+        """Every page of ``checkout_event_pages`` in one list, oldest first."""
+        pages = self.checkout_event_pages(
+            created_after,
+            types=types,
+            page_size=page_size,
+            first_page_only=first_page_only,
+            rate_limit_waits=rate_limit_waits,
+        )
+        found = [event for page in pages for event in page]
+        found.reverse()
+        return found
+
+    def checkout_event_pages(
+        self,
+        created_after: int,
+        *,
+        types: Sequence[str] = HANDLED_EVENTS,
+        page_size: int = 100,
+        first_page_only: bool = False,
+        rate_limit_waits: int = 0,
+    ) -> Iterator[list[tuple[str, str, str]]]:
+        """(event id, type, checkout session id) of the ``types`` of checkout events created
+        from ``created_after`` on, a page at a time as Stripe lists them (newest first), every page:
+        Stripe's documented way to recover missed webhooks. A caller may act on a page while
+        the next is asked for.
 
         The SDK's raw request (its retries, errors and headers, as any other call): the sweep
         reads three fields of each event, and building a ``StripeObject`` of every event's
@@ -166,9 +190,8 @@ class StripeGateway:
         again after the ``Retry-After`` it names, up to ``rate_limit_waits`` times in the whole
         listing, so a long listing is not thrown away for one; a wait longer than
         ``MAX_RETRY_AFTER_SECONDS``, or one too many, raises the 429."""
-        found: list[tuple[str, str, str]] = []
         params: dict[str, Any] = {
-            "types": list(HANDLED_EVENTS),
+            "types": list(types),
             "created": {"gte": created_after},
             "limit": page_size,
         }
@@ -184,15 +207,12 @@ class StripeGateway:
                 time.sleep(wait)
                 continue
             events = page.get("data") or []
-            for event in events:
-                found.append((event["id"], event["type"], event["data"]["object"]["id"]))
+            yield [(event["id"], event["type"], event["data"]["object"]["id"]) for event in events]
             if first_page_only:  # defect sweep-first-page-only: the oldest events are left out
-                break
+                return
             if not page.get("has_more") or not events:
-                break
+                return
             params["starting_after"] = events[-1]["id"]
-        found.reverse()
-        return found
 
     def ensure_webhook_endpoint(self, url: str, events: tuple[str, ...]) -> tuple[str, str | None]:
         """An endpoint for ``url`` subscribed to ``events``: reuse one (returns its id and None:

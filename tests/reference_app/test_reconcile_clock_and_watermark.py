@@ -23,6 +23,7 @@ from reference_app.reconcile import (
     LIST_RATE_LIMIT_WAITS,
     RETRY_ROUNDS,
     STRIPE_LISTS_EVENTS_SECONDS,
+    SWEPT,
     WATERMARK_OVERLAP_SECONDS,
     SweepFailed,
     SweepReport,
@@ -366,6 +367,72 @@ def test_the_sweep_fulfils_missed_sessions_several_at_once_and_each_once(
             " from credit_transactions where type = 'topup'"
         ).fetchone()
     assert rows == (8, 8, 8 * 5000)
+
+
+def two_pages_and_a_read(
+    stripe_api: respx.MockRouter, second_page: Any
+) -> tuple[threading.Event, respx.Route]:
+    """Page one shows cs_3 (paid, missed), page two is ``second_page(read_asked)``; the event
+    is set once Stripe is asked for cs_3."""
+    read_asked = threading.Event()
+
+    def read(request: httpx.Request) -> httpx.Response:
+        read_asked.set()
+        return httpx.Response(200, json=session_json(id="cs_3", payment_intent="pi_3"))
+
+    first = {"object": "list", "data": [event_json(3)], "has_more": True}
+    stripe_api.get(f"{API}/v1/events").mock(
+        side_effect=[httpx.Response(200, json=first), lambda request: second_page(read_asked)]
+    )
+    return read_asked, stripe_api.get(f"{API}/v1/checkout/sessions/cs_3").mock(side_effect=read)
+
+
+def test_a_pages_missed_sessions_are_read_while_the_next_page_is_listed(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """After an outage the list is long: the sweep starts on the sessions a page shows before
+    it asks for the next page, rather than after the last one. Here Stripe answers page two
+    only once the session on page one has been asked about (a sweep that listed everything
+    first would never ask, and the check below would fail after 5 s)."""
+    read_before_page_two: list[bool] = []
+
+    def second_page(read_asked: threading.Event) -> httpx.Response:
+        read_before_page_two.append(read_asked.wait(timeout=5))
+        last = {"object": "list", "data": [event_json(1)], "has_more": False}
+        return httpx.Response(200, json=last)
+
+    _, reads = two_pages_and_a_read(stripe_api, second_page)
+    stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").respond(
+        json=session_json(id="cs_1", payment_intent="pi_1")
+    )
+    report = sweep_report(wallet_ledger_db_url, now=T0, pool_size=4)
+
+    assert read_before_page_two == [True]
+    assert (sorted(report.credited), report.failed, reads.call_count) == (["cs_1", "cs_3"], {}, 1)
+    asked = form(stripe_api.calls[0].request)  # the types it reads; expiries are no use to it
+    assert [value for name, value in asked.items() if name.startswith("types")] == list(SWEPT)
+
+
+def test_a_list_failing_part_way_lets_the_reads_begun_finish_and_keeps_the_watermark(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """Page two fails after the read of page one's session has begun: the sweep fails, names
+    the list, writes no watermark, and that read's credit is made (once), not thrown away."""
+    error = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
+
+    def second_page(read_asked: threading.Event) -> httpx.Response:
+        read_asked.wait(timeout=5)
+        return httpx.Response(500, json=error)
+
+    two_pages_and_a_read(stripe_api, second_page)
+    with pytest.raises(SweepFailed, match="could not list"):
+        sweep_report(wallet_ledger_db_url, now=T0, pool_size=4, stripe_max_network_retries=0)
+    with psycopg.connect(wallet_ledger_db_url) as conn:
+        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+        credits = conn.execute(
+            "select stripe_checkout_session_id from credit_transactions where type = 'topup'"
+        ).fetchall()
+    assert credits == [("cs_3",)]
 
 
 def test_a_session_whose_bank_debit_failed_is_not_asked_about_again(
