@@ -13,8 +13,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
+
+import procrastinate.utils
 
 from harness.project import find_project_root
 
@@ -54,19 +57,62 @@ def supervise() -> None:
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stdout)
     queue = StandInQueue("returns", "the connection was cut")
-    asyncio.run(_run_until_stopped(queue, {"queues": ["stripe_events"]}))  # type: ignore[arg-type]
+    options = {"queues": ["stripe_events"], "concurrency": 1}
+    asyncio.run(_run_until_stopped(queue, options))  # type: ignore[arg-type]
     print("exited", flush=True)
 
 
-def test_a_worker_that_stops_or_raises_is_run_again_until_sigterm() -> None:
-    child = subprocess.run(
-        [sys.executable, "-c", f"from {__name__} import supervise; supervise()"],
+class BusyQueue(StandInQueue):
+    """Runs ``concurrency`` sync jobs at once as procrastinate runs a sync task (its
+    ``sync_to_async``: the loop's default executor), each waiting until all have started."""
+
+    async def run_worker_async(self, **options: Any) -> None:
+        together = threading.Barrier(options["concurrency"], timeout=5)
+
+        def job() -> str:
+            together.wait()
+            return threading.current_thread().name
+
+        jobs = [procrastinate.utils.sync_to_async(job) for _ in range(options["concurrency"])]
+        try:
+            threads = await asyncio.gather(*jobs)
+            print(f"{len(set(threads))} jobs at once", flush=True)
+        except threading.BrokenBarrierError:
+            print("fewer jobs at once than its concurrency", flush=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.Event().wait()
+
+
+def run_busy(concurrency: int) -> None:
+    """What the child process runs for the concurrency test."""
+    from reference_app.worker import _run_until_stopped
+
+    options = {"queues": ["stripe_events"], "concurrency": concurrency}
+    asyncio.run(_run_until_stopped(BusyQueue(), options))  # type: ignore[arg-type]
+
+
+def in_a_child(call: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", f"from {__name__} import *; {call}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_a_worker_runs_as_many_jobs_at_once_as_its_concurrency() -> None:
+    """procrastinate runs a sync task in the event loop's default executor, which Python sizes
+    by the CPU count (6 threads on two cores): the worker gives the loop one of its own
+    concurrency, so 16 jobs at once are 16, not 6."""
+    child = in_a_child("run_busy(16)")
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.splitlines() == ["16 jobs at once"]
+
+
+def test_a_worker_that_stops_or_raises_is_run_again_until_sigterm() -> None:
+    child = in_a_child("supervise()")
 
     assert child.returncode == 0, child.stderr
     assert child.stdout.splitlines() == [
