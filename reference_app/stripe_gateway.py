@@ -147,27 +147,6 @@ class StripeGateway:
             payment_intent_metadata=dict(intent.get("metadata") or {}) if expanded else {},
         )
 
-    def recent_checkout_events(
-        self,
-        created_after: int,
-        *,
-        types: Sequence[str] = HANDLED_EVENTS,
-        page_size: int = 100,
-        first_page_only: bool = False,
-        rate_limit_waits: int = 0,
-    ) -> list[tuple[str, str, str]]:
-        """Every page of ``checkout_event_pages`` in one list, oldest first."""
-        pages = self.checkout_event_pages(
-            created_after,
-            types=types,
-            page_size=page_size,
-            first_page_only=first_page_only,
-            rate_limit_waits=rate_limit_waits,
-        )
-        found = [event for page in pages for event in page]
-        found.reverse()
-        return found
-
     def checkout_event_pages(
         self,
         created_after: int,
@@ -178,9 +157,9 @@ class StripeGateway:
         rate_limit_waits: int = 0,
     ) -> Iterator[list[tuple[str, str, str]]]:
         """(event id, type, checkout session id) of the ``types`` of checkout events created
-        from ``created_after`` on, a page at a time as Stripe lists them (newest first), every page:
-        Stripe's documented way to recover missed webhooks. A caller may act on a page while
-        the next is asked for.
+        from ``created_after`` on, a page at a time as Stripe lists them (newest first), every
+        page: Stripe's documented way to recover missed webhooks. A caller may act on a page
+        while the next is asked for.
 
         The SDK's raw request (its retries, errors and headers, as any other call): the sweep
         reads three fields of each event, and building a ``StripeObject`` of every event's

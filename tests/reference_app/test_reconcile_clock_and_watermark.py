@@ -77,6 +77,11 @@ def sweep(db_url: str, *defects: str, now: float | None = None, **overrides: Any
     return sweep_report(db_url, *defects, now=now, **overrides).since
 
 
+def sessions_of(pages: list[list[tuple[str, str, str]]]) -> list[str]:
+    """The sessions the listed events name, in the list's order (newest first)."""
+    return [session for page in pages for _, _, session in page]
+
+
 def asked_since(router: respx.MockRouter) -> list[int]:
     calls = [call for call in router.calls if call.request.url.path == "/v1/events"]
     return [int(form(call.request)["created[gte]"]) for call in calls]
@@ -185,11 +190,11 @@ def test_the_sweep_asks_for_its_page_size_and_every_page_unless_first_page_only(
         side_effect=[httpx.Response(200, json=page) for page in [*pages, pages[0]]]
     )
     gateway = StripeGateway(make_client(settings()))
-    every = gateway.recent_checkout_events(1, page_size=2)
-    first_only = gateway.recent_checkout_events(1, page_size=2, first_page_only=True)
+    every = list(gateway.checkout_event_pages(1, page_size=2))
+    first_only = list(gateway.checkout_event_pages(1, page_size=2, first_page_only=True))
 
-    assert [session for _, _, session in every] == ["cs_1", "cs_2", "cs_3"]
-    assert [session for _, _, session in first_only] == ["cs_2", "cs_3"]
+    assert sessions_of(every) == ["cs_3", "cs_2", "cs_1"]
+    assert sessions_of(first_only) == ["cs_3", "cs_2"]
     assert [form(call.request)["limit"] for call in route.calls] == ["2", "2", "2"]
 
 
@@ -301,8 +306,8 @@ def test_a_rate_limited_page_of_the_list_is_asked_again_after_retry_after(
         ]
     )
     gateway = StripeGateway(make_client(settings()))
-    events = gateway.recent_checkout_events(1, page_size=2, rate_limit_waits=2)
-    assert [session for _, _, session in events] == ["cs_1", "cs_2", "cs_3"]
+    pages = list(gateway.checkout_event_pages(1, page_size=2, rate_limit_waits=2))
+    assert sessions_of(pages) == ["cs_3", "cs_2", "cs_1"]
     starts = [form(call.request).get("starting_after") for call in stripe_api.calls]
     assert starts == [None, None, "evt_2", "evt_2"]
 

@@ -262,7 +262,7 @@ def event_json(number: int) -> dict[str, Any]:
     }
 
 
-def test_recent_checkout_events_pages_with_starting_after_and_returns_oldest_first(
+def test_checkout_event_pages_page_with_starting_after_newest_first(
     stripe_api: respx.MockRouter, gateway: StripeGateway
 ) -> None:
     pages = [
@@ -272,11 +272,13 @@ def test_recent_checkout_events_pages_with_starting_after_and_returns_oldest_fir
     route = stripe_api.get("/v1/events").mock(
         side_effect=[httpx.Response(200, json=page) for page in pages]
     )
-    found = gateway.recent_checkout_events(1_700_000_000)
+    found = list(gateway.checkout_event_pages(1_700_000_000))
     assert found == [
-        ("evt_1", "checkout.session.completed", "cs_1"),
-        ("evt_2", "checkout.session.completed", "cs_2"),
-        ("evt_3", "checkout.session.completed", "cs_3"),
+        [
+            ("evt_3", "checkout.session.completed", "cs_3"),
+            ("evt_2", "checkout.session.completed", "cs_2"),
+        ],
+        [("evt_1", "checkout.session.completed", "cs_1")],
     ]
     first, second = (form(call.request) for call in route.calls)
     assert first["created[gte]"] == "1700000000"
