@@ -47,6 +47,7 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
         timeout=WAIT_SECONDS,
         reconnect_timeout=RECONNECT_SECONDS,
         pool_factory=_pool_checked_as_the_apps,
+        patience_seconds=settings.job_end_patience_seconds,
     )
     app = procrastinate.App(connector=connector)
     retry = RetryUnlessRefused(

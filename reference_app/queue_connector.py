@@ -10,10 +10,11 @@ longer than a heartbeat stops the worker, and its jobs are then taken back as st
 between two beats does not.)
 
 ``StatusKeepingConnector`` writes a job's end again, with a growing pause, until the database
-answers or ``PATIENCE_SECONDS`` have passed (the heartbeat has failed long before, so the jobs
-are then the stalled-job sweep's). The write is safe to repeat: a repeat that finds the job no
-longer ``doing`` (the attempt that lost its connection had been committed, or the stalled-job
-sweep took the job back meanwhile) is taken as done, not as an error.
+answers or its patience has passed (``JOB_END_PATIENCE_SECONDS``, 120 s by default; the
+heartbeat has failed long before, so the job is then the stalled-job sweep's). The write is
+safe to repeat: a repeat that finds the job no longer ``doing`` (the attempt that lost its
+connection had been committed, or the stalled-job sweep took the job back meanwhile) is taken
+as done, not as an error.
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ LONGEST_PAUSE_SECONDS = 2.0
 
 
 class StatusKeepingConnector(procrastinate.PsycopgConnector):
+    def __init__(self, *, patience_seconds: float = PATIENCE_SECONDS, **options: Any) -> None:
+        super().__init__(**options)
+        self.patience_seconds = patience_seconds
+
     async def execute_query_async(self, query: LiteralString, **arguments: Any) -> None:
         if query not in JOB_ENDS:
             await super().execute_query_async(query, **arguments)
             return
-        give_up_at = time.monotonic() + PATIENCE_SECONDS
+        give_up_at = time.monotonic() + self.patience_seconds
         pause = FIRST_PAUSE_SECONDS
         repeated = False
         while True:
@@ -62,10 +67,10 @@ class StatusKeepingConnector(procrastinate.PsycopgConnector):
                     raise
                 if time.monotonic() + pause > give_up_at:
                     log.error(
-                        "job %s: its end could not be recorded within %.0f s; it stays 'doing'"
+                        "job %s: its end could not be recorded within %.3g s; it stays 'doing'"
                         " until the stalled-job sweep takes it back",
                         arguments.get("job_id"),
-                        PATIENCE_SECONDS,
+                        self.patience_seconds,
                     )
                     raise
                 log.warning(

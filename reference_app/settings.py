@@ -136,6 +136,11 @@ class AppSettings(_FromEnvironment):
     job_stalled_after_seconds: Seconds = Field(
         default=30.0, validation_alias="JOB_STALLED_AFTER_SECONDS"
     )
+    # how long a worker writes a job's end again while the database does not answer, before
+    # leaving the job to the stalled-job sweep (reference_app/queue_connector)
+    job_end_patience_seconds: Seconds = Field(
+        default=120.0, validation_alias="JOB_END_PATIENCE_SECONDS"
+    )
     reconcile_interval_seconds: Seconds = Field(
         default=60.0, validation_alias="RECONCILE_INTERVAL_SECONDS"
     )

@@ -167,7 +167,42 @@ def test_a_job_that_ends_while_the_database_is_down_is_run_again_once_it_is_back
         ends_while_the_database_is_down(cluster, stack)
 
 
+def test_a_job_whose_end_cannot_be_written_in_time_is_taken_back_as_stalled(
+    cluster: LocalCluster, database_url: str, tmp_path: Path
+) -> None:
+    """An outage longer than the worker's patience for writing a job's end (1 s here, 120 s by
+    default): the worker says it gave up and that the job stays ``doing``; the database back,
+    the stalled-job sweep takes the job back (the worker's heartbeat stopped with the database)
+    and its retry credits the top-up, by the webhook. Nothing is lost, only later."""
+    env = {"JOB_END_PATIENCE_SECONDS": "1", "JOB_STALLED_AFTER_SECONDS": "5"}
+    with app_stack(database_url, tmp_path, env=env) as stack:
+        gave_up = "its end could not be recorded within 1 s; it stays 'doing'"
+        session_id = job_ending_while_the_database_is_down(cluster, stack, gave_up)
+        restart_server(cluster)
+
+        assert wait_for_topup(stack, session_id, "credited", timeout=60) == ("credited", "webhook")
+        wait_until(lambda: job_statuses(stack) == ["succeeded"], what="the job to succeed")
+        assert "was left running by worker" in stack.worker.log.read_text()
+
+
 def ends_while_the_database_is_down(cluster: LocalCluster, stack: WalletStack) -> None:
+    # the app's connector says so; procrastinate alone leaves an unretrieved task error
+    session_id = job_ending_while_the_database_is_down(
+        cluster, stack, "could not record its end", "Task exception was never retrieved"
+    )
+    restart_server(cluster)
+
+    assert wait_for_topup(stack, session_id, "credited", timeout=30) == ("credited", "webhook")
+    wait_until(lambda: job_statuses(stack) == ["succeeded"], what="the job to succeed")
+    assert "was left running by worker" not in stack.worker.log.read_text()  # no stalled rescue
+
+
+def job_ending_while_the_database_is_down(
+    cluster: LocalCluster, stack: WalletStack, *worker_says: str
+) -> str:
+    """A paid top-up whose job's Stripe read is held until the app gives up on it, the database
+    stopped meanwhile; returns once the worker's log says one of ``worker_says``, the database
+    left down."""
     session_id = new_topup(stack, 5000)
     stack.control.add_api_fault("timeout", method="GET", path="/v1/checkout/sessions/*", seconds=30)
     stack.control.pay(session_id)
@@ -176,14 +211,9 @@ def ends_while_the_database_is_down(cluster: LocalCluster, stack: WalletStack) -
     stop_server(cluster)
     worker_log = stack.worker.log
 
-    def end_not_written() -> bool:
-        # the app's connector says so; procrastinate alone leaves an unretrieved task error
+    def said() -> bool:
         text = worker_log.read_text()
-        return "could not record its end" in text or "Task exception was never retrieved" in text
+        return any(words in text for words in worker_says)
 
-    assert poll_until(end_not_written, timeout=30, interval=0.2), worker_log.read_text()[-3000:]
-    restart_server(cluster)
-
-    assert wait_for_topup(stack, session_id, "credited", timeout=30) == ("credited", "webhook")
-    wait_until(lambda: job_statuses(stack) == ["succeeded"], what="the job to succeed")
-    assert "was left running by worker" not in worker_log.read_text()  # no stalled-job rescue
+    assert poll_until(said, timeout=30, interval=0.2), worker_log.read_text()[-3000:]
+    return session_id
