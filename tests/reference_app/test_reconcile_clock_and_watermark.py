@@ -77,6 +77,14 @@ def sweep(db_url: str, *defects: str, now: float | None = None, **overrides: Any
     return sweep_report(db_url, *defects, now=now, **overrides).since
 
 
+def watermarks(db_url: str) -> int:
+    """Rows in ``reconcile_watermark``: 1 once a sweep has completed, else 0."""
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("select count(*) from reconcile_watermark").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def sessions_of(pages: list[list[tuple[str, str, str]]]) -> list[str]:
     """The sessions the listed events name, in the list's order (newest first)."""
     return [session for page in pages for _, _, session in page]
@@ -224,8 +232,7 @@ def test_a_sweep_whose_event_list_fails_sweeps_nothing_and_keeps_its_watermark(
     stripe_api.get(f"{API}/v1/events").respond(500, json=error)
     with pytest.raises(SweepFailed, match="could not list Stripe's events"):
         sweep(wallet_ledger_db_url, now=T0)
-    with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+    assert watermarks(wallet_ledger_db_url) == 0
 
 
 def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
@@ -246,8 +253,7 @@ def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
     report = sweep_report(wallet_ledger_db_url, now=T0, stripe_max_network_retries=0)
     assert list(report.failed) == ["cs_1"]
     assert (first.call_count, second.call_count) == (1 + RETRY_ROUNDS, 1)
-    with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+    assert watermarks(wallet_ledger_db_url) == 0
 
 
 def test_a_session_read_rate_limited_for_now_is_credited_by_the_same_sweep(
@@ -270,8 +276,7 @@ def test_a_session_read_rate_limited_for_now_is_credited_by_the_same_sweep(
 
     assert (report.credited, report.failed, reads.call_count) == (["cs_1"], {}, 2)
     assert waited >= 1.0
-    with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (1,)
+    assert watermarks(wallet_ledger_db_url) == 1
 
 
 def test_a_session_stripe_does_not_know_is_not_asked_about_again_within_the_sweep(
@@ -318,8 +323,7 @@ def test_a_rate_limited_page_of_the_list_is_asked_again_after_retry_after(
     stripe_api.get(f"{API}/v1/events").mock(side_effect=[too_long])
     with pytest.raises(SweepFailed, match="could not list"):
         sweep(wallet_ledger_db_url, now=T0)
-    with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
+    assert watermarks(wallet_ledger_db_url) == 0
 
 
 @pytest.mark.parametrize(
@@ -432,8 +436,8 @@ def test_a_list_failing_part_way_lets_the_reads_begun_finish_and_keeps_the_water
     two_pages_and_a_read(stripe_api, second_page)
     with pytest.raises(SweepFailed, match="could not list"):
         sweep_report(wallet_ledger_db_url, now=T0, pool_size=4, stripe_max_network_retries=0)
+    assert watermarks(wallet_ledger_db_url) == 0
     with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (0,)
         credits = conn.execute(
             "select stripe_checkout_session_id from credit_transactions where type = 'topup'"
         ).fetchall()
@@ -466,5 +470,4 @@ def test_a_session_whose_bank_debit_failed_is_not_asked_about_again(
 
     assert [n for n, route in reads.items() if route.called] == [1, 3]
     assert (report.sessions_seen, report.credited, report.failed) == (3, [], {})
-    with psycopg.connect(wallet_ledger_db_url) as conn:
-        assert conn.execute("select count(*) from reconcile_watermark").fetchone() == (1,)
+    assert watermarks(wallet_ledger_db_url) == 1
