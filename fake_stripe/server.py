@@ -9,12 +9,20 @@ import threading
 from types import TracebackType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from fake_stripe.http.app import create_app
 from fake_stripe.service import FakeStripe, Settings
 
 log = logging.getLogger("fake_stripe")
 STARTUP_TIMEOUT = 15.0
+# How long an idle keep-alive connection stays open. uvicorn's default, 5 s, is the idle gap a
+# test often leaves between two Stripe calls, and a client that reuses its pooled connection
+# just as the fake closes it sees a reset: stripe-node retries a reset once and counts it, so
+# a scenario's one retry on a 500 was spent on the fake's own close. Stripe keeps connections
+# far longer; so does the fake, and it says so in a ``Keep-Alive: timeout=`` header, which
+# clients that read it (Node's agent with a timeout) use to close theirs first.
+KEEP_ALIVE_SECONDS = 120
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -44,13 +52,8 @@ class FakeStripeServer:
         self.base_url = base_url_of(self._socket)
         self.state = FakeStripe(self.settings, self.base_url)
         self._ready = threading.Event()
-        config = uvicorn.Config(
-            create_app(self.state, on_ready=self._ready.set),
-            log_config=None,
-            access_log=False,
-            lifespan="on",
-        )
-        self._server = uvicorn.Server(config)
+        app = create_app(self.state, on_ready=self._ready.set)
+        self._server = uvicorn.Server(server_config(app))
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:
@@ -83,6 +86,17 @@ class FakeStripeServer:
         self.stop()
 
 
+def server_config(app: Starlette) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        headers=[("Keep-Alive", f"timeout={KEEP_ALIVE_SECONDS}")],
+    )
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     """Run in the foreground until Ctrl-C or SIGTERM."""
     sock = bind(host, port)
@@ -96,5 +110,4 @@ def serve(settings: Settings, host: str, port: int) -> None:
         base_url,
         base_url,
     )
-    config = uvicorn.Config(create_app(fake), log_config=None, access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(server_config(create_app(fake))).run(sockets=[sock])
