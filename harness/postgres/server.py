@@ -30,6 +30,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from harness.postgres.docker_probe import find_docker_engine
 from harness.postgres.local_cluster import (
     MAX_CONNECTIONS,
+    THROWAWAY_SETTINGS,
     find_postgres_bindir,
     local_cluster,
     restart_server,
@@ -208,8 +209,8 @@ class DockerProvider:
             # The engine may sit on a socket docker-py does not look at (Docker Desktop's
             # ~/.docker/run/docker.sock); testcontainers and its reaper read DOCKER_HOST.
             os.environ["DOCKER_HOST"] = self.engine_url
-        settings = ("fsync=off", "synchronous_commit=off", "full_page_writes=off")
-        command = " ".join(f"-c {s}" for s in (*settings, f"max_connections={MAX_CONNECTIONS}"))
+        settings = {**THROWAWAY_SETTINGS, "max_connections": str(MAX_CONNECTIONS)}
+        command = " ".join(f"-c {name}={value}" for name, value in settings.items())
         container = PostgresContainer(
             DOCKER_IMAGE,
             username="postgres",

@@ -106,6 +106,7 @@ def test_cluster_answers_with_the_throwaway_settings() -> None:
         assert query_one(url, "SHOW fsync") == "off"
         assert query_one(url, "SHOW synchronous_commit") == "off"
         assert query_one(url, "SHOW full_page_writes") == "off"
+        assert query_one(url, "SHOW autovacuum_naptime") == "1s"
         assert query_one(url, "SHOW listen_addresses") == "127.0.0.1"
         assert postmasters_for(cluster.data_dir) == [cluster.postmaster_pid]
         assert (cluster.base_dir / f".s.PGSQL.{cluster.port}").is_socket()

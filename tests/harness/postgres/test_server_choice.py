@@ -435,5 +435,10 @@ def test_docker_provider_runs_postgres_15_with_throwaway_settings(
     assert container.kwargs["driver"] is None
     command = container.kwargs["command"].split()
     assert command[0] == "postgres"
-    for setting in ("fsync=off", "synchronous_commit=off", f"max_connections={MAX_CONNECTIONS}"):
+    for setting in (
+        "fsync=off",
+        "synchronous_commit=off",
+        "autovacuum_naptime=1s",
+        f"max_connections={MAX_CONNECTIONS}",
+    ):
         assert setting in command
