@@ -51,7 +51,7 @@ MAX_CONNECTIONS = 300
 # the run), and statistics kept fresh within a second of a burst rather than a minute. A job
 # queue in a table is where that shows: a webhook burst queues thousands of jobs in seconds,
 # and a planner that still believes almost none are waiting sorts every waiting job to fetch
-# each one (procrastinate's fetch: 6 ms with 3,000 queued, 0.1 ms once analysed; bench/README.md)
+# each one (a fetch took 6 ms with 3,000 queued, 0.14 ms once analysed; bench/README.md, round 10)
 THROWAWAY_SETTINGS = {
     "fsync": "off",
     "synchronous_commit": "off",
