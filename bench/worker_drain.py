@@ -61,7 +61,7 @@ def backlog(stack: WalletStack, jobs: int) -> None:
         raise RuntimeError(f"{queued} jobs queued, not {jobs}: the web app lost deliveries")
 
 
-def drain(stack: WalletStack, jobs: int) -> tuple[float, float, float]:
+def drain(stack: WalletStack) -> tuple[float, float, float]:
     """Seconds from the worker's readiness to an empty queue, and the worker's and PostgreSQL's
     CPU seconds over that time."""
     stack.start_worker()  # ready at its first log line, before it takes a job
@@ -99,7 +99,7 @@ def main() -> None:
             stack.reset()
             stack.stop_worker()
             backlog(stack, args.jobs)
-            seconds, worker, postgres = drain(stack, args.jobs)
+            seconds, worker, postgres = drain(stack)
             rates.append(args.jobs / seconds)
             worker_ms.append(1000 * worker / args.jobs)
             postgres_ms.append(1000 * postgres / args.jobs)

@@ -31,13 +31,12 @@ from procrastinate import exceptions, sql
 log = logging.getLogger("reference_app.queue_connector")
 
 JOB_ENDS: frozenset[str] = frozenset({sql.queries["finish_job"], sql.queries["retry_job"]})
-PATIENCE_SECONDS = 120.0
 FIRST_PAUSE_SECONDS = 0.1
 LONGEST_PAUSE_SECONDS = 2.0
 
 
 class StatusKeepingConnector(procrastinate.PsycopgConnector):
-    def __init__(self, *, patience_seconds: float = PATIENCE_SECONDS, **options: Any) -> None:
+    def __init__(self, *, patience_seconds: float, **options: Any) -> None:
         super().__init__(**options)
         self.patience_seconds = patience_seconds
 
