@@ -63,12 +63,14 @@ def browser_type_launch_args(
 
 
 @pytest.fixture(scope="session")
-def _pw_artifacts_folder() -> Iterator[tempfile.TemporaryDirectory[str]]:
+def _pw_artifacts_folder(pytestconfig: pytest.Config) -> tempfile.TemporaryDirectory[str]:
     """pytest-playwright's folder for a session's artifacts, made where the next run removes it
-    if this one is killed before its own clean-up (``harness.stack.scratch``)."""
+    if this one is killed before its own clean-up (``harness.stack.scratch``). Removed when
+    pytest ends, as pytest-playwright removes its own: session fixtures end in the last test's
+    teardown, before pytest-playwright keeps or deletes that test's screenshots from here."""
     folder = OwnedFolder("playwright-pytest-")
-    yield folder
-    folder.cleanup()
+    pytestconfig.add_cleanup(folder.cleanup)
+    return folder
 
 
 @pytest.fixture(scope="session")
