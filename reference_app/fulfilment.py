@@ -65,19 +65,22 @@ def fulfil_checkout(
     defects: Defects,
     event_id: str | None = None,
     claimed: dict[str, Any] | None = None,
+    recorded: topups.Topup | None = None,
 ) -> Fulfilment:
     """``event_id``: the webhook event that led here, for the log (None on the other paths);
-    ``claimed``: the session as that event shows it, to be checked against Stripe's."""
+    ``claimed``: the session as that event shows it, to be checked against Stripe's;
+    ``recorded``: the app's record of the top-up, where the caller has just read it."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}")
-    known: topups.Topup | None = None  # the app's record, where it was read before Stripe's
+    known = recorded  # the app's record, where it was read before Stripe's
     if claimed is not None and defects.on("trusts-event-payload"):
         view = _as_claimed(session_id, claimed)  # whatever the signed event says, believed
     else:
         # under non-idempotent-credit every delivery credits again, as that defect's app does
         if claimed is not None and not defects.on("non-idempotent-credit"):
-            with pool.connection() as conn:
-                known = topups.get_topup(conn, session_id)
+            if known is None:
+                with pool.connection() as conn:
+                    known = topups.get_topup(conn, session_id)
             if known is not None and _agrees_with_credit(known, claimed):
                 log.info(
                     "fulfil %s (event %s) via %s: already_credited (by %s; the event agrees)",
@@ -100,6 +103,7 @@ def fulfil_checkout(
         # on, so two such fulfilments for one organisation at once would deadlock
         if known is None:  # a record read before is there still: rows are never deleted
             _ensure_topup(conn, view, org_id)
+        written: topups.Topup | None = None  # the top-up as this credit marked it
         try:
             with conn.transaction():
                 credit = ledger.add_wallet_credits(
@@ -112,14 +116,14 @@ def fulfil_checkout(
                     description="Top-up",
                 )
                 if credit.applied:
-                    topups.mark_credited(
+                    written = topups.mark_credited(
                         conn, view.id, path, credit.transaction_id, view.payment_intent_id
                     )
         except ledger.LedgerError as error:
             # the transaction rolled back; record the refusal on its own so it stays visible
             topups.mark_status(conn, view.id, "failed", str(error))
             raise FulfilmentError(f"{view.id}: {error}") from error
-        topup = topups.get_topup(conn, view.id)
+        topup = written or topups.get_topup(conn, view.id)
     outcome = "credited" if credit.applied else "already_credited"
     log.info(
         "fulfil %s (event %s) via %s: %s (%d pence to org %s, transaction %s)",

@@ -101,14 +101,20 @@ def confirm_topup(runtime: Runtime, org_id: str, session_id: str) -> TopupState:
         raise TopupRefused(f"no top-up {session_id} for this organisation", status=404)
     if topup.status != "credited" and not runtime.defects.on("landing-page-db-only"):
         try:
-            fulfil_checkout(
-                runtime.pool, runtime.gateway, session_id, path="landing", defects=runtime.defects
-            )
+            topup = fulfil_checkout(
+                runtime.pool,
+                runtime.gateway,
+                session_id,
+                path="landing",
+                defects=runtime.defects,
+                recorded=topup,
+            ).topup
         except (FulfilmentError, stripe.StripeError) as error:
             # the webhook or the sweep may still credit it; the page keeps saying "confirming"
             log.warning("topup %s: landing check could not credit: %s", session_id, error)
+            topup = None  # as it stands after the attempt: read below
     with runtime.pool.connection() as conn:
-        topup = topups.get_topup(conn, session_id)
+        topup = topup or topups.get_topup(conn, session_id)
         balance = ledger.wallet_balance_pence(conn, org_id)
     assert topup is not None
     status = "pending" if topup.status == "created" else topup.status

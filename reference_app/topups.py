@@ -57,22 +57,27 @@ def topups_of(conn: psycopg.Connection[Any], org_id: str, limit: int = 50) -> li
         ).fetchall()
 
 
+_MARK_CREDITED = (
+    "update topups set status = 'credited', fulfilled_by = %s, credit_transaction_id = %s,"  # noqa: S608
+    " stripe_payment_intent_id = coalesce(%s, stripe_payment_intent_id),"
+    " credited_at = now(), updated_at = now(), failure_reason = null"
+    f" where checkout_session_id = %s and status <> 'credited' returning {_COLUMNS}"
+)
+
+
 def mark_credited(
     conn: psycopg.Connection[Any],
     session_id: str,
     path: str,
     transaction_id: int | None,
     payment_intent_id: str | None,
-) -> bool:
-    """Record the path that credited it; the first path wins. False when already credited."""
-    row = conn.execute(
-        "update topups set status = 'credited', fulfilled_by = %s, credit_transaction_id = %s,"
-        " stripe_payment_intent_id = coalesce(%s, stripe_payment_intent_id),"
-        " credited_at = now(), updated_at = now(), failure_reason = null"
-        " where checkout_session_id = %s and status <> 'credited' returning 1",
-        (path, transaction_id, payment_intent_id, session_id),
-    ).fetchone()
-    return row is not None
+) -> Topup | None:
+    """Record the path that credited it; the first path wins. The top-up as written, or None
+    when it was already credited (nothing written)."""
+    with conn.cursor(row_factory=class_row(Topup)) as cur:
+        return cur.execute(
+            _MARK_CREDITED, (path, transaction_id, payment_intent_id, session_id)
+        ).fetchone()
 
 
 def mark_awaiting_payment(conn: psycopg.Connection[Any], session_id: str) -> None:
