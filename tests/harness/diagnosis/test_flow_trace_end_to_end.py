@@ -18,7 +18,7 @@ from tests.harness.diagnosis.scenario_runs import ROOT, run_scenarios
 
 pytestmark = pytest.mark.slow
 
-SELECTION = "webhook_credits_a_topup_of_amount and 50"  # £50.00 (and £12.50)
+SELECTION = "webhook_credits_a_topup_of_amount and 50.00"  # £50.00 alone
 NODE = "steps/test_scenarios.py::test_the_webhook_credits_a_topup_of_amount[\\xa350.00]"
 RERUN = f'Rerun just this scenario: python -m pytest "{NODE}" --app-defects="route-not-mounted"'
 
