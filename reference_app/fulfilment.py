@@ -65,14 +65,14 @@ def fulfil_checkout(
     defects: Defects,
     event_id: str | None = None,
     claimed: dict[str, Any] | None = None,
-    recorded: topups.Topup | None = None,
+    known: topups.Topup | None = None,
 ) -> Fulfilment:
     """``event_id``: the webhook event that led here, for the log (None on the other paths);
     ``claimed``: the session as that event shows it, to be checked against Stripe's;
-    ``recorded``: the app's record of the top-up, where the caller has just read it."""
+    ``known``: the app's record of the top-up, where the caller has just read it (else it is
+    read here where needed, before Stripe's answer)."""
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}")
-    known = recorded  # the app's record, where it was read before Stripe's
     if claimed is not None and defects.on("trusts-event-payload"):
         view = _as_claimed(session_id, claimed)  # whatever the signed event says, believed
     else:

@@ -107,7 +107,7 @@ def confirm_topup(runtime: Runtime, org_id: str, session_id: str) -> TopupState:
                 session_id,
                 path="landing",
                 defects=runtime.defects,
-                recorded=topup,
+                known=topup,
             ).topup
         except (FulfilmentError, stripe.StripeError) as error:
             # the webhook or the sweep may still credit it; the page keeps saying "confirming"

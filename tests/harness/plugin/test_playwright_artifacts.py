@@ -5,9 +5,6 @@ and the folder is gone once pytest ends."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,20 +20,11 @@ def test_a_page(page):
 """
 
 
-@pytest.fixture
-def tmp_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The run's own temporary root, so that its folders are told apart from other workers';
-    short (not pytest's ``tmp_path``): Chromium puts a socket in a folder there."""
-    root = Path(tempfile.mkdtemp(prefix="pw-artifacts-"))
-    monkeypatch.setenv("TMPDIR", str(root))
-    monkeypatch.delenv(TMP_ROOT_ENV, raising=False)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
-
 def test_a_session_whose_last_test_used_a_page_ends_clean(
-    pytester: pytest.Pytester, tmp_root: Path
+    pytester: pytest.Pytester, tmp_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_root))  # the run's folders apart from other workers'
+    monkeypatch.delenv(TMP_ROOT_ENV, raising=False)
     pytester.makepyfile(test_last=LAST_TEST_USES_A_PAGE)
 
     result = pytester.runpytest_subprocess("-p", "no:xdist", "-p", "no:cacheprovider")

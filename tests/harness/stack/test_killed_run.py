@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,16 +73,6 @@ def everything_running(pid: int) -> bool:
     # temporary folder stands for it below)
     wanted = ("fake_stripe", "reference_app web", "reference_app worker", "chrom")
     return all(part in commands for part in wanted)
-
-
-@pytest.fixture
-def tmp_root() -> Iterator[Path]:
-    """The runs' temporary root: outside pytest's 0700 ``tmp_path``, as the PostgreSQL server,
-    run as its own user, must reach its cluster there."""
-    root = Path(tempfile.mkdtemp(prefix="killed-run-"))
-    root.chmod(0o755)
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def temporary_entries(root: Path) -> set[str]:
