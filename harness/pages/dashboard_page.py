@@ -62,6 +62,26 @@ class Rendering:
         ]
 
 
+# the first match's text (as Playwright's inner_text) and one attribute, in one call
+_TEXT_AND_ATTRIBUTE = "(found, name) => found.map(e => [e.innerText, name && e.getAttribute(name)])"
+
+
+def _shown(locator: Locator, attribute: str | None = None) -> tuple[str, str | None] | None:
+    """The text the first element ``locator`` finds shows (whitespace runs made one space) and
+    its ``attribute``; None when it finds none or the first is hidden (Playwright's own
+    visibility, as ``is_visible``)."""
+    found = locator.first.filter(visible=True).evaluate_all(_TEXT_AND_ATTRIBUTE, attribute)
+    if not found:
+        return None
+    text, value = found[0]
+    return " ".join(text.split()), value
+
+
+def _shown_text(locator: Locator) -> str:
+    shown = _shown(locator)
+    return shown[0] if shown is not None else ""
+
+
 def landing_pattern(web_url: str) -> re.Pattern[str]:
     """Where Checkout sends the customer back: any address of the app (``web_url``) holding a
     Checkout Session id (``cs_...``), in its path or its query; group 1 is the id. Not tied to
@@ -141,26 +161,20 @@ class DashboardPage:
         return [" ".join(text.split()) for text in self.rows.all_inner_texts()]
 
     def rendering(self) -> Rendering:
-        """What the page shows now, read without waiting."""
-        dashboard = self.screen.dashboard
+        """What the page shows now, read without waiting: one look into the page per element
+        (the screen check reads two pages a few times after every scenario)."""
+        state_attribute = self.screen.dashboard.message_state
         message = ""
-        if self.status.count() and self.status.first.is_visible():
-            message = self._visible_text(self.status)
-            if dashboard.message_state is not None:
-                state = self.status.first.get_attribute(dashboard.message_state, timeout=1_000)
+        if (status := _shown(self.status, state_attribute)) is not None:
+            message, state = status
+            if state_attribute is not None:
                 message = f"{state}: {message}"
         return Rendering(
-            balance=self._visible_text(self.balance),
+            balance=_shown_text(self.balance),
             rows=tuple(self.row_texts()),
             message=message,
-            error=self._visible_text(self.error),
+            error=_shown_text(self.error),
         )
-
-    @staticmethod
-    def _visible_text(locator: Locator) -> str:
-        if not locator.count() or not locator.first.is_visible():
-            return ""
-        return " ".join(locator.first.inner_text(timeout=1_000).split())
 
     def banner_history(self) -> list[str]:
         """What the message said since the page loaded, each ``"<state>: <text>"`` (or the

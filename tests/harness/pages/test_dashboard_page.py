@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext
 
-from harness.pages.dashboard_page import DashboardPage
+from harness.pages.dashboard_page import DashboardPage, Rendering
 from harness.pages.locators import ScreenMismatch
 from harness.profile.model import DashboardScreen, Locator, Screen
 from tests.harness.pages.tiny_wallet import SCREEN, TinyWallet
@@ -56,6 +56,37 @@ def test_it_reads_the_balance_the_rows_and_the_message(
     page.expect_no_error()
     # a message found by role cannot be recorded: the history is what it says now
     assert page.banner_history() == ["credited: $12.50 has been added"]
+
+
+def test_a_rendering_is_what_shows_now(context: BrowserContext, wallet: TinyWallet) -> None:
+    page = dashboard(context, wallet)
+    page.expect_status("credited")
+
+    assert page.rendering() == Rendering(
+        balance="$1,012.50",
+        rows=("Top-up +$12.50", "Top-up +$1,000.00"),
+        message="credited: $12.50 has been added",
+        error="",
+    )
+
+
+def test_a_rendering_leaves_out_what_is_hidden_or_not_there(
+    context: BrowserContext, wallet: TinyWallet
+) -> None:
+    dashboard_screen = SCREEN.dashboard.model_copy(
+        update={
+            "balance": Locator(test_id="no-such-balance"),
+            "message": Locator(css="[role=status]"),
+            "message_state": None,
+            "error": Locator(css="title"),  # it has text, and is never shown
+        }
+    )
+    page = dashboard(context, wallet, SCREEN.model_copy(update={"dashboard": dashboard_screen}))
+    page.expect_status_text("has been added")
+
+    shown = page.rendering()
+
+    assert (shown.balance, shown.message, shown.error) == ("", "$12.50 has been added", "")
 
 
 def test_a_typed_amount_and_the_top_up_button_send_the_form(
