@@ -469,6 +469,8 @@ def _closed(customer: Customer) -> bool:
 def _page_view(scenario: Scenario, customer: Customer | None) -> PageView | None:
     if customer is None:
         return None
+    from harness.pages.dashboard_page import shown_text  # Playwright's, only with a page open
+
     dashboard = customer.dashboard
     url = customer.page.url
     org_id = customer.account.org_id
@@ -479,25 +481,21 @@ def _page_view(scenario: Scenario, customer: Customer | None) -> PageView | None
         db_balance = None
     on_dashboard = url.startswith(dashboard.url)
 
-    def text_of(locator: Any) -> str:
-        if not locator.count() or not locator.is_visible():
-            return ""
-        return " ".join(str(locator.inner_text(timeout=PAGE_TIMEOUT_MS)).split())
-
     status = dashboard.status
     has_banner = on_dashboard and status.count() > 0
+    state_attribute = dashboard.screen.dashboard.message_state
     return PageView(
         url=url,
         on_dashboard=on_dashboard,
         landed_session=dashboard.landed_session(),
-        balance_text=(text_of(dashboard.balance) or None) if on_dashboard else None,
-        banner_state=status.get_attribute("data-state", timeout=PAGE_TIMEOUT_MS)
-        if has_banner
+        balance_text=(shown_text(dashboard.balance) or None) if on_dashboard else None,
+        banner_state=status.get_attribute(state_attribute, timeout=PAGE_TIMEOUT_MS)
+        if has_banner and state_attribute is not None
         else None,
         banner_visible=has_banner and status.is_visible(),
-        banner_text=text_of(status) if has_banner else "",
+        banner_text=shown_text(status) if has_banner else "",
         error_visible=on_dashboard and dashboard.error.count() > 0 and dashboard.error.is_visible(),
-        error_text=text_of(dashboard.error) if on_dashboard else "",
+        error_text=shown_text(dashboard.error) if on_dashboard else "",
         banner_history=_banner_history(dashboard) if on_dashboard else (),
         org_id=org_id,
         db_balance_pence=db_balance,

@@ -66,7 +66,7 @@ class Rendering:
 _TEXT_AND_ATTRIBUTE = "(found, name) => found.map(e => [e.innerText, name && e.getAttribute(name)])"
 
 
-def _shown(locator: Locator, attribute: str | None = None) -> tuple[str, str | None] | None:
+def shown(locator: Locator, attribute: str | None = None) -> tuple[str, str | None] | None:
     """The text the first element ``locator`` finds shows (whitespace runs made one space) and
     its ``attribute``; None when it finds none or the first is hidden (Playwright's own
     visibility, as ``is_visible``)."""
@@ -77,9 +77,10 @@ def _shown(locator: Locator, attribute: str | None = None) -> tuple[str, str | N
     return " ".join(text.split()), value
 
 
-def _shown_text(locator: Locator) -> str:
-    shown = _shown(locator)
-    return shown[0] if shown is not None else ""
+def shown_text(locator: Locator) -> str:
+    """What ``shown`` reads, the text alone: empty when nothing is shown."""
+    found = shown(locator)
+    return found[0] if found is not None else ""
 
 
 def landing_pattern(web_url: str) -> re.Pattern[str]:
@@ -165,15 +166,15 @@ class DashboardPage:
         (the screen check reads two pages a few times after every scenario)."""
         state_attribute = self.screen.dashboard.message_state
         message = ""
-        if (status := _shown(self.status, state_attribute)) is not None:
+        if (status := shown(self.status, state_attribute)) is not None:
             message, state = status
             if state_attribute is not None:
                 message = f"{state}: {message}"
         return Rendering(
-            balance=_shown_text(self.balance),
+            balance=shown_text(self.balance),
             rows=tuple(self.row_texts()),
             message=message,
-            error=_shown_text(self.error),
+            error=shown_text(self.error),
         )
 
     def banner_history(self) -> list[str]:
