@@ -5,7 +5,8 @@ Brings up its own stack (a throwaway PostgreSQL unless ``--db-url``), plays the 
 prints the figures, and on a violation exits 1 with the seed, the command that replays it and
 the smallest failing top-up histories found. A process of the stack that dies mid-run, or its
 database gone, ends the run with exit 2 and says which, how, while doing what, and the end of
-its log.
+its log. A run whose every invariant held but whose nemesis could not strike as asked (a kill of
+the worker that left no job held) is inconclusive: exit 3, naming the blow.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from harness.simulation.simulate import Options, Outcome, plan_for, simulate
 from harness.stack.services import ServiceLost
 from harness.stack.standalone import START_ERRORS, standalone_stack
 from harness.stack.wallet_stack import WalletStack
+
+INCONCLUSIVE = 3  # the exit status of a run that held but could not strike as asked
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -252,7 +255,7 @@ def _run_and_report(
         write_report(Path(args.report), outcome, replay_command(args))
         plain(console, f"report: {args.report}")
     if not outcome.failed:
-        return 0
+        return INCONCLUSIVE if outcome.inconclusive else 0
     doing[0] = "shrinking the failure"
     print_failure(console, args, stack, outcome)
     plain(console, f"the stack's logs: {shown(stack.config.log_dir)}")

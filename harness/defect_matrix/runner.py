@@ -159,7 +159,8 @@ def scenario_run(
 
 def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) -> list[Verdict]:
     """``wallet-harness simulate <arguments>`` with ``defect`` (HEALTHY: without any): on the
-    healthy app every invariant holds (exit 0), with the defect ``breaks`` is violated."""
+    healthy app every invariant holds (exit 0), with the defect ``breaks`` is violated. A run
+    the simulation calls inconclusive (its nemesis could not strike as asked) proves neither."""
     command = [sys.executable, "-m", "harness", "simulate", *shlex.split(arguments), "--no-shrink"]
     if defect != HEALTHY:
         command += ["--defect", defect]
@@ -172,7 +173,10 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
     seconds = time.monotonic() - started
     name = f"simulate {arguments}"
     tail = output[-600:]
-    if breaks is None:
+    problem: str | None
+    if "INCONCLUSIVE:" in output:  # every invariant held, but a blow did not land (exit 3)
+        problem = f"inconclusive: the nemesis could not strike as asked (exit {code}): {tail}"
+    elif breaks is None:
         problem = None if code == 0 else f"fails without any defect (exit {code}): {tail}"
     elif code != 1:
         problem = f"expected exit 1 with {breaks!r} violated, got exit {code}: {tail}"

@@ -2,8 +2,8 @@
 SIGKILL and restarts its database at seeded random moments, then starts again what it killed;
 the invariants decide whether the money survived, above all "acknowledged means credited".
 
-    kill-worker   SIGKILL the worker while it has work (jobs it held stay ``doing``; a blow
-                  that found the job just done is struck again), start a new one
+    kill-worker   SIGKILL the worker while it has a job running (jobs it held stay ``doing``;
+                  a blow that found the job just done is struck again), start a new one
     kill-web      SIGKILL the web process (requests and deliveries in flight are cut), start it
                   again on the same port
     restart-db    ``pg_ctl restart -m fast`` of the database server (every connection cut)
@@ -13,14 +13,20 @@ chosen by the seed, one blow at a time. While it strikes, customers do what cust
 ``as_a_customer`` retries a request the outage cut or answered 502/503, for up to
 ``CUSTOMER_PATIENCE`` seconds. ``strike`` is one blow: the state machine's nemesis
 (``stateful.NemesisMachine``) strikes through it too, as a step among its others.
+
+Each blow is recorded (``Blow``). A kill of the worker that left no job held, where the profile
+shows the queue's jobs, tested nothing the app does with a held job: the run says so
+(``Blow.missed``), and ``simulate`` calls such a run inconclusive rather than passed.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
 import httpx
@@ -32,8 +38,10 @@ from harness.stack.wallet_stack import WalletStack
 KINDS = ("kill-worker", "kill-web", "restart-db")
 PER_THOUSAND = 4
 CUSTOMER_PATIENCE = 60.0
-BUSY_WAIT = 2.0
+BUSY_WAIT = 2.0  # what a blow waits for queued work where it cannot see jobs (a queue probe)
+MID_JOB_WAIT = 20.0  # what a kill-worker blow waits, in all its tries, for a job to be running
 MID_JOB_TRIES = 5
+LOOK_INTERVAL = 0.002  # between two looks at the jobs: one query on a connection kept open
 RETRY_PAUSE = 0.2
 
 
@@ -67,41 +75,106 @@ def refuse_what_cannot_strike(stack: WalletStack, kinds: Iterable[str]) -> None:
         )
 
 
-def strike(stack: WalletStack, kind: str) -> None:
+@dataclass(frozen=True)
+class Blow:
+    """One blow struck: its kind, the top-up it struck before (None: a step of the state
+    machine) and, for ``kill-worker`` where the profile shows the queue's jobs, how many jobs the
+    killed worker left mid-job (``held``; None where the harness cannot see jobs), in how many
+    tries, whether its last try found a job running (``seen``) and how long it looked
+    (``looked``, seconds)."""
+
+    kind: str
+    before: int | None = None
+    held: int | None = None
+    tries: int = 1
+    seen: bool = True
+    looked: float = 0.0
+
+    @property
+    def missed(self) -> bool:
+        """A kill of the worker that was to land mid-job and left no job held."""
+        return self.held == 0
+
+    def __str__(self) -> str:
+        where = "" if self.before is None else f" before top-up {self.before}"
+        if self.held is None:
+            return f"{self.kind}{where}"
+        if self.held:
+            return f"{self.kind}{where}: {self.held} job(s) held mid-job (try {self.tries})"
+        if not self.seen:
+            why = f"no job was running in the {self.looked:.1f} s it looked"
+        else:
+            why = f"each of its {self.tries} tries found the job ended"
+        return f"{self.kind}{where}: left no job held ({why})"
+
+
+def blows_line(blows: Iterable[Blow]) -> str:
+    """``kill-web 1, kill-worker 2 (SIGKILL / ...); jobs held mid-job by each killed worker:
+    3, 0``: the blows by kind, and what each kill of the worker left held, where that is known."""
+    blows = list(blows)
+    struck = ", ".join(f"{kind} {n}" for kind, n in sorted(Counter(b.kind for b in blows).items()))
+    line = f"{struck} (SIGKILL / pg_ctl restart while top-ups went on)"
+    held = [str(blow.held) for blow in blows if blow.held is not None]
+    return f"{line}; jobs held mid-job by each killed worker: {', '.join(held)}" if held else line
+
+
+def strike(stack: WalletStack, kind: str, wait: float = MID_JOB_WAIT) -> Blow:
     """One blow of ``kind``; returns once what it killed is up again (the process ready, the
-    database accepting connections)."""
+    database accepting connections). A kill of the worker looks for a running job for up to
+    ``wait`` seconds in all."""
     if kind == "restart-db":
         assert stack.config.restart_database is not None
         stack.config.restart_database()
     elif kind == "kill-web":
         stack.crash_and_restart("web")
+    elif stack.records.has("jobs_sql"):
+        return _kill_worker_mid_job(stack, wait)
     else:
-        _kill_worker_mid_job(stack)
-
-
-def _kill_worker_mid_job(stack: WalletStack) -> None:
-    """SIGKILL the worker once it has work, and start a new one. Where the profile shows jobs,
-    a blow that was meant to land mid-job and left none held (the job ended between the look
-    and the kill: quick jobs make that likelier on a loaded machine) is struck again, up to
-    ``MID_JOB_TRIES`` times. A job still ``doing`` just after the kill may be one whose end the
-    dead worker had already sent, landing a moment later; the one it left mid-job is the job
-    still ``doing`` once the new worker is up (by when whatever the dead one sent has landed)."""
-    for _ in range(MID_JOB_TRIES):
-        watched = _when_busy(stack) and stack.records.has("jobs_sql")
+        _when_busy(stack)
         stack.worker.kill()
-        held = _running_jobs(stack) if watched else set()
         stack.start_worker()
-        if not watched or held & _running_jobs(stack):
-            return
+    return Blow(kind)
 
 
-def _when_busy(stack: WalletStack) -> bool:
-    """Wait (a little) for the worker to have work, so the blow lands mid-job: a kill of an
-    idle worker tests nothing. When the profile shows no queue, strike at once. Whether work
-    was seen."""
-    if stack.records.has("jobs_sql") or stack.records.has("queue_probe"):
-        return poll_until(lambda: _has_work(stack), timeout=BUSY_WAIT, interval=0.005)
-    return False
+def _kill_worker_mid_job(stack: WalletStack, wait: float) -> Blow:
+    """SIGKILL the worker while a job is running, and start a new one. A blow that left no job
+    held (the job ended between the look and the kill: quick jobs make that likelier on a
+    loaded machine) is struck again, up to ``MID_JOB_TRIES`` times, all within ``wait``
+    seconds. A job still ``doing`` just after the kill may be one whose end the dead worker had
+    already sent, landing a moment later; the one it left mid-job is the job still ``doing``
+    once the new worker is up (by when whatever the dead one sent has landed).
+    The looks share one connection: a look is then a query, not a connect, so a job of a few
+    milliseconds is seen."""
+    records = stack.records
+    started = time.monotonic()
+    deadline = started + wait
+    with stack.connect() as conn:
+
+        def running() -> set[int]:
+            return records.running_jobs(conn)
+
+        tries = 0
+        while True:
+            tries += 1
+            left = max(0.0, deadline - time.monotonic())
+            seen = bool(poll_until(running, timeout=left, interval=LOOK_INTERVAL))
+            stack.worker.kill()
+            held = running() if seen else set()
+            stack.start_worker()
+            kept = held & running()
+            if kept or not seen or tries == MID_JOB_TRIES:
+                break
+    looked = time.monotonic() - started
+    return Blow("kill-worker", held=len(kept), tries=tries, seen=seen, looked=looked)
+
+
+def _when_busy(stack: WalletStack) -> None:
+    """Wait (a little) for the queue to have work, so the blow lands mid-work: a kill of an
+    idle worker tests nothing. When the profile shows no queue, strike at once."""
+    records = stack.records
+    if records.has("queue_probe"):
+        with stack.connect() as conn:
+            poll_until(lambda: records.queue_counts(conn)[0] > 0, timeout=BUSY_WAIT, interval=0.005)
 
 
 class Nemesis:
@@ -109,7 +182,7 @@ class Nemesis:
         refuse_what_cannot_strike(stack, plan.values())
         self.stack = stack
         self.plan = plan
-        self.struck: Counter[str] = Counter()
+        self.blows: list[Blow] = []
         # one blow at a time, and no other restart meanwhile (the runner's take it too)
         self.lock = threading.Lock()
 
@@ -123,8 +196,7 @@ class Nemesis:
         if kind is None:
             return
         with self.lock:
-            strike(self.stack, kind)
-            self.struck[kind] += 1
+            self.blows.append(replace(strike(self.stack, kind), before=index))
 
 
 class Answered(Protocol):
@@ -133,20 +205,6 @@ class Answered(Protocol):
 
 
 A = TypeVar("A", bound=Answered)
-
-
-def _running_jobs(stack: WalletStack) -> set[int]:
-    with stack.connect() as conn:
-        return stack.records.running_jobs(conn)
-
-
-def _has_work(stack: WalletStack) -> bool:
-    """A job running (where the profile shows jobs), else waiting or running (the probe)."""
-    records = stack.records
-    with stack.connect() as conn:
-        if records.has("jobs_sql"):
-            return records.status_counts(conn).get("jobs", {}).get("doing", 0) > 0
-        return records.queue_counts(conn)[0] > 0
 
 
 def as_a_customer(call: Callable[[], A], patient: bool) -> A:

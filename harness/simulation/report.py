@@ -16,6 +16,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from harness.simulation.invariants import INVARIANTS
+from harness.simulation.nemesis import blows_line
 from harness.simulation.simulate import Outcome, counts
 
 WIDTH, HEIGHT, MARGIN = 900, 340, 50
@@ -120,6 +121,8 @@ def render_report(outcome: Outcome, replay: str) -> str:
         shown["api faults"] += (
             " (" + ", ".join(f"{k} {v}" for k, v in sorted(api_answers.items()) if v) + ")"
         )
+    if outcome.nemesis:
+        shown["nemesis"] = blows_line(outcome.nemesis)
     return _TEMPLATES.get_template("report.html").render(
         outcome=outcome,
         options=outcome.options,

@@ -13,7 +13,7 @@ from harness.records.stripe import StripeSession, stripe_sessions
 from harness.scenario import Scenario, StackNotQuiet
 from harness.simulation import invariants
 from harness.simulation.invariants import Violation
-from harness.simulation.nemesis import Nemesis, nemesis_plan
+from harness.simulation.nemesis import Blow, Nemesis, nemesis_plan
 from harness.simulation.orgs import SimOrg, create_orgs, simulation_orgs
 from harness.simulation.plan import (
     EVENTS_PATH,
@@ -66,7 +66,7 @@ class Outcome:
     truth: dict[str, StripeSession]
     worker_restarts: int
     timings: dict[str, float] = field(default_factory=dict)  # phase -> real seconds
-    nemesis: dict[str, int] = field(default_factory=dict)  # kind -> blows struck
+    nemesis: list[Blow] = field(default_factory=list)  # the blows struck, in order
     clock_start: float = 0.0  # fake time when the run began
     reconciled_at: float = 0.0  # fake time of the reconciliation
     api_hits: list[ApiFaultHit] = field(default_factory=list)  # the app's faulted Stripe calls
@@ -76,6 +76,12 @@ class Outcome:
     @property
     def failed(self) -> bool:
         return bool(self.violations)
+
+    @property
+    def inconclusive(self) -> list[Blow]:
+        """The blows that did not test what they were struck for (a kill of the worker that
+        left no job held): with no violation, such a run has not shown the app survives them."""
+        return [blow for blow in self.nemesis if blow.missed]
 
     @property
     def throughput(self) -> float:
@@ -253,7 +259,7 @@ def _play_and_judge(
         truth=truth,
         worker_restarts=runner.worker_restarts,
         timings=timings,
-        nemesis=dict(nemesis.struck) if nemesis is not None else {},
+        nemesis=nemesis.blows if nemesis is not None else [],
         clock_start=clock_start,
         reconciled_at=reconciled_at,
         api_hits=api_hits,

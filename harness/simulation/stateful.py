@@ -50,6 +50,9 @@ from harness.stack.wallet_stack import WalletStack
 COMPLETED = "checkout.session.completed"
 ORGS = 2
 DATABASE_PATIENCE = 30.0  # real seconds a step waits for a database the nemesis restarted
+# real seconds a kill-worker step looks for a job running: the job of the payment it has just
+# made, which runs at once or not at all (its webhook faulted), so not the simulation's wait
+STEP_WAIT = 2.0
 FAULTS: dict[str, dict[str, Any]] = {
     "drop": {"action": "drop"},
     "fail twice": {"action": "fail", "times": 2, "params": {"status": 500}},
@@ -364,7 +367,7 @@ class NemesisMachine(WalletMachine):
         again on the same port; ``restart-db`` restarts the database server."""
         topup = self._open() or self.model[self._start(0, AMOUNTS_PENCE[0])]
         self._pay(topup.session_id, "card")
-        strike(self.stack, kind)
+        strike(self.stack, kind, wait=STEP_WAIT)
         self.struck[kind] += 1
 
 

@@ -1,7 +1,7 @@
 """What a simulation prints: throughput and where the time went, the outcomes, the faults the
 fake injected (on the webhooks and on the app's own Stripe calls), the deliveries and retries,
 the top-ups refused while Stripe failed, the sweeps, which path fulfilled each top-up, the
-verdict."""
+nemesis's blows, the verdict (inconclusive when a blow did not test what it was struck for)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from harness.console import plain
 from harness.simulation.invariants import INVARIANTS
+from harness.simulation.nemesis import blows_line
 from harness.simulation.simulate import Outcome, counts
 
 
@@ -46,9 +47,18 @@ def print_summary(console: Console, outcome: Outcome) -> None:
     table.add_row("fulfilled by", _line(figures["paths"]) or "nothing")
     table.add_row("worker", f"restarted {outcome.worker_restarts} time(s) during the run")
     if outcome.nemesis:
-        struck = ", ".join(f"{kind} {n}" for kind, n in sorted(outcome.nemesis.items()))
-        table.add_row("nemesis", f"{struck} (SIGKILL / pg_ctl restart while top-ups went on)")
+        table.add_row("nemesis", blows_line(outcome.nemesis))
     console.print(table)
+    if not outcome.violations and outcome.inconclusive:
+        plain(
+            console,
+            f"INCONCLUSIVE: all {len(INVARIANTS)} invariants hold, but not every blow tested "
+            "what it was struck for:",
+            style="yellow",
+        )
+        for blow in outcome.inconclusive:
+            plain(console, f"  {blow}")
+        return
     if not outcome.violations:
         plain(
             console,

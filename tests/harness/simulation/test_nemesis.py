@@ -1,13 +1,14 @@
 """The nemesis's plan and vocabulary: the kinds people can ask for, the same blows before the
-same top-ups for the same seed, a refusal, before anything starts, of what cannot be done, and
-a kill of the worker that missed its job struck again. (That the healthy app keeps every
-invariant under it, and that two crash-safety defects break one each, is the defect matrix's
-simulation entries: features/defect_matrix.toml.)"""
+same top-ups for the same seed, a refusal, before anything starts, of what cannot be done, a
+kill of the worker that missed its job struck again, and each blow saying what it held. (That
+the healthy app keeps every invariant under it, and that two crash-safety defects break one
+each, is the defect matrix's simulation entries: features/defect_matrix.toml.)"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from harness.simulation.nemesis import (
     KINDS,
     MID_JOB_TRIES,
     PER_THOUSAND,
+    Blow,
     as_a_customer,
     nemesis_plan,
     parse_nemesis,
@@ -87,21 +89,22 @@ class _Worker:
 
     def kill(self) -> None:
         self.stack.kills += 1
-        self.stack.alive = False
+        self.stack.phase = "killed"
 
 
-Blow = tuple[int, set[int], set[int]]
+Try = tuple[set[int], set[int], set[int]]
 
 
 class _QueueStack:
-    """What a kill-worker blow reads of a stack: its worker, the count of jobs 'doing' before
-    the kill and their ids after it, scripted for each blow as (jobs 'doing' before the kill,
-    ids 'doing' just after it, ids 'doing' once a new worker is up)."""
+    """What a kill-worker blow reads of a stack: its worker and the ids of the jobs 'doing',
+    scripted for each try as (ids 'doing' while it looks before the kill, ids 'doing' just
+    after it, ids 'doing' once a new worker is up)."""
 
-    def __init__(self, blows: list[Blow]) -> None:
-        self.blows = blows
+    def __init__(self, tries: list[Try]) -> None:
+        self.tries = tries
         self.kills = 0
-        self.alive = True
+        self.phase = "looking"  # -> killed -> restarted -> looking (the next try)
+        self.connections = 0
         self.worker = _Worker(self)
         self.records = self
 
@@ -110,35 +113,78 @@ class _QueueStack:
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[None]:
+        self.connections += 1
         yield None
 
-    def status_counts(self, conn: Any) -> dict[str, dict[str, int]]:
-        assert self.alive  # looked at only before a blow
-        return {"jobs": {"doing": self.blows[self.kills][0]}}
-
     def running_jobs(self, conn: Any) -> set[int]:
-        _, after_the_kill, once_restarted = self.blows[self.kills - 1]
-        return once_restarted if self.alive else after_the_kill
+        if self.phase == "looking":
+            return self.tries[self.kills][0]
+        _, after_the_kill, once_restarted = self.tries[self.kills - 1]
+        if self.phase == "killed":
+            return after_the_kill
+        self.phase = "looking"
+        return once_restarted
 
     def start_worker(self) -> None:
-        self.alive = True
+        self.phase = "restarted"
+
+
+NEVER = (set(), set(), set())  # no job running while it looks
 
 
 @pytest.mark.parametrize(
-    ("blows", "kills"),
+    ("tries", "kills", "blow"),
     [
-        ([(1, {7}, {7})], 1),  # landed mid-job: the job it held stays 'doing'
+        ([({7}, {7}, {7})], 1, Blow("kill-worker", held=1)),  # landed: the job stays 'doing'
         # the job ended between the look and the kill, twice
-        ([(1, set(), set()), (1, set(), set()), (2, {9}, {9})], 3),
+        (
+            [({1}, set(), set()), ({2}, set(), set()), ({9}, {9}, {9})],
+            3,
+            Blow("kill-worker", held=1, tries=3),
+        ),
         # 'doing' just after the kill, but its end was on its way: the new worker's job is another
-        ([(1, {7}, {8}), (1, {8}, {8})], 2),
-        ([(1, set(), set())] * (MID_JOB_TRIES + 2), MID_JOB_TRIES),  # never lands: not forever
-        ([(0, set(), set())], 1),  # no work came within the wait: one blow, as before
+        ([({7}, {7}, {8}), ({8, 9}, {8, 9}, {8, 9})], 2, Blow("kill-worker", held=2, tries=2)),
+        # never lands: not forever, and said
+        (
+            [({1}, set(), set())] * (MID_JOB_TRIES + 2),
+            MID_JOB_TRIES,
+            Blow("kill-worker", held=0, tries=MID_JOB_TRIES),
+        ),
+        # no job ran within the wait: one blow, said
+        ([NEVER], 1, Blow("kill-worker", held=0, seen=False)),
+        # one ended before the kill, then none ran in the time left
+        ([({1}, set(), set()), NEVER], 2, Blow("kill-worker", held=0, tries=2, seen=False)),
     ],
 )
-def test_a_kill_of_the_worker_that_finds_its_job_done_is_struck_again(
-    blows: list[Blow], kills: int
+def test_a_kill_of_the_worker_that_finds_its_job_done_is_struck_again_and_says_what_it_held(
+    tries: list[Try], kills: int, blow: Blow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stack = _QueueStack(blows)
-    strike(stack, "kill-worker")  # type: ignore[arg-type]
-    assert (stack.kills, stack.alive) == (kills, True)
+    stack = _QueueStack(tries)
+
+    struck = strike(stack, "kill-worker", wait=0.05)  # type: ignore[arg-type]
+    assert replace(struck, looked=0.0) == blow
+    assert struck.looked < 0.05 if blow.seen else struck.looked >= 0.05
+    assert (stack.kills, stack.phase) == (kills, "looking")  # a worker is up again after it
+    assert stack.connections == 1  # every look on one connection
+
+
+def test_a_blow_says_what_it_did_and_a_kill_that_held_nothing_is_a_miss() -> None:
+    landed = Blow("kill-worker", before=12, held=2, tries=1)
+    ended = Blow("kill-worker", before=40, held=0, tries=5)
+    idle = Blow("kill-worker", before=3, held=0, seen=False, looked=20.0)
+
+    assert str(landed) == "kill-worker before top-up 12: 2 job(s) held mid-job (try 1)"
+    assert str(ended) == (
+        "kill-worker before top-up 40: left no job held (each of its 5 tries found the job ended)"
+    )
+    assert str(idle) == (
+        "kill-worker before top-up 3: left no job held (no job was running in the 20.0 s it looked)"
+    )
+    assert str(Blow("kill-web", before=5)) == "kill-web before top-up 5"
+    assert [blow.missed for blow in (landed, ended, idle, Blow("kill-web"))] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert not Blow("kill-worker").missed  # a profile with no jobs to see: not known, no miss
