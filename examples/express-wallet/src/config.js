@@ -61,6 +61,13 @@ export async function clockNow() {
 }
 
 export const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
+// When the server ends a connection (a restart, a failover), its client emits 'error': on the
+// pool while the client is idle, on the client itself while it is checked out for a transaction.
+// Unheard, either kills the process (node-postgres says to listen for both). The query in flight
+// fails on its own (the job is tried again), and the pool opens a new connection for the next.
+const connectionEnded = (error) => console.warn(`database: a connection ended: ${error.message}`);
+pool.on("error", connectionEnded);
+pool.on("connect", (client) => client.on("error", connectionEnded));
 
 // STRIPE_API_BASE points the official SDK at fake_stripe in tests (the real API otherwise).
 const apiBase = new URL(process.env.STRIPE_API_BASE || "https://api.stripe.com");

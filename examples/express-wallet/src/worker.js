@@ -27,7 +27,16 @@ if (defect("worker-not-started")) {
   console.log("worker: the worker-not-started defect is on; not consuming the queue");
   setInterval(() => {}, 60_000);
 } else {
-  const worker = new Worker(QUEUE_NAME, handle, { connection: redisConnection(), concurrency: 4 });
+  // A worker that dies mid-job (OOM-killed, a deploy's SIGKILL) leaves its jobs active until its
+  // lock expires and a live worker's stalled check moves them back to waiting: with BullMQ's
+  // defaults (a 30 s lock, a check every 30 s, in two passes) a paid top-up waits a minute or
+  // more. A 10 s lock (renewed every 5 s) checked every 5 s takes it back within about 20 s.
+  const worker = new Worker(QUEUE_NAME, handle, {
+    connection: redisConnection(),
+    concurrency: 4,
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+  });
   worker.on("completed", (job, result) => console.log(`job ${job.id}: ${result}`));
   worker.on("failed", async (job, error) => {
     console.warn(`job ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`);
