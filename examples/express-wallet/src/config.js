@@ -69,6 +69,15 @@ const connectionEnded = (error) => console.warn(`database: a connection ended: $
 pool.on("error", connectionEnded);
 pool.on("connect", (client) => client.on("error", connectionEnded));
 
+// The errors that say the database cannot be reached just now (a restart, a failover) rather
+// than that a statement was wrong: a connection exception (class 08), the server shutting down or
+// starting (57P01-57P03), a socket refused or reset, a connection pg saw end.
+const UNREACHABLE = new Set(["57P01", "57P02", "57P03", "ECONNREFUSED", "ECONNRESET", "EPIPE"]);
+export function databaseUnreachable(error) {
+  const code = String(error?.code ?? "");
+  return UNREACHABLE.has(code) || code.startsWith("08") || /^Connection terminated/.test(error?.message ?? "");
+}
+
 // STRIPE_API_BASE points the official SDK at fake_stripe in tests (the real API otherwise).
 const apiBase = new URL(process.env.STRIPE_API_BASE || "https://api.stripe.com");
 export const stripe = new Stripe(required("STRIPE_SECRET_KEY"), {

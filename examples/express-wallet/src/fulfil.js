@@ -94,7 +94,7 @@ export async function fulfilCheckout(sessionId, path, claimed = null) {
     console.log(`fulfil ${sessionId} via ${path}: ${applied ? "credited" : "already credited"} ${amount} pence to ${orgId}`);
     return applied ? "credited" : "already_credited";
   } catch (error) {
-    await client.query("rollback");
+    await client.query("rollback").catch(() => {}); // on a connection gone, the error is the first
     throw error;
   } finally {
     client.release();

@@ -1,7 +1,7 @@
 // The routes behind the webhook: logging in, the dashboard, the JSON API, the billing gate and
 // the admin's recent failures.
 import express from "express";
-import { defect, formatPence, pool } from "./config.js";
+import { databaseUnreachable, defect, formatPence, pool } from "./config.js";
 import { clearSession, findUser, identityOf, setSession, verifyPassword } from "./auth.js";
 import { PRESETS, dashboardPage, loginPage, transactionRow } from "./pages.js";
 import { Refused, confirmTopup, startTopup } from "./topups.js";
@@ -115,6 +115,12 @@ export function routes() {
     const status = error.status ?? error.statusCode;
     if (status >= 400 && status < 500) return res.status(status).json({ error: error.message });
     if (error.code === "22021") return res.status(400).json({ error: "text may not contain a NUL character" });
+    if (databaseUnreachable(error)) {
+      // a restart or a failover: said as such, for the client to try again (nothing half-done:
+      // every write is one transaction)
+      console.warn(`${req.method} ${req.path}: the database is unreachable: ${error.message}`);
+      return res.status(503).json({ error: "the database is unavailable just now; try again" });
+    }
     console.error(`${req.method} ${req.path}: ${error.stack || error}`);
     res.status(500).json({ error: "internal error" });
   });

@@ -1,8 +1,24 @@
 // The worker process: `node src/worker.js`. Consumes the BullMQ queue the webhook fills and
 // credits paid Checkout Sessions (fulfilled_by = webhook). Prints "worker ready" once it takes jobs.
-import { UnrecoverableError, Worker } from "bullmq";
-import { QUEUE_NAME, defect, pool, redisConnection } from "./config.js";
+import { DelayedError, UnrecoverableError, Worker } from "bullmq";
+import { QUEUE_NAME, databaseUnreachable, defect, pool, redisConnection } from "./config.js";
 import { fulfilCheckout, markStatus } from "./fulfil.js";
+
+// How long after its event arrived a job waits out an unreachable database, a second at a time,
+// without spending its attempts (three, 500 ms apart: all of them fit inside a restart).
+const DATABASE_PATIENCE_MS = 120_000;
+const DATABASE_RETRY_MS = 1_000;
+
+async function handleOrWait(job, token) {
+  try {
+    return await handle(job);
+  } catch (error) {
+    if (!databaseUnreachable(error) || Date.now() - job.timestamp > DATABASE_PATIENCE_MS) throw error;
+    console.warn(`job ${job.id}: the database is unreachable (${error.message}); again in 1 s`);
+    await job.moveToDelayed(Date.now() + DATABASE_RETRY_MS, token);
+    throw new DelayedError();
+  }
+}
 
 async function handle(job) {
   const { event_id: eventId, event_type: type, session_id: sessionId, claimed } = job.data;
@@ -31,7 +47,7 @@ if (defect("worker-not-started")) {
   // lock expires and a live worker's stalled check moves them back to waiting: with BullMQ's
   // defaults (a 30 s lock, a check every 30 s, in two passes) a paid top-up waits a minute or
   // more. A 10 s lock (renewed every 5 s) checked every 5 s takes it back within about 20 s.
-  const worker = new Worker(QUEUE_NAME, handle, {
+  const worker = new Worker(QUEUE_NAME, handleOrWait, {
     connection: redisConnection(),
     concurrency: 4,
     lockDuration: 10_000,
