@@ -116,8 +116,7 @@ export function routes() {
     if (status >= 400 && status < 500) return res.status(status).json({ error: error.message });
     if (error.code === "22021") return res.status(400).json({ error: "text may not contain a NUL character" });
     if (databaseUnreachable(error)) {
-      // a restart or a failover: said as such, for the client to try again (nothing half-done:
-      // every write is one transaction)
+      // a restart or a failover: said as such, for the client to try again
       console.warn(`${req.method} ${req.path}: the database is unreachable: ${error.message}`);
       return res.status(503).json({ error: "the database is unavailable just now; try again" });
     }
