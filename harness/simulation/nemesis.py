@@ -25,7 +25,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol, TypeVar
 
@@ -108,10 +108,9 @@ class Blow:
         return f"{self.kind}{where}: left no job held ({why})"
 
 
-def blows_line(blows: Iterable[Blow]) -> str:
+def blows_line(blows: Sequence[Blow]) -> str:
     """``kill-web 1, kill-worker 2 (SIGKILL / ...); jobs held mid-job by each killed worker:
     3, 0``: the blows by kind, and what each kill of the worker left held, where that is known."""
-    blows = list(blows)
     struck = ", ".join(f"{kind} {n}" for kind, n in sorted(Counter(b.kind for b in blows).items()))
     line = f"{struck} (SIGKILL / pg_ctl restart while top-ups went on)"
     held = [str(blow.held) for blow in blows if blow.held is not None]
@@ -131,8 +130,7 @@ def strike(stack: WalletStack, kind: str, wait: float = MID_JOB_WAIT) -> Blow:
         return _kill_worker_mid_job(stack, wait)
     else:
         _when_busy(stack)
-        stack.worker.kill()
-        stack.start_worker()
+        stack.crash_and_restart(stack.worker.name)
     return Blow(kind)
 
 

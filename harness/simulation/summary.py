@@ -49,22 +49,8 @@ def print_summary(console: Console, outcome: Outcome) -> None:
     if outcome.nemesis:
         table.add_row("nemesis", blows_line(outcome.nemesis))
     console.print(table)
-    if not outcome.violations and outcome.inconclusive:
-        plain(
-            console,
-            f"INCONCLUSIVE: all {len(INVARIANTS)} invariants hold, but not every blow tested "
-            "what it was struck for:",
-            style="yellow",
-        )
-        for blow in outcome.inconclusive:
-            plain(console, f"  {blow}")
-        return
     if not outcome.violations:
-        plain(
-            console,
-            f"ok: all {len(INVARIANTS)} invariants hold ({'; '.join(INVARIANTS)})",
-            style="green",
-        )
+        _print_held(console, outcome)
         return
     by_invariant: dict[str, int] = {}
     for violation in outcome.violations:
@@ -75,6 +61,25 @@ def print_summary(console: Console, outcome: Outcome) -> None:
         plain(console, f"  {violation}")
     if len(outcome.violations) > 10:
         plain(console, f"  ... and {len(outcome.violations) - 10} more")
+
+
+def _print_held(console: Console, outcome: Outcome) -> None:
+    """Every invariant held: ok, or inconclusive, naming each blow that tested nothing."""
+    if not outcome.inconclusive:
+        plain(
+            console,
+            f"ok: all {len(INVARIANTS)} invariants hold ({'; '.join(INVARIANTS)})",
+            style="green",
+        )
+        return
+    plain(
+        console,
+        f"INCONCLUSIVE: all {len(INVARIANTS)} invariants hold, but not every blow tested what"
+        " it was struck for:",
+        style="yellow",
+    )
+    for blow in outcome.inconclusive:
+        plain(console, f"  {blow}")
 
 
 def api_faults_line(figures: dict[str, Counter[str]]) -> str:
