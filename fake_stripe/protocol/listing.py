@@ -2,13 +2,16 @@
 
 A cursor (``starting_after``/``ending_before``) names an object, and Stripe pages relative to
 that object's place in the whole collection, so a cursor that a filter leaves out still works.
+The large collections (events, Checkout Sessions) keep a ``CreationOrder``, so that place is
+found without a scan: a sweep paging through tens of thousands of events costs what its pages
+show, not the collection's size for every page.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from fake_stripe.protocol.errors import InvalidRequest, ResourceMissing
 from fake_stripe.protocol.params import Params
@@ -22,6 +25,61 @@ _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     "lt": lambda value, bound: value < bound,
     "lte": lambda value, bound: value <= bound,
 }
+
+
+class CreationOrder:
+    """The ids of one collection in the order they were made, each with its place. Ids are
+    added and all cleared together, never removed one by one: Stripe keeps its objects."""
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._place: dict[str, int] = {}
+
+    def add(self, id_: str) -> None:
+        if id_ not in self._place:
+            self._place[id_] = len(self._ids)
+            self._ids.append(id_)
+
+    def clear(self) -> None:
+        self._ids.clear()
+        self._place.clear()
+
+    def newest_first(self) -> NewestFirst:
+        return NewestFirst(self._ids, self._place)
+
+
+class NewestFirst(Sequence[str]):
+    """A creation order read newest first, as lists are, without copying it; ``index`` finds
+    an id's place in constant time."""
+
+    def __init__(self, ids: list[str], place: dict[str, int]) -> None:
+        self._ids = ids
+        self._place = place
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._ids[-1 - index if index >= 0 else -1 - (index + len(self))]
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        place = self._place.get(value)
+        if place is None:
+            raise ValueError(f"{value!r} is not in the list")
+        found = len(self._ids) - 1 - place
+        if not start <= found < (len(self) if stop is None else stop):
+            raise ValueError(f"{value!r} is not in the list")
+        return found
 
 
 def read_page_params(params: Params) -> tuple[int, str | None, str | None]:
@@ -72,10 +130,10 @@ def paginate(
     of events stays linear."""
     if starting_after is not None:
         after = _position(ids, starting_after, kind, "starting_after") + 1
-        page, has_more = _take((lookup(each) for each in ids[after:]), keep, limit)
+        page, has_more = _take((lookup(ids[i]) for i in range(after, len(ids))), keep, limit)
     elif ending_before is not None:
         before = _position(ids, ending_before, kind, "ending_before")
-        page, has_more = _take((lookup(each) for each in reversed(ids[:before])), keep, limit)
+        page, has_more = _take((lookup(ids[i]) for i in range(before - 1, -1, -1)), keep, limit)
         page.reverse()  # the objects just before the cursor, in the list's order
     else:
         page, has_more = _take((lookup(each) for each in ids), keep, limit)

@@ -15,6 +15,7 @@ from fake_stripe.objects.checkout import CheckoutSession
 from fake_stripe.objects.events import Event, WebhookEndpoint
 from fake_stripe.objects.ids import IdFactory
 from fake_stripe.objects.payments import Charge, PaymentIntent
+from fake_stripe.protocol.listing import CreationOrder
 
 EventListener = Callable[[Event], None]
 
@@ -28,9 +29,11 @@ class Account:
         self.products: dict[str, Product] = {}
         self.prices: dict[str, Price] = {}
         self.sessions: dict[str, CheckoutSession] = {}
+        self.session_order = CreationOrder()  # for the list's cursors: add_session keeps it
         self.payment_intents: dict[str, PaymentIntent] = {}
         self.charges: dict[str, Charge] = {}
         self.events: dict[str, Event] = {}  # insertion order is creation order
+        self.event_order = CreationOrder()  # the same, for the list's cursors
         self.endpoints: dict[str, WebhookEndpoint] = {}
         # Idempotency-Key -> (request fingerprint, status, response body)
         self.idempotent_responses: dict[str, tuple[str, int, Any]] = {}
@@ -66,9 +69,14 @@ class Account:
             idempotency_key=idempotency_key,
         )
         self.events[event.id] = event
+        self.event_order.add(event.id)
         for listener in self._listeners:
             listener(event)
         return event
+
+    def add_session(self, session: CheckoutSession) -> None:
+        self.sessions[session.id] = session
+        self.session_order.add(session.id)
 
     def reissue(self, event: Event) -> Event:
         """The same change again under a new event id, as Stripe sometimes sends."""
@@ -93,4 +101,6 @@ class Account:
             registry.clear()
         self.charges.clear()
         self.events.clear()
+        self.session_order.clear()
+        self.event_order.clear()
         self.idempotent_responses.clear()

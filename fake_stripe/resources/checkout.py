@@ -105,7 +105,7 @@ def create_session(account: Account, params: Params) -> CheckoutSession:
         payment_intent_description=intent_description,
         mode=mode,
     )
-    account.sessions[session.id] = session
+    account.add_session(session)
     account.scheduler.call_at(
         expires_at, f"expire {session.id}", lambda: expire_if_open(account, session.id)
     )
@@ -129,7 +129,7 @@ def list_sessions(account: Account, params: Params) -> dict[str, Any]:
         details.finish()
     params.finish()
     return paginate(
-        list(reversed(account.sessions)),
+        account.session_order.newest_first(),
         account.sessions.__getitem__,
         keep=lambda session: (
             (payment_intent is None or session.payment_intent == payment_intent)

@@ -64,7 +64,7 @@ def list_events(account: Account, params: Params) -> dict[str, Any]:
     oldest_kept = account.now() - RETENTION_SECONDS
     type_matches = _type_filter(event_type, types)
     return paginate(
-        list(reversed(account.events)),
+        account.event_order.newest_first(),
         account.events.__getitem__,
         keep=lambda event: (
             event.created >= oldest_kept
