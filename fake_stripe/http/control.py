@@ -158,14 +158,13 @@ async def advance_clock(call: ControlCall) -> Any:
 
 async def list_deliveries(call: ControlCall) -> Any:
     query, dispatcher = call.request.query_params, call.fake.dispatcher
-    attempts = [
-        a.to_json()
-        for a in dispatcher.attempts
-        if all(
-            query.get(key) in (None, a.to_json()[key])
-            for key in ("event_id", "event_type", "object_id", "endpoint_id")
-        )
-    ]
+    wanted = {
+        key: query[key]
+        for key in ("event_id", "event_type", "object_id", "endpoint_id")
+        if key in query
+    }
+    shown = (attempt.to_json() for attempt in dispatcher.attempts)  # each once: thousands
+    attempts = [a for a in shown if all(a[key] == value for key, value in wanted.items())]
     pending = [d.to_json() for d in dispatcher.pending()]
     return {"attempts": attempts, "pending": pending}
 
