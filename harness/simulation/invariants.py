@@ -19,7 +19,7 @@ import psycopg
 
 from harness.money import format_money
 from harness.records.app_records import AppRecords
-from harness.records.ledger import LedgerBook
+from harness.records.ledger import LedgerBook, SessionCredits
 from harness.records.ledger_invariants import check_ledger
 from harness.records.stripe import StripeSession
 
@@ -55,7 +55,14 @@ def acknowledged_but_uncredited(
     conn: psycopg.Connection[Any], book: LedgerBook, acknowledged: Iterable[str]
 ) -> list[Violation]:
     """``acknowledged``: paid sessions whose paying webhook got a 2xx from the app."""
-    credited = book.topup_credits_by_session(conn)
+    return uncredited(book.topup_credits_by_session(conn), acknowledged)
+
+
+def uncredited(
+    credited: Mapping[str, SessionCredits], acknowledged: Iterable[str]
+) -> list[Violation]:
+    """The sessions of ``acknowledged`` that ``credited`` (the ledger's top-up credits by
+    session, read before any reconciliation) does not hold."""
     return [
         Violation(
             "acknowledged means credited",

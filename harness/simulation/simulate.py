@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fake_stripe.client import ApiFaultHit, DeliveryAttempt, FakeStripeControl
@@ -218,21 +219,28 @@ def _play_and_judge(
     lap("clock")
 
     phase("checking, then reconciling")
-    attempts = stack.control.deliveries().attempts
-    with stack.connect() as conn:
-        violations = invariants.acknowledged_but_uncredited(
-            conn, stack.ledger, _acknowledged(played, attempts)
-        )
+    with stack.connect() as conn:  # what the webhooks and landings credited, before any sweep
+        credited = stack.ledger.topup_credits_by_session(conn)
     reconciled_at = stack.control.clock().now
     sweeps: list[int] = []
-    if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
-        violations += _sweep_until_complete(stack, sweeps)
+    violations: list[Violation] = []
+    with ThreadPoolExecutor(1, thread_name_prefix="fake-reads") as reads:
+        # the harness's reads of the fake, while the app's sweep runs (which waits on Stripe
+        # more than it works): nothing a sweep does changes what they read. Every delivery due
+        # was answered above and no payment happens in a sweep, so no paying event is delivered
+        # during it; after the clock's four days every session is paid or unpaid for good, and
+        # a sweep reads sessions. No API fault rule of the run matches the list of sessions
+        # (the run's are on the events list, creations and one session's reads).
+        fake_reads = reads.submit(_deliveries_and_sessions, stack)
+        if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
+            violations += _sweep_until_complete(stack, sweeps)
+        attempts, truth = fake_reads.result()
+    violations[:0] = invariants.uncredited(credited, _acknowledged(played, attempts))
     settle()
     lap("reconcile")
 
     api_hits = stack.control.api_fault_hits()
-    stack.control.clear_api_faults()  # the harness's own reads of Stripe never meet one
-    truth = {session.id: session for session in stripe_sessions(stack.stripe)}
+    stack.control.clear_api_faults()  # nothing of the harness's meets them after the run
     with stack.connect() as conn:
         violations += invariants.money_violations(
             conn, stack.ledger, truth, {sim.org_id for sim in orgs}
@@ -266,6 +274,17 @@ def _play_and_judge(
         sweeps=sweeps,
         driver_cpu_seconds=runner.driver_cpu_seconds,
     )
+
+
+def _deliveries_and_sessions(
+    stack: WalletStack,
+) -> tuple[list[DeliveryAttempt], dict[str, StripeSession]]:
+    """Every delivery attempt the fake made, and every Checkout Session Stripe holds, by id:
+    through a control client of this thread's own and the stack's Stripe client (which nothing
+    else uses while the sweep runs)."""
+    with FakeStripeControl(stack.fake_url, timeout=QUIET_TIMEOUT) as control:
+        attempts = control.deliveries().attempts
+    return attempts, {session.id: session for session in stripe_sessions(stack.stripe)}
 
 
 def _probe_failed(stack: WalletStack) -> int:
