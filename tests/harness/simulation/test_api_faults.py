@@ -10,6 +10,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from fake_stripe.api_faults import parse_api_rule
 from fake_stripe.client import ApiFaultHit
 from harness.drivers.wallet_api import Answer
 from harness.polling import poll_until
@@ -252,3 +253,24 @@ def test_the_simulations_sweeps_run_with_the_profiles_reconcile_env() -> None:
     assert _sweep_until_complete(Sweeper(), sweeps) == []  # type: ignore[arg-type]
     assert sweeps == [1, 0]
     assert runs == [{"RECONCILE_PAGE_SIZE": "100"}] * 2
+
+
+def test_no_rule_of_a_run_meets_the_harness_listing_stripes_sessions() -> None:
+    """The harness lists Stripe's sessions while the app's sweep runs, with the run's API
+    faults still on (``simulate``): no rule the plan makes may match that list's request."""
+    session_id = "cs_test_listed"
+    specs = run_api_fault_rules(MIX) + [
+        fault.rule(session_id, {"metadata[org_id]": "org-1"})
+        for history in make_plan(1, 20, 10_000, MIX)
+        for fault in history.api_faults
+    ]
+    rules = [parse_api_rule(spec, f"rule-{n}") for n, spec in enumerate(specs)]
+    actions = Counter((rule.match.method, rule.action) for rule in rules)
+    assert {("GET", "error"), ("GET", "reset"), ("POST", "error")} <= set(actions)
+
+    def met(method: str, path: str) -> int:
+        return sum(rule.match.matches(method, path) for rule in rules)
+
+    assert met("GET", "/v1/checkout/sessions") == 0  # the harness's list of every session
+    assert met("GET", f"/v1/checkout/sessions/{session_id}") > 0  # the app's read of one
+    assert met("GET", "/v1/events") > 0  # the sweep's list
