@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -182,7 +183,7 @@ def _answer(connection: http.client.HTTPConnection) -> Any:
 
 
 def threaded_rate(
-    fake: psutil.Process, threads: int, per_thread: int, run: Any
+    fake: psutil.Process, threads: int, per_thread: int, run: Callable[[int], None]
 ) -> tuple[float, float, float]:
     """``run(per_thread)`` on ``threads`` threads at once: requests/s (two a pair), and the
     fake's and this process's CPU milliseconds per request."""
