@@ -223,7 +223,7 @@ def _play_and_judge(
         credited = stack.ledger.topup_credits_by_session(conn)
     reconciled_at = stack.control.clock().now
     sweeps: list[int] = []
-    violations: list[Violation] = []
+    swept: list[Violation] = []
     with ThreadPoolExecutor(1, thread_name_prefix="fake-reads") as reads:
         # the harness's reads of the fake, while the app's sweep runs (which waits on Stripe
         # more than it works): nothing a sweep does changes what they read. Every delivery due
@@ -233,9 +233,9 @@ def _play_and_judge(
         # (the run's are on the events list, creations and one session's reads).
         fake_reads = reads.submit(_deliveries_and_sessions, stack)
         if stack.profile.app.capabilities.reconcile is not None:  # else nothing rescues a lost one
-            violations += _sweep_until_complete(stack, sweeps)
+            swept = _sweep_until_complete(stack, sweeps)
         attempts, truth = fake_reads.result()
-    violations[:0] = invariants.uncredited(credited, _acknowledged(played, attempts))
+    violations = invariants.uncredited(credited, _acknowledged(played, attempts)) + swept
     settle()
     lap("reconcile")
 
