@@ -28,7 +28,7 @@ import stripe
 
 from fake_stripe.client import FakeStripeControl
 from harness.polling import poll_until
-from harness.ports import free_port
+from harness.ports import free_ports
 from harness.postgres.server import redact_url
 from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.model import Account
@@ -92,8 +92,9 @@ class WalletStack:
         self.logs = {
             name: config.log_dir / f"{name}.log" for name in ("fake", *described.processes)
         }
-        self.fake_url = f"http://127.0.0.1:{free_port()}"
-        self.ports = {name: free_port() for name in described.processes}
+        fake_port, *ports = free_ports(1 + len(described.processes))
+        self.fake_url = f"http://127.0.0.1:{fake_port}"
+        self.ports = dict(zip(described.processes, ports, strict=True))
         self.web_url = f"http://127.0.0.1:{self.ports['web']}"
         self.control = FakeStripeControl(self.fake_url, timeout=60)
         self.stripe = observer_client(described.stripe.secret_key, self.fake_url)
