@@ -1,8 +1,8 @@
 """The example Express/BullMQ app under the harness's commands, through its profile alone
 (issue 13): ``reproduce`` shows the bug report's symptoms and blames the delivery, and
 ``simulate`` catches its no-idempotency bug as "paid credited once". (``tox -e
-features-express`` runs the BDD suite and the healthy 500 top-up simulation on it,
-``defect-matrix-express`` its defect matrix.)"""
+features-express`` runs the BDD suite on it, ``simulation-express`` the healthy 500 top-up
+simulation under the nemesis, ``defect-matrix-express`` its defect matrix.)"""
 
 from __future__ import annotations
 
