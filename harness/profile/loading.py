@@ -65,7 +65,13 @@ def default_profile_path() -> Path:
         root = find_project_root()
     except ProjectNotFound as error:
         raise ProfileError(f"no app profile given, and {error}") from None
-    config = tomllib.loads((root / "pyproject.toml").read_text())
+    pyproject = root / "pyproject.toml"
+    try:
+        config = tomllib.loads(pyproject.read_text())
+    except FileNotFoundError:
+        config = {}  # a project without one names no profile there
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"{pyproject}: not TOML: {error}") from None
     relative = config.get("tool", {}).get("wallet-harness", {}).get("app-profile")
     if not relative:
         raise ProfileError(

@@ -9,7 +9,7 @@ import pytest
 
 from harness.cli.main import main, pytest_arguments
 from harness.defect_matrix.table import known_defects
-from harness.profile.loading import default_profile_path
+from harness.profile.loading import PROFILE_VARIABLE, default_profile, default_profile_path
 
 REFERENCE_PROFILE = default_profile_path()
 REFERENCE_MATRIX = 'matrix = "../features/defect_matrix.toml"'
@@ -59,6 +59,10 @@ def test_the_command_line_reaches_pytest_with_the_options(
     monkeypatch.setattr(pytest, "main", pytest_main)  # the run itself is not under test
     project = project_tree(tmp_path)
     monkeypatch.chdir(project)
+    # the tree names no profile: the defects are checked against the reference app's, named
+    # here, not against whatever profile an earlier test in this process happened to read
+    monkeypatch.setenv(PROFILE_VARIABLE, str(REFERENCE_PROFILE))
+    default_profile.cache_clear()
 
     code = main(["run", "--headed", "--defect", "seed-bug", "--defect", "lost-update", "-k", "x"])
 

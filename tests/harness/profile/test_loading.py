@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from harness.profile.loading import ProfileError, load_profile, parse_profile
+from harness.profile.loading import (
+    PROFILE_VARIABLE,
+    ProfileError,
+    default_profile_path,
+    load_profile,
+    parse_profile,
+)
 from harness.profile.model import DEFAULT_BALANCES_SQL, DEFAULT_EVENTS
 from harness.profile.placeholders import fill
 from reference_app.defects import BY_NAME, PRESETS
@@ -169,3 +175,38 @@ def test_placeholders_are_filled_and_doubled_braces_kept() -> None:
     assert fill('{{"json": {port}}}', values) == '{"json": 5123}'
     with pytest.raises(KeyError, match=r"no value for \{public_url\}"):
         fill("{public_url}/login", values)
+
+
+def project_without_a_profile(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A checkout the harness recognises (its scenarios and features), naming no profile."""
+    (root / "steps").mkdir()
+    (root / "steps" / "test_scenarios.py").write_text("")
+    (root / "features").mkdir()
+    monkeypatch.delenv(PROFILE_VARIABLE, raising=False)
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_a_project_without_pyproject_toml_is_told_how_to_name_a_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_without_a_profile(tmp_path, monkeypatch)
+    with pytest.raises(ProfileError, match="no app profile given: pass --app PROFILE"):
+        default_profile_path()
+
+
+def test_a_pyproject_toml_that_is_not_toml_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_without_a_profile(tmp_path, monkeypatch)
+    (tmp_path / "pyproject.toml").write_text("[tool.wallet-harness\n")
+    with pytest.raises(ProfileError, match=r"pyproject.toml: not TOML"):
+        default_profile_path()
+
+
+def test_the_environment_names_the_profile_before_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project_without_a_profile(tmp_path, monkeypatch)
+    monkeypatch.setenv(PROFILE_VARIABLE, "/elsewhere/app.toml")
+    assert default_profile_path() == Path("/elsewhere/app.toml")
