@@ -35,7 +35,7 @@ from harness.cli import (
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
-from harness.sharding import Shard, parse_shard
+from harness.sharding import DURATIONS_FILE, Shard, parse_shard
 
 
 def pytest_arguments(args: argparse.Namespace, extra: Sequence[str], root: Path) -> list[str]:
@@ -92,8 +92,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--shard",
         type=shard_argument,
         metavar="K/N",
-        help="check only shard K of N of the verdicts, to split the matrix across CI runners"
-        " (a simulation weighs as much as twenty scenario runs)",
+        help="check only shard K of N of the verdicts, to split the matrix across CI runners, by"
+        " their recorded seconds (else a simulation weighs as much as twenty scenario runs)",
+    )
+    matrix.add_argument(
+        "--store-durations",
+        action="store_true",
+        help="record each verdict's seconds in the durations file, by which later shards balance",
+    )
+    matrix.add_argument(
+        "--shard-durations",
+        type=Path,
+        metavar="PATH",
+        help=f"the durations file --shard reads and --store-durations writes (default:"
+        f" {DURATIONS_FILE} in the project), its verdicts under the matrix table's path",
     )
     # each of these sets its own ``handler``
     serve.add_parser(commands)
@@ -127,9 +139,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     os.chdir(root)  # pytest reports paths relative to here; the features live here
     if args.command == "matrix":
-        from harness.cli.matrix import run_matrix_command
+        from harness.cli.matrix import Durations, run_matrix_command
 
+        durations = Durations(args.shard_durations or root / DURATIONS_FILE, args.store_durations)
+        shard = args.shard
         return run_matrix_command(
-            root, args.jobs, args.defect, args.junitxml, extra, shard=args.shard
+            root, args.jobs, args.defect, args.junitxml, extra, shard=shard, durations=durations
         )
     return int(pytest.main(pytest_arguments(args, extra, root)))

@@ -5,12 +5,33 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness.defect_matrix.runner import Verdict, run_matrix, write_junit
+from harness.defect_matrix.runner import Verdict, run_matrix, unit, write_junit
 from harness.defect_matrix.table import MatrixError, SimulationCatch, load, matrix_table
-from harness.sharding import Shard
+from harness.project import shown
+from harness.sharding import Shard, load_durations, store_durations
 from harness.simulation.invariants import INVARIANTS
+
+
+@dataclass(frozen=True)
+class Durations:
+    """The durations file (``--shard-durations``) and whether to record this run's times in it
+    (``--store-durations``). A verdict's entry is its table's path in the project, ``::``, and
+    its ``unit``: the file the BDD suite's tests use holds both apps' matrices beside them."""
+
+    path: Path
+    store: bool = False
+
+
+def durations_prefix(table: Path, root: Path) -> str:
+    """The start of every entry of this matrix's verdicts in the durations file."""
+    try:
+        named = table.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:  # a table outside the project: its full path
+        named = table.resolve().as_posix()
+    return f"{named}::"
 
 
 def run_matrix_command(
@@ -20,12 +41,27 @@ def run_matrix_command(
     junitxml: str | None,
     pytest_args: Sequence[str],
     shard: Shard | None = None,
+    durations: Durations | None = None,
 ) -> int:
     try:
-        catches = load(matrix_table())
+        table = matrix_table()
+        catches = load(table)
     except (MatrixError, OSError) as error:
         print(f"wallet-harness matrix: {error}", file=sys.stderr)
         return 2
+    prefix = durations_prefix(table, root)
+    recorded: dict[str, float] = {}
+    if durations is not None and (shard is not None or durations.store):
+        try:
+            every = load_durations(durations.path)
+        except ValueError as error:
+            print(f"wallet-harness matrix: --shard-durations: {error}", file=sys.stderr)
+            return 2
+        recorded = {
+            name.removeprefix(prefix): seconds
+            for name, seconds in every.items()
+            if name.startswith(prefix)
+        }
     for catch in catches:
         if isinstance(catch, SimulationCatch) and catch.breaks not in INVARIANTS:
             print(
@@ -52,7 +88,13 @@ def run_matrix_command(
         print(line, flush=True)
 
     verdicts = run_matrix(
-        catches, root, jobs=jobs, pytest_args=pytest_args, report=show, shard=shard
+        catches,
+        root,
+        jobs=jobs,
+        pytest_args=pytest_args,
+        report=show,
+        shard=shard,
+        recorded=recorded,
     )
     failed = [verdict for verdict in verdicts if verdict.problem]
     print(
@@ -61,4 +103,8 @@ def run_matrix_command(
     )
     if junitxml:
         write_junit(verdicts, Path(junitxml))
+    if durations is not None and durations.store:
+        times = {prefix + unit(v.defect, v.scenario): v.seconds for v in verdicts}
+        store_durations(durations.path, times)
+        print(f"stored the durations of {len(times)} verdicts in {shown(durations.path)}")
     return 1 if failed else 0

@@ -55,14 +55,16 @@ def run_matrix(
     pytest_args: Sequence[str] = (),
     report: Callable[[Verdict], None] = lambda verdict: None,
     shard: Shard | None = None,
+    recorded: Mapping[str, float] | None = None,
 ) -> list[Verdict]:
-    """Every verdict the table asks for (with ``shard``, only that shard's share of them)."""
+    """Every verdict the table asks for (with ``shard``, only that shard's share of them, split
+    by the ``recorded`` seconds of each ``unit`` where known)."""
     scenario_catches = [catch for catch in catches if isinstance(catch, Catch)]
     simulation_catches = [catch for catch in catches if isinstance(catch, SimulationCatch)]
     healthy = sorted({catch.scenario for catch in scenario_catches})
     healthy_simulations = list(dict.fromkeys(catch.simulate for catch in simulation_catches))
     if shard is not None:
-        mine = set(shard_units(healthy, catches, shard.total)[shard.index - 1])
+        mine = set(shard_units(healthy, catches, shard.total, recorded)[shard.index - 1])
         healthy = [name for name in healthy if unit(HEALTHY, name) in mine]
         scenario_catches = [c for c in scenario_catches if unit(c.defect, c.scenario) in mine]
         healthy_simulations = [a for a in healthy_simulations if unit(HEALTHY, a) in mine]
@@ -92,14 +94,19 @@ def unit(defect: str, scenario: str) -> str:
     return f"{scenario} with {defect or 'no defect'}"
 
 
-# what a verdict costs, roughly, in seconds: enough to keep the simulations apart
+# what a verdict costs, roughly, in seconds, where none is recorded: enough to keep the
+# simulations apart
 SIMULATION_COST, SCENARIO_COST = 100.0, 5.0
 
 
 def shard_units(
-    healthy: Sequence[str], catches: Sequence[Catch | SimulationCatch], total: int
+    healthy: Sequence[str],
+    catches: Sequence[Catch | SimulationCatch],
+    total: int,
+    recorded: Mapping[str, float] | None = None,
 ) -> list[list[str]]:
-    """Every verdict's ``unit`` split into ``total`` shares of about equal cost: each
+    """Every verdict's ``unit`` split into ``total`` shares of about equal cost: its
+    ``recorded`` seconds where known (``wallet-harness matrix --store-durations``), else a
     simulation weighs as much as twenty scenario runs."""
     costs = {unit(HEALTHY, name): SCENARIO_COST for name in healthy}
     for catch in catches:
@@ -108,6 +115,8 @@ def shard_units(
             costs[unit(catch.defect, catch.simulate)] = SIMULATION_COST
         else:
             costs[unit(catch.defect, catch.scenario)] = SCENARIO_COST
+    known = recorded or {}
+    costs = {name: known.get(name, cost) for name, cost in costs.items()}
     return split(list(costs), total, costs)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pytest
@@ -105,11 +106,16 @@ def matrix(
 ) -> tuple[int, str]:
     """``wallet-harness matrix`` with the reference app's profile, its matrix the tree's."""
     monkeypatch.chdir(root)
+    code = main(["matrix", "--app", str(matrix_profile(root, names_matrix)), *args])
+    return code, capsys.readouterr().err
+
+
+def matrix_profile(root: Path, names_matrix: bool = True) -> Path:
+    """The reference app's profile in the tree, its matrix the tree's (or none)."""
     table = f'matrix = "{root / "features" / "defect_matrix.toml"}"' if names_matrix else ""
     profile = root / "app.toml"
     profile.write_text(REFERENCE_PROFILE.read_text().replace(REFERENCE_MATRIX, table))
-    code = main(["matrix", "--app", str(profile), *args])
-    return code, capsys.readouterr().err
+    return profile
 
 
 def full_table() -> str:
@@ -169,3 +175,38 @@ def test_matrix_with_a_simulation_that_breaks_no_known_invariant_exits_2(
 
     assert code == 2
     assert "seed-bug: no invariant 'money safe' (known: acknowledged means credited," in err
+
+
+def test_matrix_store_durations_records_each_verdict_under_its_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project_tree(tmp_path, full_table())  # its scenarios module holds no test: "missing"
+    durations = tmp_path / "durations.json"
+    durations.write_text(json.dumps({"steps/test_scenarios.py::test_other": 3.0}))
+    monkeypatch.chdir(root)
+
+    store = ["--store-durations", "--shard-durations", str(durations)]
+    code = main(["matrix", "--app", str(matrix_profile(root)), "--defect", "seed-bug", *store])
+
+    assert code == 1, capsys.readouterr()  # the scenario did not run: not as the table says
+    assert "stored the durations of 2 verdicts in" in capsys.readouterr().out
+    assert sorted(json.loads(durations.read_text())) == [
+        "features/defect_matrix.toml::test_x with no defect",
+        "features/defect_matrix.toml::test_x with seed-bug",
+        "steps/test_scenarios.py::test_other",  # kept
+    ]
+
+
+def test_matrix_shards_refuse_a_durations_file_that_is_not_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project_tree(tmp_path, full_table())
+    (tmp_path / "durations.json").write_text("[1, 2")
+
+    code, err = matrix(
+        root, monkeypatch, capsys, "--shard", "1/2", "--shard-durations", "durations.json"
+    )
+
+    assert code == 2
+    assert "wallet-harness matrix: --shard-durations:" in err
+    assert "durations.json: not JSON" in err

@@ -18,6 +18,7 @@ from harness.defect_matrix.runner import (
     run_scenarios,
     scenario_plans,
     shard_units,
+    unit,
 )
 from harness.defect_matrix.table import Catch, Result, SimulationCatch
 from harness.sharding import Shard
@@ -238,6 +239,25 @@ def test_the_shards_split_the_verdicts_with_none_left_out_and_none_twice() -> No
     simulations = [sum("--topups" in name for name in share) for share in shares]
     assert sorted(simulations) == [1, 1, 1]  # the heavy ones apart
     assert shard_units(healthy, catches, 3) == shares  # the same split every time
+
+
+def test_the_shards_weigh_each_verdict_by_its_recorded_seconds_where_known() -> None:
+    catches: list[Catch | SimulationCatch] = [
+        Catch(f"defect-{n}", f"test_{n % 5}", "x", "queue") for n in range(30)
+    ]
+    catches += [SimulationCatch(f"crash-{n}", "--topups 100", "pipeline drained") for n in (1, 2)]
+    healthy = [f"test_{n}" for n in range(5)]
+    # one scenario run waits out a readiness timeout: it outweighs a simulation, recorded so
+    slow = unit("defect-7", "test_2")
+    recorded = {slow: 250.0, unit("crash-1", "--topups 100"): 60.0}
+
+    shares = shard_units(healthy, catches, 3, recorded)
+
+    every = [name for share in shares for name in share]
+    assert len(every) == len(set(every)) == 5 + 30 + 1 + 2
+    (alone,) = [share for share in shares if slow in share]
+    assert alone == [slow]  # 250 s: a shard's whole share
+    assert shard_units(healthy, catches, 3, recorded) == shares
 
 
 def test_run_matrix_by_shards_gives_every_verdict_once(project: Path) -> None:
