@@ -34,8 +34,9 @@ SPLIT_ENVS = ("tests", "features", "defect-matrix", "features-express", "defect-
 # the others, each with about the seconds it takes on the 2-core machine (bench/README.md): what
 # places it on a runner
 WHOLE_ENVS = {"lint": 15.0, "simulation": 30.0, "simulation-express": 25.0}
-# beyond this a shard of the Express app's defect matrix (17 verdicts, its simulations weighing
-# most of it) would hold nothing, and an env that runs nothing fails
+# the smallest env that splits, the Express app's defect matrix, has 17 verdicts: at 8 runners
+# each holds two or three, and every runner pays its own start-ups (bootstrap, tox's envs, a
+# stack per session), so more runners would add more of those than they take off each
 MAX_RUNNERS = 8
 
 
@@ -70,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     if shard.total > MAX_RUNNERS:
-        parser.error(f"at most {MAX_RUNNERS} runners: beyond that a shard of an env holds nothing")
+        parser.error(
+            f"at most {MAX_RUNNERS} runners: beyond that each runner's start-ups outweigh its"
+            " share of the Express app's 17 defect-matrix verdicts"
+        )
     failed = 0
     for command in commands(shard):
         print(f"ci_shard {shard}: {' '.join(command)}", flush=True)

@@ -142,8 +142,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from harness.cli.matrix import Durations, run_matrix_command
 
         durations = Durations(args.shard_durations or root / DURATIONS_FILE, args.store_durations)
-        shard = args.shard
         return run_matrix_command(
-            root, args.jobs, args.defect, args.junitxml, extra, shard=shard, durations=durations
+            root,
+            args.jobs,
+            args.defect,
+            args.junitxml,
+            extra,
+            shard=args.shard,
+            durations=durations,
         )
     return int(pytest.main(pytest_arguments(args, extra, root)))
