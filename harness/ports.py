@@ -18,10 +18,7 @@ LOOPBACK = "127.0.0.1"
 
 def free_port() -> int:
     """A port nothing listens on right now on 127.0.0.1 (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return free_ports(1)[0]
 
 
 def free_ports(count: int) -> list[int]:

@@ -27,11 +27,11 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
-def shown(path: Path) -> str:
-    """A path as a command prints it: relative to the current directory when it lies inside
-    it (``artifacts/serve-logs``), else absolute."""
+def shown(path: Path, base: Path | None = None) -> str:
+    """A path as a command prints it: relative to ``base`` (the current directory unless given)
+    when it lies inside it (``artifacts/serve-logs``), else absolute."""
     resolved = path.resolve()
-    here = Path.cwd().resolve()
+    here = (base or Path.cwd()).resolve()
     return str(resolved.relative_to(here)) if resolved.is_relative_to(here) else str(resolved)
 
 

@@ -26,12 +26,9 @@ class Durations:
 
 
 def durations_prefix(table: Path, root: Path) -> str:
-    """The start of every entry of this matrix's verdicts in the durations file."""
-    try:
-        named = table.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:  # a table outside the project: its full path
-        named = table.resolve().as_posix()
-    return f"{named}::"
+    """The start of every entry of this matrix's verdicts in the durations file: the table's
+    path in the project (its full path when it lies outside)."""
+    return f"{shown(table, root)}::"
 
 
 def run_matrix_command(
