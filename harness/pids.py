@@ -1,4 +1,5 @@
-"""Whether a process still runs, asked through psutil (Linux, macOS and the BSDs alike).
+"""Whether a process, or any process of a group, still runs, asked through psutil (Linux,
+macOS and the BSDs alike).
 
 A zombie counts as dead: it has exited and runs no code, holds no port and serves no request;
 only its parent can still reap it. In a container whose PID 1 does not reap, a stopped
@@ -8,6 +9,8 @@ state file would never be taken over.
 """
 
 from __future__ import annotations
+
+import os
 
 import psutil
 
@@ -20,3 +23,19 @@ def process_alive(pid: int) -> bool:
         return False
     except psutil.AccessDenied:
         return True  # someone else's process, and it is there
+
+
+def group_members(pgid: int) -> list[psutil.Process]:
+    """The processes of process group ``pgid`` still running (zombies have exited): a service's
+    children are in its group, may outlive its leader by a moment, and may be all that is left
+    of it."""
+    members = []
+    for process in psutil.process_iter():
+        try:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                members.append(process)
+        except (ProcessLookupError, psutil.NoSuchProcess):
+            continue  # gone while we looked
+        except psutil.AccessDenied:
+            members.append(process)  # someone else's process, in the group: it is there
+    return members

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import psutil
 
+from harness.pids import group_members
 from harness.postgres.cluster_registry import (
     harness_tmp_dir,
     orphaned,
@@ -114,7 +115,7 @@ def _stop_group(pgid: int, leader_created: float) -> str | None:
             return None  # the pid is a newer process's: not ours
     except psutil.NoSuchProcess:
         pass  # the leader is gone; its group may live on in its children
-    members = _members(pgid)
+    members = group_members(pgid)
     if not members:
         return None
     with contextlib.suppress(ProcessLookupError):
@@ -125,12 +126,3 @@ def _stop_group(pgid: int, leader_created: float) -> str | None:
             os.killpg(pgid, signal.SIGKILL)
         psutil.wait_procs(alive, timeout=STOP_GRACE)
     return f"process group {pgid}, {len(members)} process(es)"
-
-
-def _members(pgid: int) -> list[psutil.Process]:
-    found = []
-    for process in psutil.process_iter():
-        with contextlib.suppress(psutil.Error, ProcessLookupError):
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
-                found.append(process)
-    return found

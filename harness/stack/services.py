@@ -17,10 +17,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from harness.pids import group_members
 from harness.polling import poll_until
 from harness.stack.leftovers import ServiceRecord, register
 
 STOP_GRACE_SECONDS = 10.0
+# after SIGKILL, how long the group's processes get to finish exiting (a big one takes a moment
+# to give its memory back); one still running past it is stuck in the kernel, and not waited for
+GROUP_EXIT_SECONDS = 5.0
 DIED_LOG_LINES = 20  # of a process that died mid-run: enough for its traceback
 
 
@@ -210,12 +214,15 @@ class ServiceProcess:
 
     def _kill_group(self) -> None:
         """SIGKILL to whatever is left of the group (a child that outlived its parent too),
-        then reap the leader and forget the group's record."""
+        reap the leader, wait until every other process of the group has exited too (a child
+        still dying would hold its port and connections into the next start), and forget the
+        group's record."""
         process = self._process
         assert process is not None
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+        poll_until(lambda: not group_members(process.pid), timeout=GROUP_EXIT_SECONDS)
         if self._record is not None:
             self._record.release()
             self._record = None

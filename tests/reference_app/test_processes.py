@@ -58,11 +58,8 @@ def test_two_web_and_two_worker_processes_credit_every_top_up_once(
         others = children(worker_pid)
         assert others  # the second worker, started by the first
 
-    for pid in others:  # stopped with the group: killed with it, and gone a moment later
-        gone = poll_until(
-            lambda pid=pid: not Path(f"/proc/{pid}").exists() or _zombie(pid), timeout=10
-        )
-        assert gone, pid
+    for pid in others:  # stopped with the group: gone (or a zombie) once the stack has stopped
+        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
 
 
 def _zombie(pid: int) -> bool:

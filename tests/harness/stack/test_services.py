@@ -31,6 +31,10 @@ SERVICE = textwrap.dedent(
     if mode == "with-child":
         child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
         Path(sys.argv[3]).write_text(str(child.pid))
+    if mode == "with-big-child":  # a child whose exit takes a while: 400 MB to give back
+        big = "b = bytearray(400 << 20); import signal; signal.pause()"
+        child = subprocess.Popen([sys.executable, "-c", big])
+        Path(sys.argv[3]).write_text(str(child.pid))
     if mode != "never-ready":
         marker.write_text(str(os.getpid()))
         print("ready", flush=True)
@@ -157,7 +161,31 @@ def test_kill_kills_the_service_and_its_children(start: Start, tmp_path: Path) -
     service.kill()
 
     assert service.returncode == -signal.SIGKILL
-    assert poll_until(lambda: not alive(child), timeout=10), f"child {child} survived"
+    assert not alive(child), f"child {child} survived"
+
+
+@pytest.mark.slow  # real processes
+@pytest.mark.parametrize("end", ["stop", "kill"])
+def test_no_process_of_the_group_runs_once_stop_or_kill_returns(
+    start: Start, tmp_path: Path, end: str
+) -> None:
+    """A port or a database connection held by a dying child would meet the service's next
+    start: when stop and kill return, every process of the group has exited."""
+    child_pid_file = tmp_path / "child.pid"
+    service = start("with-big-child", str(child_pid_file))
+    service.wait_ready(ready_file(tmp_path, "with-big-child"), timeout=30, what="its ready file")
+    child = int(child_pid_file.read_text())
+    assert poll_until(lambda: rss_megabytes(child) > 300, timeout=30)  # holding its memory
+
+    getattr(service, end)()
+
+    assert not alive(child)
+
+
+def rss_megabytes(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
+    return int(kilobytes) / 1024
 
 
 def alive(pid: int) -> bool:
