@@ -12,13 +12,13 @@ on conflict (id) do nothing;
 
 insert into users (org_id, email, password_hash, role) values
     ('ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'test@demo.com',
-     '$argon2id$v=19$m=65536,t=3,p=4$bwoXGg/0z0QoMvTBC2HwEQ$jSteAzQTlPQ9P2xAG1iL6WSByA7XjR4KilFDCfC0LhQ',
+     '$argon2id$v=19$m=19456,t=2,p=1$cQMX0V6nKYqPjYtpM4VPJw$9/jqIcoG51eLLBVdI1Dz2p8UqahVjovMQcumFoUdjTo',
      'member'),
     ('ad9306a9-4d8a-4685-a667-cbeb7eb01a07', 'admin@demo.com',
-     '$argon2id$v=19$m=65536,t=3,p=4$4Dwcs1RmUx/HnEUXJiTEJQ$qorQVxIuyy+NjgQggHF07R63+xk7BNwYB3/Xxpv/D4Q',
+     '$argon2id$v=19$m=19456,t=2,p=1$/W1iqsgok3OFUqbJ+TxfAA$hGEfhk21WOzOcRYbd++j7Ai9xrqHq4swTLrcwG3rfXo',
      'admin'),
     ('5f0c2b9e-8d4a-4e61-9b7f-2c3d4e5f6a7b', 'other@demo.com',
-     '$argon2id$v=19$m=65536,t=3,p=4$yhYRlEvSr+isY4wZKZYcjQ$DnO+d+afXGmxm2NZkAaIVoL+uQl+jGk1r25Rx6PmuHo',
+     '$argon2id$v=19$m=19456,t=2,p=1$Exys3Bar+brRFthzjoHfhg$KvQlGYGLFwEF4YYZSTTywXOsKMkGEuIi7u2JkJYrmS0',
      'member')
 on conflict ((lower(email))) do nothing;
 

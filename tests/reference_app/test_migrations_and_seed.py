@@ -8,10 +8,11 @@ from typing import Any
 
 import psycopg
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 
 from reference_app.migrate import apply_migrations, yoyo_url
 from reference_app.seed import apply_seed
+from reference_app.web import auth
 from tests.reference_app.seed_data import DEMO_ORG_ID, LOGINS, OTHER_ORG_ID
 
 Conn = psycopg.Connection[Any]
@@ -95,6 +96,9 @@ def test_the_seed_logins_verify_with_their_documented_passwords(conn: Conn) -> N
         password_hash, actual_org, actual_role = users[email]
         assert hasher.verify(password_hash, password)
         assert (actual_org, actual_role) == (org_id, role)
+        # hashed as the app hashes: a login to a seeded account takes as long as one to an
+        # email nobody has (its dummy hash), which tells no one which accounts exist
+        assert extract_parameters(password_hash) == extract_parameters(auth._DUMMY_HASH)
 
 
 def test_seeding_twice_changes_nothing(conn: Conn) -> None:
