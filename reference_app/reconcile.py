@@ -20,8 +20,9 @@ Stripe failing for now is waited out within the sweep, where a failed sweep woul
 listing of the whole window: a page of the list refused with a rate limit is asked again after
 its ``Retry-After`` (``LIST_RATE_LIMIT_WAITS`` times in a sweep), and a session whose read failed
 for now (a 429, a 5xx or 409, a timeout or a cut connection, after the SDK's own retries) is
-tried again once a pause has passed since it failed (Stripe's ``Retry-After`` where it named
-one), up to ``RETRY_ROUNDS`` more times. Only what still fails after that fails the sweep.
+tried again once a pause has passed since it failed (``RECONCILE_RETRY_PAUSE_SECONDS``, doubled
+each round, or Stripe's ``Retry-After`` where it named a longer one), up to ``RETRY_ROUNDS`` more
+times. Only what still fails after that fails the sweep.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ WATERMARK_OVERLAP_SECONDS = 300  # an event created just before a sweep may be l
 SWEEP_CONCURRENCY = 8  # sessions fulfilled at once by one sweep
 LIST_RATE_LIMIT_WAITS = 2  # 429s on the list's pages waited out in one sweep
 RETRY_ROUNDS = 2  # more tries, within the sweep, for sessions whose read failed for now
-RETRY_PAUSE_SECONDS = 0.5  # before the first of them, doubled before the next
 
 
 class SweepFailed(RuntimeError):
@@ -178,7 +178,7 @@ def _fulfil_missed(
     credited: list[str] = []
     failed: dict[str, str] = {}
     results = {session: tried.result() for session, tried in first_tries.items()}
-    pause = RETRY_PAUSE_SECONDS
+    pause = runtime.settings.reconcile_retry_pause_seconds  # doubled before the next round
     for round_number in range(RETRY_ROUNDS + 1):
         credited += [s for s, tried in results.items() if tried.outcome == "credited"]
         for session in results:

@@ -151,6 +151,11 @@ class AppSettings(_FromEnvironment):
     )
     # events per page of Stripe's event list the sweep reads (it reads every page)
     reconcile_page_size: PageSize = Field(default=100, validation_alias="RECONCILE_PAGE_SIZE")
+    # how long a sweep waits before reading again the sessions whose read failed for now (a 5xx,
+    # a timeout), doubled before the next round; longer where Stripe's Retry-After says so
+    reconcile_retry_pause_seconds: Seconds = Field(
+        default=0.5, validation_alias="RECONCILE_RETRY_PAUSE_SECONDS"
+    )
     # set: the app's clock is the one this URL serves (reference_app/clock.py), e.g. a test
     # Stripe's clock that moves days in a second; unset: real time
     clock_url: str | None = Field(default=None, validation_alias="WALLET_CLOCK_URL")

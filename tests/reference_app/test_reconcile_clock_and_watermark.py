@@ -15,7 +15,6 @@ import pytest
 import respx
 import stripe
 
-from reference_app import reconcile as reconcile_module
 from reference_app.clock import ClockError, FollowedClock, SystemClock, make_clock
 from reference_app.db import open_pool
 from reference_app.defects import Defects
@@ -141,6 +140,11 @@ def test_the_settings_read_the_clock_url_and_a_page_size_stripe_takes() -> None:
     assert (read.clock_url, read.reconcile_page_size) == (CLOCK, 2)
     default = AppSettings.from_env(base)
     assert (default.clock_url, default.reconcile_page_size) == (None, 100)
+    assert default.reconcile_retry_pause_seconds == 0.5
+    paused = AppSettings.from_env({**base, "RECONCILE_RETRY_PAUSE_SECONDS": "0.05"})
+    assert paused.reconcile_retry_pause_seconds == 0.05
+    with pytest.raises(SettingsError, match="RECONCILE_RETRY_PAUSE_SECONDS"):
+        AppSettings.from_env({**base, "RECONCILE_RETRY_PAUSE_SECONDS": "-1"})
     for bad in ("0", "101", "many"):
         with pytest.raises(SettingsError, match="RECONCILE_PAGE_SIZE"):
             AppSettings.from_env({**base, "RECONCILE_PAGE_SIZE": bad})
@@ -236,13 +240,12 @@ def test_a_sweep_whose_event_list_fails_sweeps_nothing_and_keeps_its_watermark(
 
 
 def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
-    stripe_api: respx.MockRouter, wallet_ledger_db_url: str, monkeypatch: pytest.MonkeyPatch
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
 ) -> None:
     """A read of one session that Stripe keeps failing is that session's failure, reported,
     not a crash of the whole sweep: the other sessions are still looked at. The failing one
     is asked again within the sweep (``RETRY_ROUNDS`` more times), then left to the next
     sweep: no watermark is written."""
-    monkeypatch.setattr(reconcile_module, "RETRY_PAUSE_SECONDS", 0.01)
     page = {"object": "list", "data": [event_json(2), event_json(1)], "has_more": False}
     stripe_api.get(f"{API}/v1/events").respond(json=page)
     error = {"error": {"type": "api_error", "message": "An unknown error occurred"}}
@@ -250,7 +253,12 @@ def test_a_session_stripe_cannot_read_fails_alone_and_the_sweep_goes_on(
     second = stripe_api.get(f"{API}/v1/checkout/sessions/cs_2").respond(
         json=session_json(id="cs_2", payment_status="unpaid", status="open")
     )
-    report = sweep_report(wallet_ledger_db_url, now=T0, stripe_max_network_retries=0)
+    report = sweep_report(
+        wallet_ledger_db_url,
+        now=T0,
+        stripe_max_network_retries=0,
+        reconcile_retry_pause_seconds=0.01,
+    )
     assert list(report.failed) == ["cs_1"]
     assert (first.call_count, second.call_count) == (1 + RETRY_ROUNDS, 1)
     assert watermarks(wallet_ledger_db_url) == 0
@@ -277,6 +285,33 @@ def test_a_session_read_rate_limited_for_now_is_credited_by_the_same_sweep(
     assert (report.credited, report.failed, reads.call_count) == (["cs_1"], {}, 2)
     assert waited >= 1.0
     assert watermarks(wallet_ledger_db_url) == 1
+
+
+def test_a_session_whose_read_failed_for_now_is_read_again_after_the_settings_pause(
+    stripe_api: respx.MockRouter, wallet_ledger_db_url: str
+) -> None:
+    """A 500 names no wait: the sweep reads the session again once its own pause has passed
+    (``RECONCILE_RETRY_PAUSE_SECONDS``), and credits it."""
+    page = {"object": "list", "data": [event_json(1)], "has_more": False}
+    stripe_api.get(f"{API}/v1/events").respond(json=page)
+    error = httpx.Response(500, json={"error": {"type": "api_error"}})
+    read_at: list[float] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        read_at.append(time.monotonic())
+        return error if len(read_at) == 1 else httpx.Response(200, json=session_json(id="cs_1"))
+
+    stripe_api.get(f"{API}/v1/checkout/sessions/cs_1").mock(side_effect=answer)
+    report = sweep_report(
+        wallet_ledger_db_url,
+        now=T0,
+        stripe_max_network_retries=0,
+        reconcile_retry_pause_seconds=0.8,  # longer than the default 0.5
+    )
+
+    assert (report.credited, report.failed) == (["cs_1"], {})
+    assert len(read_at) == 2
+    assert read_at[1] - read_at[0] >= 0.8
 
 
 def test_a_session_stripe_does_not_know_is_not_asked_about_again_within_the_sweep(
