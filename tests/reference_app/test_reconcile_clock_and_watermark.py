@@ -134,7 +134,7 @@ def test_a_clock_that_gives_no_time_is_named(
         FollowedClock(CLOCK).now()
 
 
-def test_the_settings_read_the_clock_url_and_a_page_size_stripe_takes() -> None:
+def test_the_settings_read_the_clock_url_a_page_size_stripe_takes_and_the_sweeps_pause() -> None:
     base = {"DATABASE_URL": "postgresql://x", "STRIPE_SECRET_KEY": "sk", "SESSION_SECRET": "s"}
     read = AppSettings.from_env({**base, "WALLET_CLOCK_URL": CLOCK, "RECONCILE_PAGE_SIZE": "2"})
     assert (read.clock_url, read.reconcile_page_size) == (CLOCK, 2)
