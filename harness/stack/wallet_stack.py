@@ -36,6 +36,7 @@ from harness.profile.placeholders import fill
 from harness.records.app_records import AppRecords
 from harness.records.ledger import LedgerBook
 from harness.stack import app
+from harness.stack.app_http import AppHttp
 from harness.stack.leftovers import sweep_leftover_services
 from harness.stack.observer import observer_client
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
@@ -85,6 +86,7 @@ class StackConfig:
 class WalletStack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
+        self.app_http = AppHttp()  # the harness's requests to the app's own URLs
         self.profile = config.profile
         described = self.profile.app
         self.database_url = config.database_url
@@ -231,6 +233,7 @@ class WalletStack:
     def stop(self) -> None:
         stop_all([*reversed(self.services.values()), self.fake])
         self.control.close()
+        self.app_http.close()
 
     def __enter__(self) -> WalletStack:
         return self.start()
@@ -443,7 +446,7 @@ class WalletStack:
         if account is not None:
             headers["Authorization"] = f"Bearer {self.api_token(account)}"
         try:
-            answer = httpx.get(url, headers=headers, timeout=10)
+            answer = self.app_http.get(url, headers)
         except httpx.HTTPError as error:
             raise ServiceFailed(f"{key}: GET {url} got no answer: {error!r}") from None
         try:
