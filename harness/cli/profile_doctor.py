@@ -269,7 +269,7 @@ class Doctor:
         ready = self.app.processes[name].ready
         values = stack.values_of(name)
         try:
-            return app_processes.readiness(ready, stack.services[name], values)[1]
+            return app_processes.readiness(ready, stack.services[name], values, stack.app_http)[1]
         except KeyError:  # a placeholder only known later: say it as written
             return str(ready.http or ready.log or ready.tcp or "nothing to wait for")
 

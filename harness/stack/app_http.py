@@ -23,8 +23,10 @@ class AppHttp:
         self._lock = threading.Lock()
         self._clients: list[httpx.Client] = []
 
-    def get(self, url: str, headers: dict[str, str]) -> httpx.Response:
-        return self._client().get(url, headers=headers)
+    def get(
+        self, url: str, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS
+    ) -> httpx.Response:
+        return self._client().get(url, headers=headers, timeout=timeout)
 
     def _client(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)

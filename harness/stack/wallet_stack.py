@@ -434,7 +434,7 @@ class WalletStack:
     def _await(self, name: str) -> None:
         ready = self.profile.app.processes[name].ready
         values = self.values_of(name)
-        check, what = app.readiness(ready, self.services[name], values)
+        check, what = app.readiness(ready, self.services[name], values, self.app_http)
         self.services[name].wait_ready(check, ready.timeout, what)
 
     def get_json(self, key: str, path: str, account: str | None = None) -> tuple[int, Any]:
