@@ -10,6 +10,7 @@ state file would never be taken over.
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 import psutil
@@ -26,16 +27,12 @@ def process_alive(pid: int) -> bool:
 
 
 def group_members(pgid: int) -> list[psutil.Process]:
-    """The processes of process group ``pgid`` still running (zombies have exited): a service's
+    """The processes of process group ``pgid`` still running (``process_alive``): a service's
     children are in its group, may outlive its leader by a moment, and may be all that is left
     of it."""
     members = []
     for process in psutil.process_iter():
-        try:
-            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+        with contextlib.suppress(ProcessLookupError):  # gone while we looked
+            if os.getpgid(process.pid) == pgid and process_alive(process.pid):
                 members.append(process)
-        except (ProcessLookupError, psutil.NoSuchProcess):
-            continue  # gone while we looked
-        except psutil.AccessDenied:
-            members.append(process)  # someone else's process, in the group: it is there
     return members

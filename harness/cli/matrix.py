@@ -25,12 +25,6 @@ class Durations:
     store: bool = False
 
 
-def durations_prefix(table: Path, root: Path) -> str:
-    """The start of every entry of this matrix's verdicts in the durations file: the table's
-    path in the project (its full path when it lies outside)."""
-    return f"{shown(table, root)}::"
-
-
 def run_matrix_command(
     root: Path,
     jobs: int,
@@ -46,7 +40,7 @@ def run_matrix_command(
     except (MatrixError, OSError) as error:
         print(f"wallet-harness matrix: {error}", file=sys.stderr)
         return 2
-    prefix = durations_prefix(table, root)
+    prefix = f"{shown(table, root)}::"  # the table's path in the project, else its full path
     recorded: dict[str, float] = {}
     if durations is not None and (shard is not None or durations.store):
         try:

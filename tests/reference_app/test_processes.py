@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.pids import process_alive
 from harness.polling import poll_until
 from harness.stack.wallet_stack import StackConfig, WalletStack
 from tests.reference_app.evidence import job_statuses, paid_topup, wait_for_topup
@@ -59,14 +60,7 @@ def test_two_web_and_two_worker_processes_credit_every_top_up_once(
         assert others  # the second worker, started by the first
 
     for pid in others:  # stopped with the group: gone (or a zombie) once the stack has stopped
-        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] == "Z"
-    except OSError:
-        return True
+        assert not process_alive(pid), pid
 
 
 def test_a_count_below_one_is_refused() -> None:

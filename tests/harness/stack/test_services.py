@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from harness.pids import process_alive
 from harness.polling import poll_until
 from harness.ports import free_port
 from harness.stack.services import ServiceFailed, ServiceProcess, log_tail, python_module
@@ -161,7 +162,7 @@ def test_kill_kills_the_service_and_its_children(start: Start, tmp_path: Path) -
     service.kill()
 
     assert service.returncode == -signal.SIGKILL
-    assert not alive(child), f"child {child} survived"
+    assert not process_alive(child), f"child {child} survived"
 
 
 @pytest.mark.slow  # real processes
@@ -179,22 +180,13 @@ def test_no_process_of_the_group_runs_once_stop_or_kill_returns(
 
     getattr(service, end)()
 
-    assert not alive(child)
+    assert not process_alive(child)
 
 
 def rss_megabytes(pid: int) -> float:
     status = Path(f"/proc/{pid}/status").read_text()
     kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS"))
     return int(kilobytes) / 1024
-
-
-def alive(pid: int) -> bool:
-    """Running, and not just a zombie waiting for someone to reap it."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_service_never_started_has_no_pid_and_stops_quietly(tmp_path: Path) -> None:
