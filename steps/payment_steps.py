@@ -248,8 +248,9 @@ def amounts_over_the_range(
 
     A Hypothesis property: N amounts from the range, plus each limit and one penny either side,
     typed in the dashboard's field as customers write them or started through the API in pence.
-    Each case is a real payment: the share K of N pays only its own part of the cases (by a
-    stable hash), so N scenarios, one per share, make every payment once between them.
+    Each case is a real payment: the share K of N pays only the cases dealt to it (in turn,
+    from the same search in every share), so N scenarios, one per share, make every payment
+    once between them.
     """
     amounts_agree_over_the_range(
         wallet_scenario, records, email, low, high, count, share=(share, shares)

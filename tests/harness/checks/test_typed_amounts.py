@@ -15,8 +15,10 @@ from harness.checks.typed_amounts import (
     DASHBOARD,
     AmountCase,
     amount_cases,
+    deal,
     edges,
     float_hostile,
+    search,
     typed_form,
 )
 
@@ -66,16 +68,34 @@ def test_float_hostile_amounts_lose_a_penny_through_a_float_and_no_others_do() -
         assert int(float(f"{pence / 100:.2f}") * 100) == pence - 1
 
 
-def test_the_shares_pay_every_case_once_between_them() -> None:
-    cases = [
-        AmountCase(pence, route, typed_form(pence, pound_sign=False, commas=False, decimals=2))
-        for pence in range(LOW - 1, LOW + 200)
-        for route in (API, DASHBOARD)
-    ]
+def test_the_search_meets_the_same_cases_in_the_same_order_every_time() -> None:
+    """What lets each share list the cases before paying: the same list in every run."""
+    first: list[AmountCase] = []
+    second: list[AmountCase] = []
 
-    owners = [[k for k in range(1, 5) if case.in_share((k, 4))] for case in cases]
+    search(LOW, HIGH, 12, first.append)
+    search(LOW, HIGH, 12, second.append)
 
-    assert all(len(found) == 1 for found in owners)  # one share each
-    per_share = [sum(found == [k] for found in owners) for k in range(1, 5)]
-    assert min(per_share) > len(cases) / 8, per_share  # and spread, not all in one
-    assert all(case.in_share((1, 1)) for case in cases)  # one share: every case
+    assert first == second
+    assert AmountCase(502, DASHBOARD, "5.02") in first  # the explicit cases are in it
+    assert len(first) > 12
+
+
+@pytest.mark.parametrize("shares", [1, 2, 5, 7])
+def test_the_shares_pay_every_case_once_between_them_and_evenly(shares: int) -> None:
+    cases: list[AmountCase] = []
+    search(LOW, HIGH, 12, cases.append)
+
+    dealt = [deal(cases, LOW, HIGH, (k, shares)) for k in range(1, shares + 1)]
+
+    assert set().union(*dealt) == set(cases)  # every case
+    assert sum(map(len, dealt)) == len(set(cases))  # once
+    payments = [sum(LOW <= case.pence <= HIGH for case in share) for share in dealt]
+    assert max(payments) - min(payments) <= 1, payments  # and evenly
+
+
+def test_a_share_outside_one_to_n_is_refused() -> None:
+    with pytest.raises(ValueError, match="share 0 of 5"):
+        deal([], LOW, HIGH, (0, 5))
+    with pytest.raises(ValueError, match="share 6 of 5"):
+        deal([], LOW, HIGH, (6, 5))
