@@ -76,6 +76,8 @@ def run_matrix_command(
         line = f"{mark} {defect:<28} {verdict.scenario}"
         if verdict.problem:
             line += f"\n       {verdict.problem}"
+        elif verdict.note:
+            line += f"\n       ({verdict.note})"
         print(line, flush=True)
 
     verdicts = run_matrix(

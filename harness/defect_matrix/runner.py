@@ -37,6 +37,7 @@ from harness.sharding import Shard, split
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
 PYTEST_USAGE_ERROR = 4  # pytest's exit code for a bad command line: a test id not found, say
+INCONCLUSIVE_RUNS = 2  # an inconclusive simulation is run once more before it is the verdict
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Verdict:
     scenario: str
     problem: str | None  # None: as the table says
     seconds: float
+    note: str | None = None  # what else the verdict took (a simulation run again)
 
 
 def run_matrix(
@@ -169,22 +171,27 @@ def scenario_run(
 def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) -> list[Verdict]:
     """``wallet-harness simulate <arguments>`` with ``defect`` (HEALTHY: without any): on the
     healthy app every invariant holds (exit 0), with the defect ``breaks`` is violated. A run
-    the simulation calls inconclusive (its nemesis could not strike as asked) proves neither."""
+    the simulation calls inconclusive (its nemesis could not strike as asked) proves neither:
+    it is run once more (a blow's moment is the seed's, whether a job is running then is the
+    machine's), and a second inconclusive run is the verdict's problem."""
     command = [sys.executable, "-m", "harness", "simulate", *shlex.split(arguments), "--no-shrink"]
     if defect != HEALTHY:
         command += ["--defect", defect]
-    started = time.monotonic()
-    done = _child(command, root)
-    if done is None:
-        code, output = None, f"the simulation took over {RUN_TIMEOUT:.0f} s"
-    else:
-        code, output = done.returncode, done.stdout + done.stderr
-    seconds = time.monotonic() - started
     name = f"simulate {arguments}"
+    started = time.monotonic()
+    note = None
+    for _ in range(INCONCLUSIVE_RUNS):
+        code, output = _simulate(command, root)
+        if "INCONCLUSIVE:" not in output:
+            break
+        missed = output[output.index("INCONCLUSIVE:") :].splitlines()[1:2]
+        note = "inconclusive once, so run again: " + " ".join(line.strip() for line in missed)
+    seconds = time.monotonic() - started
     tail = output[-600:]
     problem: str | None
     if "INCONCLUSIVE:" in output:  # every invariant held, but a blow did not land (exit 3)
         problem = f"inconclusive: the nemesis could not strike as asked (exit {code}): {tail}"
+        note = None  # twice: the problem says it
     elif breaks is None:
         problem = None if code == 0 else f"fails without any defect (exit {code}): {tail}"
     elif code != 1:
@@ -193,7 +200,14 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
         problem = f"failed, but did not break {breaks!r}: {tail}"
     else:
         problem = None
-    return [Verdict(defect, name, problem, seconds)]
+    return [Verdict(defect, name, problem, seconds, note)]
+
+
+def _simulate(command: list[str], root: Path) -> tuple[int | None, str]:
+    done = _child(command, root)
+    if done is None:
+        return None, f"the simulation took over {RUN_TIMEOUT:.0f} s"
+    return done.returncode, done.stdout + done.stderr
 
 
 def run_scenarios(
@@ -296,5 +310,7 @@ def write_junit(verdicts: Sequence[Verdict], path: Path) -> None:
         if verdict.problem:
             failure = ET.SubElement(case, "failure", message=verdict.problem[:500])
             failure.text = verdict.problem
+        elif verdict.note:
+            ET.SubElement(case, "system-out").text = verdict.note
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

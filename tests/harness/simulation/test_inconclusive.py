@@ -126,7 +126,10 @@ def test_the_matrix_counts_an_inconclusive_simulation_as_neither_pass_nor_catch(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    runs: list[list[str]] = []
+
     def child(command: list[str], root: Path) -> subprocess.CompletedProcess[str]:
+        runs.append(command)
         return subprocess.CompletedProcess(command, status, output, "")
 
     monkeypatch.setattr(runner, "_child", child)
@@ -134,7 +137,45 @@ def test_the_matrix_counts_an_inconclusive_simulation_as_neither_pass_nor_catch(
 
     if problem is None:
         assert verdict.problem is None
+        assert len(runs) == 1
     else:
         assert verdict.problem is not None
         assert verdict.problem.startswith(problem)
         assert str(MISSED) in verdict.problem
+        assert len(runs) == 2  # inconclusive twice: the same command run once more
+        assert runs[0] == runs[1]
+    assert verdict.note is None
+
+
+@pytest.mark.parametrize(
+    ("defect", "breaks", "then"),
+    [
+        (runner.HEALTHY, None, (0, "ok: all 12 invariants hold")),
+        ("no-stalled-job-recovery", "pipeline drained", (1, "VIOLATED: pipeline drained (3x)")),
+    ],
+)
+def test_the_matrix_runs_an_inconclusive_simulation_once_more_and_says_so(
+    defect: str,
+    breaks: str | None,
+    then: tuple[int, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers = [(3, HELD_BUT_MISSED), then]
+
+    def child(command: list[str], root: Path) -> subprocess.CompletedProcess[str]:
+        status, output = answers.pop(0)
+        return subprocess.CompletedProcess(command, status, output, "")
+
+    monkeypatch.setattr(runner, "_child", child)
+    [verdict] = runner.simulation_run(defect, "--seed 1 --nemesis kill-worker", breaks, tmp_path)
+
+    assert answers == []
+    assert verdict.problem is None
+    assert verdict.note == f"inconclusive once, so run again: {MISSED}"
+
+    junit = tmp_path / "matrix.xml"
+    runner.write_junit([verdict], junit)
+    assert f"<system-out>inconclusive once, so run again: {MISSED}</system-out>" in (
+        junit.read_text()
+    )
