@@ -176,6 +176,12 @@ def _when_busy(stack: WalletStack) -> None:
 
 
 class Nemesis:
+    """The plan's blows, each struck before its top-up: one at a time, and none while the
+    runner restarts the worker (both take ``lock``). A top-up after a blow's starts only once
+    that blow has (``wait_for_blows_before``): a blow kept waiting for the lock (a restart of
+    the worker under way) would otherwise find the play over, and a kill of the worker, no job
+    left to land on."""
+
     def __init__(self, stack: WalletStack, plan: dict[int, str]) -> None:
         refuse_what_cannot_strike(stack, plan.values())
         self.stack = stack
@@ -183,6 +189,8 @@ class Nemesis:
         self.blows: list[Blow] = []
         # one blow at a time, and no other restart meanwhile (the runner's take it too)
         self.lock = threading.Lock()
+        self._started: set[int] = set()  # the top-ups whose blow has started (or never will)
+        self._changed = threading.Condition()
 
     @property
     def active(self) -> bool:
@@ -193,8 +201,25 @@ class Nemesis:
         kind = self.plan.get(index)
         if kind is None:
             return
-        with self.lock:
-            self.blows.append(replace(strike(self.stack, kind), before=index))
+        try:
+            with self.lock:
+                self.let_go(index)
+                self.blows.append(replace(strike(self.stack, kind), before=index))
+        finally:
+            self.let_go(index)  # a blow that failed before it struck holds nothing up
+
+    def wait_for_blows_before(self, index: int) -> None:
+        """Return once every blow planned before top-up ``index`` has started."""
+        due = {before for before in self.plan if before < index}
+        with self._changed:
+            self._changed.wait_for(lambda: due <= self._started)
+
+    def let_go(self, index: int) -> None:
+        """The top-ups after ``index`` need not wait for its blow any more: it has started, or
+        will not be struck (the run is stopping)."""
+        with self._changed:
+            self._started.add(index)
+            self._changed.notify_all()
 
 
 class Answered(Protocol):

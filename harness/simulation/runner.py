@@ -63,6 +63,8 @@ class Runner:
         player = Player(target, self.orgs, patient)
 
         def play(item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
+            if self.nemesis is not None:
+                self.nemesis.wait_for_blows_before(item.history.index)
             self._before(item.history.index)
             player.play(item, http, control)
             self._after(item)
@@ -91,7 +93,12 @@ class Runner:
     def _before(self, index: int) -> None:
         """Before top-up ``index``: a process that died stops the run, named; the nemesis
         strikes and the worker restarts where the plan says (a blow that fails stops the run)."""
-        self.stack.check_alive()
+        try:
+            self.stack.check_alive()
+        except BaseException:
+            if self.nemesis is not None:  # no blow now: the top-ups after it may go on
+                self.nemesis.let_go(index)
+            raise
         if self.nemesis is not None:
             self.nemesis.before(index)
         if index in self.restart_before:

@@ -1,12 +1,14 @@
 """The nemesis's plan and vocabulary: the kinds people can ask for, the same blows before the
 same top-ups for the same seed, a refusal, before anything starts, of what cannot be done, a
-kill of the worker that missed its job struck again, and each blow saying what it held. (That
+kill of the worker that missed its job struck again, each blow saying what it held, and no
+top-up after a blow's starting before that blow has, however long it waits its turn. (That
 the healthy app keeps every invariant under it, and that two crash-safety defects break one
 each, is the defect matrix's simulation entries: features/defect_matrix.toml.)"""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -15,11 +17,13 @@ import httpx
 import pytest
 
 from harness.cli.main import main
+from harness.simulation import nemesis as nemesis_module
 from harness.simulation.nemesis import (
     KINDS,
     MID_JOB_TRIES,
     PER_THOUSAND,
     Blow,
+    Nemesis,
     as_a_customer,
     nemesis_plan,
     parse_nemesis,
@@ -188,3 +192,59 @@ def test_a_blow_says_what_it_did_and_a_kill_that_held_nothing_is_a_miss() -> Non
         False,
     ]
     assert not Blow("kill-worker").missed  # a profile with no jobs to see: not known, no miss
+
+
+def test_a_top_up_after_a_blow_waits_for_that_blow_to_start_while_it_waits_its_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restart of the worker holds the lock when top-up 5's blow is due: the top-ups after 5
+    must not be played meanwhile (the play would run out, and a kill of the worker find no job
+    to land on: seen in the defect matrix); those before it go on; once the blow has started,
+    the later ones go on beside it."""
+    struck: list[int] = []
+
+    def strikes(stack: object, kind: str) -> Blow:
+        struck.append(5)
+        return Blow(kind)
+
+    monkeypatch.setattr(nemesis_module, "strike", strikes)
+    nemesis = Nemesis(object(), {5: "kill-worker"})  # type: ignore[arg-type]
+    later_played = threading.Event()
+
+    def later_top_up() -> None:
+        nemesis.wait_for_blows_before(6)
+        later_played.set()
+
+    with nemesis.lock:  # the runner restarting the worker
+        blow = threading.Thread(target=nemesis.before, args=(5,))
+        later = threading.Thread(target=later_top_up)
+        blow.start()
+        later.start()
+        nemesis.wait_for_blows_before(5)  # top-up 5 itself, and those before it: at once
+        assert not later_played.wait(0.2)  # held while the blow waits its turn
+        assert struck == []
+    blow.join(5)
+    later.join(5)
+
+    assert later_played.is_set()
+    assert struck == [5]
+    assert [b.before for b in nemesis.blows] == [5]
+
+
+def test_a_blow_that_fails_or_is_never_struck_holds_no_top_up_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def fails(stack: object, kind: str) -> Blow:
+        raise RuntimeError("the worker would not start again")
+
+    monkeypatch.setattr(nemesis_module, "strike", fails)
+    nemesis = Nemesis(object(), {5: "kill-worker", 9: "kill-web"})  # type: ignore[arg-type]
+
+    with pytest.raises(RuntimeError, match="would not start again"):
+        nemesis.before(5)
+    nemesis.let_go(9)  # the run stopped before top-up 9: no blow there
+
+    done = threading.Thread(target=nemesis.wait_for_blows_before, args=(10,))
+    done.start()
+    done.join(5)
+    assert not done.is_alive()
