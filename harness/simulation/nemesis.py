@@ -43,6 +43,7 @@ MID_JOB_WAIT = 20.0  # what a kill-worker blow waits, in all its tries, for a jo
 MID_JOB_TRIES = 5
 LOOK_INTERVAL = 0.002  # between two looks at the jobs: one query on a connection kept open
 RETRY_PAUSE = 0.2
+BLOW_TURN_WAIT = 120.0  # at most, what a top-up after a blow waits for it to start
 
 
 def parse_nemesis(text: str) -> tuple[str, ...]:
@@ -209,10 +210,11 @@ class Nemesis:
             self.let_go(index)  # a blow that failed before it struck holds nothing up
 
     def wait_for_blows_before(self, index: int) -> None:
-        """Return once every blow planned before top-up ``index`` has started."""
+        """Return once every blow planned before top-up ``index`` has started (or after
+        ``BLOW_TURN_WAIT`` seconds: a blow that long in coming must not stall the run)."""
         due = {before for before in self.plan if before < index}
         with self._changed:
-            self._changed.wait_for(lambda: due <= self._started)
+            self._changed.wait_for(lambda: due <= self._started, timeout=BLOW_TURN_WAIT)
 
     def let_go(self, index: int) -> None:
         """The top-ups after ``index`` need not wait for its blow any more: it has started, or
