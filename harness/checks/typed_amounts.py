@@ -154,10 +154,11 @@ def amounts_agree_over_the_range(
     planned: list[AmountCase] = []
     search(low, high, examples, planned.append)
     mine = deal(planned, low, high, share)
+    others = set(planned) - mine
     passed: set[AmountCase] = set()  # a case the search meets again is not paid again
 
     def agrees(case: AmountCase) -> None:
-        if case in passed or (case in planned and case not in mine):
+        if case in passed or case in others:
             return  # done, or another share's to pay
         if low <= case.pence <= high:
             _pay(scenario, email, case)

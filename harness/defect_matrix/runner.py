@@ -37,7 +37,6 @@ from harness.sharding import Shard, split
 HEALTHY = ""  # the run without any defect
 RUN_TIMEOUT = 600.0
 PYTEST_USAGE_ERROR = 4  # pytest's exit code for a bad command line: a test id not found, say
-INCONCLUSIVE_RUNS = 2  # an inconclusive simulation is run once more before it is the verdict
 
 
 @dataclass(frozen=True)
@@ -179,19 +178,17 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
         command += ["--defect", defect]
     name = f"simulate {arguments}"
     started = time.monotonic()
+    code, output = _simulate(command, root)
     note = None
-    for _ in range(INCONCLUSIVE_RUNS):
-        code, output = _simulate(command, root)
-        if "INCONCLUSIVE:" not in output:
-            break
+    if "INCONCLUSIVE:" in output:
         missed = output[output.index("INCONCLUSIVE:") :].splitlines()[1:2]
         note = "inconclusive once, so run again: " + " ".join(line.strip() for line in missed)
+        code, output = _simulate(command, root)
     seconds = time.monotonic() - started
     tail = output[-600:]
     problem: str | None
-    if "INCONCLUSIVE:" in output:  # every invariant held, but a blow did not land (exit 3)
+    if "INCONCLUSIVE:" in output:  # twice: every invariant held, but a blow did not land (exit 3)
         problem = f"inconclusive: the nemesis could not strike as asked (exit {code}): {tail}"
-        note = None  # twice: the problem says it
     elif breaks is None:
         problem = None if code == 0 else f"fails without any defect (exit {code}): {tail}"
     elif code != 1:
@@ -200,7 +197,7 @@ def simulation_run(defect: str, arguments: str, breaks: str | None, root: Path) 
         problem = f"failed, but did not break {breaks!r}: {tail}"
     else:
         problem = None
-    return [Verdict(defect, name, problem, seconds, note)]
+    return [Verdict(defect, name, problem, seconds, None if problem else note)]
 
 
 def _simulate(command: list[str], root: Path) -> tuple[int | None, str]:

@@ -202,12 +202,9 @@ class Nemesis:
         kind = self.plan.get(index)
         if kind is None:
             return
-        try:
-            with self.lock:
-                self.let_go(index)
-                self.blows.append(replace(strike(self.stack, kind), before=index))
-        finally:
-            self.let_go(index)  # a blow that failed before it struck holds nothing up
+        with self.lock:
+            self.let_go(index)  # started: the later top-ups go on beside it, even if it fails
+            self.blows.append(replace(strike(self.stack, kind), before=index))
 
     def wait_for_blows_before(self, index: int) -> None:
         """Return once every blow planned before top-up ``index`` has started (or after

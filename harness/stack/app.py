@@ -81,7 +81,7 @@ def readiness(
 
 def _answers(url: str, http: AppHttp) -> bool:
     try:
-        return http.get(url, {}, timeout=LOOK_TIMEOUT).status_code < 500
+        return http.get(url, timeout=LOOK_TIMEOUT).status_code < 500
     except httpx.TransportError:
         return False
 

@@ -24,7 +24,7 @@ class AppHttp:
         self._clients: list[httpx.Client] = []
 
     def get(
-        self, url: str, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS
+        self, url: str, headers: dict[str, str] | None = None, timeout: float = TIMEOUT_SECONDS
     ) -> httpx.Response:
         return self._client().get(url, headers=headers, timeout=timeout)
 
