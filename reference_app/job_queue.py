@@ -41,9 +41,13 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
     # ends after a few seconds and a wait for a connection after five, so after an outage the
     # worker starts a fresh attempt at once, not after procrastinate's pool's next doubled delay;
     # it checks the connections it hands out as the app's do; a job's end is written again
-    # until the database answers (``queue_connector``)
+    # until the database answers (``queue_connector``). Its connections commit each statement
+    # as it runs: procrastinate's every query is one statement (a call of one of its
+    # functions), which autocommit keeps atomic, where the pool's default sent a BEGIN before
+    # it and a COMMIT after, three round trips for one (bench/README.md, round 18)
     connector = StatusKeepingConnector(
         conninfo=settings.database_url,
+        configure=_commit_each_statement,
         timeout=WAIT_SECONDS,
         reconnect_timeout=RECONNECT_SECONDS,
         pool_factory=_pool_checked_as_the_apps,
@@ -65,6 +69,13 @@ def build_queue(settings: AppSettings, runtime_getter: Any = None) -> procrastin
         return process_event(runtime_getter(), event_id)
 
     return app
+
+
+async def _commit_each_statement(conn: psycopg.AsyncConnection[Any]) -> None:
+    """Each new connection of the queue's in autocommit (a pool's ``configure``: procrastinate
+    opens its LISTEN connection with ``autocommit=True`` beside the pool's own arguments, so
+    the pool's ``kwargs`` cannot say it)."""
+    await conn.set_autocommit(True)
 
 
 def _pool_checked_as_the_apps(**arguments: Any) -> psycopg_pool.AsyncConnectionPool:
