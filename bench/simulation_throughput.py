@@ -122,15 +122,7 @@ def main() -> None:
         medians = floor(args.floor_requests, 3)
         floor_ms = min(median.total_ms for median in medians.values())
         print(f"HTTP floor: {floor_ms:.3f} ms CPU per exchange (the cheapest installed)\n")
-    options = Options(
-        seed=args.seed,
-        orgs=args.orgs,
-        topups=args.topups,
-        mix=parse_mix(DEFAULT_MIX),
-        concurrency=args.concurrency,
-        drivers=args.drivers,
-        worker_restarts=0,  # a restarted worker's CPU time would leave the count with it
-    )
+    options = bench_options(args, drivers=args.drivers)
     processes = parse_app_processes(args.app_processes, default_profile().app)
     scaling: list[tuple[int, Outcome, dict[str, float]]] = []
     with (
@@ -191,6 +183,21 @@ def main() -> None:
     if scaling:
         _print_scaling(scaling, processes)
     sys.exit(0)
+
+
+def bench_options(args: argparse.Namespace, *, drivers: int = 1) -> Options:
+    """The simulation a bench plays: ``args``' seed, orgs, top-ups and concurrency, the default
+    fault mix, and no worker restarts (a restarted worker's CPU time would leave the count with
+    it)."""
+    return Options(
+        seed=args.seed,
+        orgs=args.orgs,
+        topups=args.topups,
+        mix=parse_mix(DEFAULT_MIX),
+        concurrency=args.concurrency,
+        drivers=drivers,
+        worker_restarts=0,
+    )
 
 
 def measured(stack: WalletStack, options: Options) -> tuple[Outcome, dict[str, float]]:

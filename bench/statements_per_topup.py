@@ -22,10 +22,10 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+from simulation_throughput import bench_options
 
 from harness.postgres.server import postgres_server
-from harness.simulation.plan import DEFAULT_MIX, parse_mix
-from harness.simulation.simulate import Options, simulate
+from harness.simulation.simulate import simulate
 from harness.stack.pool import StackPool
 
 TRANSACTION_CONTROL = re.compile(r"^\s*(begin|commit|rollback|savepoint|release)\b", re.I)
@@ -44,14 +44,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", type=int, default=25, help="statements listed")
     args = parser.parse_args()
-    options = Options(
-        seed=args.seed,
-        orgs=args.orgs,
-        topups=args.topups,
-        mix=parse_mix(DEFAULT_MIX),
-        concurrency=args.concurrency,
-        worker_restarts=0,
-    )
+    options = bench_options(args)
     with tempfile.TemporaryDirectory() as logs, postgres_server(None) as server:
         if server.restart is None:
             sys.exit("needs a throwaway server of the harness's own, to load pg_stat_statements")

@@ -66,10 +66,8 @@ def test_the_workers_listen_connection_hears_the_queue(wallet_ledger_db_url: str
                     async with asyncio.timeout(LISTEN_WAIT_SECONDS):
                         while not arrived.is_set():
                             await other.execute("select pg_notify(%s, 'ping')", (channel,))
-                            try:
+                            with suppress(TimeoutError):
                                 await asyncio.wait_for(arrived.wait(), 0.2)
-                            except TimeoutError:
-                                continue
             finally:
                 listening.cancel()
                 with suppress(asyncio.CancelledError):
