@@ -4,11 +4,16 @@ web and worker processes on free loopback ports) on the test's database, with th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import asyncio
+from collections.abc import Coroutine, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from harness.stack.wallet_stack import StackConfig, WalletStack
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -35,3 +40,10 @@ def app_stack(
     )
     with WalletStack(config) as stack:
         yield stack
+
+
+def run_on_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (pytest-playwright's session
+    fixture) may hold this thread's event loop when browser tests ran earlier in the process."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

@@ -14,6 +14,7 @@ from psycopg import pq
 
 from reference_app.job_queue import build_queue
 from reference_app.settings import AppSettings
+from tests.reference_app.running import run_on_own_loop
 
 LISTEN_WAIT_SECONDS = 10.0
 
@@ -36,7 +37,7 @@ def test_the_queues_statements_commit_as_they_run(wallet_ledger_db_url: str) -> 
                 # query began, until the pool's COMMIT on its return
                 return conn.autocommit, conn.info.transaction_status
 
-    autocommit, status = asyncio.run(states())
+    autocommit, status = run_on_own_loop(states())
     assert autocommit is True
     assert status == pq.TransactionStatus.IDLE
 
@@ -73,5 +74,5 @@ def test_the_workers_listen_connection_hears_the_queue(wallet_ledger_db_url: str
                 with suppress(asyncio.CancelledError):
                     await listening  # a listener that failed to open raises here, saying why
 
-    asyncio.run(listen_then_notify())
+    run_on_own_loop(listen_then_notify())
     assert "ping" in heard

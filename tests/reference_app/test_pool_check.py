@@ -4,8 +4,6 @@ round trip for a connection whose server has said nothing since its last use, an
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -13,6 +11,7 @@ import pytest
 
 from reference_app.db import open_pool, quiet_or_checked, quiet_or_checked_async
 from tests.backends import end_backend
+from tests.reference_app.running import run_on_own_loop
 
 MARK = "select 'the last query before the check'"
 
@@ -61,13 +60,8 @@ def test_the_async_check_fails_an_ended_connection_and_passes_a_quiet_one(
             await quiet.close()
             await ended.close()
 
-    # a thread of its own: Playwright's sync API (pytest-playwright's session fixture) may hold
-    # this thread's event loop when browser tests ran earlier in the same process
-    with (
-        psycopg.connect(wallet_ledger_db_url, autocommit=True) as admin,
-        ThreadPoolExecutor(max_workers=1) as thread,
-    ):
-        thread.submit(asyncio.run, checks(admin)).result()
+    with psycopg.connect(wallet_ledger_db_url, autocommit=True) as admin:
+        run_on_own_loop(checks(admin))
 
 
 def test_the_pool_replaces_a_connection_its_server_ended(wallet_ledger_db_url: str) -> None:
