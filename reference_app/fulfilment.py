@@ -103,24 +103,12 @@ def fulfil_checkout(
         # on, so two such fulfilments for one organisation at once would deadlock
         if known is None:  # a record read before is there still: rows are never deleted
             _ensure_topup(conn, view, org_id)
-        written: topups.Topup | None = None  # the top-up as this credit marked it
         try:
-            with conn.transaction():
-                credit = ledger.add_wallet_credits(
-                    conn,
-                    org_id,
-                    amount,
-                    "topup",
-                    stripe_payment_intent_id=view.payment_intent_id,
-                    stripe_checkout_session_id=view.id,
-                    description="Top-up",
-                )
-                if credit.applied:
-                    written = topups.mark_credited(
-                        conn, view.id, path, credit.transaction_id, view.payment_intent_id
-                    )
+            credit, written = topups.credit(
+                conn, view.id, org_id, amount, path, view.payment_intent_id
+            )
         except ledger.LedgerError as error:
-            # the transaction rolled back; record the refusal on its own so it stays visible
+            # nothing was written; record the refusal on its own so it stays visible
             topups.mark_status(conn, view.id, "failed", str(error))
             raise FulfilmentError(f"{view.id}: {error}") from error
         topup = written or topups.get_topup(conn, view.id)

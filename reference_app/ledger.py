@@ -1,17 +1,21 @@
 """The wallet ledger: the Python face of ``add_wallet_credits`` and ``deduct_wallet_credits``.
 
 The SQL functions (migrations/0003) are the single way money moves. This module validates
-Python-side types, calls them inside a transaction (a savepoint when the caller has one open)
-and turns their SQLSTATEs into exceptions with the database's own message.
+Python-side types, calls them atomically (one statement on a connection in autocommit is its own
+transaction; inside a transaction the caller has open, a savepoint keeps that transaction usable
+after a refusal) and turns their SQLSTATEs into exceptions with the database's own message.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg import pq
 
 # SQLSTATEs raised by the wallet functions (migrations/0003_wallet_functions.sql).
 INVALID_ARGUMENT = "22023"
@@ -64,6 +68,10 @@ class DebitResult:
     balance_after_pence: int
 
 
+# the credit's call, for a statement that uses its row (``credit_arguments`` in this order)
+CREDIT_CALL = "add_wallet_credits(%s, %s, %s, %s, %s, %s)"
+
+
 def add_wallet_credits(
     conn: psycopg.Connection[Any],
     org_id: uuid.UUID | str,
@@ -77,18 +85,37 @@ def add_wallet_credits(
     """Credit the wallet; idempotent per checkout session for top-ups."""
     row = _call(
         conn,
-        "select transaction_id, balance_after_pence, applied"
-        " from add_wallet_credits(%s, %s, %s, %s, %s, %s)",
-        (
-            _org_uuid(org_id),
-            _whole_pence(amount_pence),
+        f"select transaction_id, balance_after_pence, applied from {CREDIT_CALL}",  # noqa: S608
+        credit_arguments(
+            org_id,
+            amount_pence,
             type,
-            stripe_payment_intent_id,
-            stripe_checkout_session_id,
-            description,
+            stripe_payment_intent_id=stripe_payment_intent_id,
+            stripe_checkout_session_id=stripe_checkout_session_id,
+            description=description,
         ),
     )
     return CreditResult(transaction_id=row[0], balance_after_pence=row[1], applied=row[2])
+
+
+def credit_arguments(
+    org_id: uuid.UUID | str,
+    amount_pence: int,
+    type: str,
+    *,
+    stripe_payment_intent_id: str | None = None,
+    stripe_checkout_session_id: str | None = None,
+    description: str | None = None,
+) -> tuple[object, ...]:
+    """``CREDIT_CALL``'s arguments, checked (``InvalidLedgerRequest`` before any query)."""
+    return (
+        _org_uuid(org_id),
+        _whole_pence(amount_pence),
+        type,
+        stripe_payment_intent_id,
+        stripe_checkout_session_id,
+        description,
+    )
 
 
 def deduct_wallet_credits(
@@ -120,16 +147,32 @@ def wallet_balance_pence(conn: psycopg.Connection[Any], org_id: uuid.UUID | str)
 
 
 def _call(conn: psycopg.Connection[Any], query: str, params: tuple[object, ...]) -> tuple[Any, ...]:
+    with refusals(), atomic(conn):
+        row = conn.execute(query, params).fetchone()
+    assert row is not None, "the wallet functions always return one row"
+    return tuple(row)
+
+
+def atomic(conn: psycopg.Connection[Any]) -> Any:
+    """Where one statement that moves money runs whole or not at all, and a refusal leaves the
+    connection usable: on a connection in autocommit with no transaction open the statement is
+    its own transaction, so it runs as it is (a BEGIN and COMMIT would be two more round trips);
+    otherwise in a transaction of its own, a savepoint inside the caller's."""
+    idle = conn.info.transaction_status == pq.TransactionStatus.IDLE
+    return nullcontext() if conn.autocommit and idle else conn.transaction()
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The wallet functions' refusals, raised inside, as ``LedgerError``s with the database's
+    own message; any other database error as it is."""
     try:
-        with conn.transaction():
-            row = conn.execute(query, params).fetchone()
+        yield
     except psycopg.Error as exc:
         error_class = _ERRORS_BY_SQLSTATE.get(exc.sqlstate or "")
         if error_class is None:
             raise
         raise error_class(exc.diag.message_primary or str(exc)) from exc
-    assert row is not None, "the wallet functions always return one row"
-    return tuple(row)
 
 
 def _org_uuid(org_id: uuid.UUID | str) -> uuid.UUID:

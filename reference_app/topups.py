@@ -9,6 +9,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import class_row
 
+from reference_app import ledger
+
 
 @dataclass(frozen=True)
 class Topup:
@@ -57,27 +59,54 @@ def topups_of(conn: psycopg.Connection[Any], org_id: str, limit: int = 50) -> li
         ).fetchall()
 
 
-_MARK_CREDITED = (
-    "update topups set status = 'credited', fulfilled_by = %s, credit_transaction_id = %s,"  # noqa: S608
-    " stripe_payment_intent_id = coalesce(%s, stripe_payment_intent_id),"
-    " credited_at = now(), updated_at = now(), failure_reason = null"
-    f" where checkout_session_id = %s and status <> 'credited' returning {_COLUMNS}"
+# the wallet's credit and the top-up's record of it in one statement: both or neither, with no
+# BEGIN, SAVEPOINT, RELEASE and COMMIT around two statements (``credit``)
+_CREDIT_AND_MARK = f"""
+with credit as (
+    select transaction_id, balance_after_pence, applied from {ledger.CREDIT_CALL}
+), marked as (
+    update topups set status = 'credited', fulfilled_by = %s,
+        credit_transaction_id = credit.transaction_id,
+        stripe_payment_intent_id = coalesce(%s, topups.stripe_payment_intent_id),
+        credited_at = now(), updated_at = now(), failure_reason = null
+    from credit
+    where credit.applied and topups.checkout_session_id = %s and topups.status <> 'credited'
+    returning {_COLUMNS}
 )
+select credit.transaction_id, credit.balance_after_pence, credit.applied, marked.*
+from credit left join marked on true
+"""  # noqa: S608  (the columns are this module's own)
 
 
-def mark_credited(
+def credit(
     conn: psycopg.Connection[Any],
     session_id: str,
+    org_id: str,
+    amount_pence: int,
     path: str,
-    transaction_id: int | None,
     payment_intent_id: str | None,
-) -> Topup | None:
-    """Record the path that credited it; the first path wins. The top-up as written, or None
-    when it was already credited (nothing written)."""
-    with conn.cursor(row_factory=class_row(Topup)) as cur:
-        return cur.execute(
-            _MARK_CREDITED, (path, transaction_id, payment_intent_id, session_id)
+) -> tuple[ledger.CreditResult, Topup | None]:
+    """Credit the organisation's wallet for this top-up (``add_wallet_credits``, idempotent per
+    session) and, when that credit applied, record on the top-up that it is credited and by
+    which ``path`` (the first path wins): one statement, whole or not at all
+    (``ledger.atomic``). Returns the ledger's answer and the top-up as written, or None when
+    nothing was written to it (already credited). A refusal raises the ledger's
+    ``LedgerError`` with nothing written."""
+    arguments = ledger.credit_arguments(
+        org_id,
+        amount_pence,
+        "topup",
+        stripe_payment_intent_id=payment_intent_id,
+        stripe_checkout_session_id=session_id,
+        description="Top-up",
+    )
+    with ledger.refusals(), ledger.atomic(conn):
+        row = conn.execute(
+            _CREDIT_AND_MARK, (*arguments, path, payment_intent_id, session_id)
         ).fetchone()
+    assert row is not None, "the credit's call always returns one row"
+    result = ledger.CreditResult(transaction_id=row[0], balance_after_pence=row[1], applied=row[2])
+    return result, None if row[3] is None else Topup(*row[3:])
 
 
 def mark_awaiting_payment(conn: psycopg.Connection[Any], session_id: str) -> None:
