@@ -134,8 +134,8 @@ SEMANTIC: tuple[Mutant, ...] = (
     Mutant(
         "credited-by-wrong-path",
         FULFIL,
-        "conn, view.id, path, credit.transaction_id, view.payment_intent_id",
-        'conn, view.id, "webhook", credit.transaction_id, view.payment_intent_id',
+        "conn, view.id, org_id, amount, path, view.payment_intent_id",
+        'conn, view.id, org_id, amount, "webhook", view.payment_intent_id',
         "every credit is recorded as the webhook's: which path rescued a payment is lost",
     ),
     Mutant(
