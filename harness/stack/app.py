@@ -60,23 +60,30 @@ def service(
 
 def readiness(
     ready: Ready, running: ServiceProcess, values: Mapping[str, str], http: AppHttp
-) -> tuple[Callable[[], bool], str]:
-    """The check that says ``running`` has started, and what it tries (for messages); an HTTP
-    check asks through ``http``, whose kept client costs a look under 1 ms of CPU where a new
-    one costs about 20, taken from the process starting beside it."""
+) -> tuple[Callable[[], bool], str, int | None]:
+    """The check that says ``running`` has started, what it tries (for messages) and the port
+    it asks on (None: it asks no port); an HTTP check asks through ``http``, whose kept client
+    costs a look under 1 ms of CPU where a new one costs about 20, taken from the process
+    starting beside it."""
     if ready.http is not None:
         url = fill(ready.http, values)
-        return (lambda: _answers(url, http)), f"GET {url} answers"
+        return (lambda: _answers(url, http)), f"GET {url} answers", httpx.URL(url).port
     if ready.log is not None:
         pattern = re.compile(ready.log, re.MULTILINE)
         return (
-            lambda: pattern.search(running.output()) is not None
-        ), f"a line matching {ready.log!r}"
+            (lambda: pattern.search(running.output()) is not None),
+            f"a line matching {ready.log!r}",
+            None,
+        )
     if ready.tcp is not None:
         target = fill(ready.tcp, values)
         host, _, port = target.rpartition(":")
-        return (lambda: _accepts(host or "127.0.0.1", int(port))), f"port {target} accepts"
-    return (lambda: True), "nothing to wait for"
+        return (
+            (lambda: _accepts(host or "127.0.0.1", int(port))),
+            f"port {target} accepts",
+            int(port),
+        )
+    return (lambda: True), "nothing to wait for", None
 
 
 def _answers(url: str, http: AppHttp) -> bool:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from harness.pids import group_members
+from harness.pids import group_listens, group_members
 from harness.polling import poll_until
 from harness.stack.leftovers import ServiceRecord, register
 
@@ -159,21 +159,40 @@ class ServiceProcess:
             log.seek(self._log_start)
             return log.read().decode(errors="replace")
 
-    def wait_ready(self, ready: Callable[[], bool], timeout: float, what: str) -> None:
+    def wait_ready(
+        self, ready: Callable[[], bool], timeout: float, what: str, port: int | None = None
+    ) -> None:
         """Poll ``ready`` until it holds; fail with the log's tail if the process dies first or
-        ``timeout`` seconds pass."""
+        ``timeout`` seconds pass. With ``port`` (the one it was told to listen on), ready also
+        means that a process of its own group listens there: two runs handed one free port at
+        once (the kernel may give a port just given back) would otherwise each take the other's
+        answers for their own, and one's process, unable to listen, would die unnoticed."""
+        answered_elsewhere = False
 
         def check() -> bool:
+            nonlocal answered_elsewhere
             if not self.running:
                 raise ServiceFailed(
                     f"{self.name} exited during start-up (code {self.returncode}):\n"
                     f"{log_tail(self.log)}"
                 )
-            return ready()
+            if not ready():
+                return False
+            if port is None or self._process is None:
+                return True
+            answered_elsewhere = group_listens(self._process.pid, port) is False
+            return not answered_elsewhere
 
         if not poll_until(check, timeout=timeout):
+            elsewhere = (
+                f"; port {port} answers, but no process of {self.name}'s listens there:"
+                " another process holds it"
+                if answered_elsewhere
+                else ""
+            )
             raise ServiceFailed(
-                f"{self.name} was not ready within {timeout:.0f} s ({what}):\n{log_tail(self.log)}"
+                f"{self.name} was not ready within {timeout:.0f} s ({what}{elsewhere}):\n"
+                f"{log_tail(self.log)}"
             )
 
     def check_alive(self) -> None:

@@ -94,8 +94,8 @@ class WalletStack:
         self.logs = {
             name: config.log_dir / f"{name}.log" for name in ("fake", *described.processes)
         }
-        fake_port, *ports = free_ports(1 + len(described.processes))
-        self.fake_url = f"http://127.0.0.1:{fake_port}"
+        self.fake_port, *ports = free_ports(1 + len(described.processes))
+        self.fake_url = f"http://127.0.0.1:{self.fake_port}"
         self.ports = dict(zip(described.processes, ports, strict=True))
         self.web_url = f"http://127.0.0.1:{self.ports['web']}"
         self.control = FakeStripeControl(self.fake_url, timeout=60)
@@ -171,7 +171,9 @@ class WalletStack:
         sweep_leftover_services()  # what a harness run that died left running
         try:
             self.fake.start()
-            self.fake.wait_ready(self._fake_answers, START_TIMEOUT, "GET /_control/health")
+            self.fake.wait_ready(
+                self._fake_answers, START_TIMEOUT, "GET /_control/health", self.fake_port
+            )
             self._start_app()
         except BaseException:
             self.stop()
@@ -434,8 +436,9 @@ class WalletStack:
     def _await(self, name: str) -> None:
         ready = self.profile.app.processes[name].ready
         values = self.values_of(name)
-        check, what = app.readiness(ready, self.services[name], values, self.app_http)
-        self.services[name].wait_ready(check, ready.timeout, what)
+        check, what, port = app.readiness(ready, self.services[name], values, self.app_http)
+        own = port if port == self.ports[name] else None  # a look at its own port: whose answer?
+        self.services[name].wait_ready(check, ready.timeout, what, own)
 
     def get_json(self, key: str, path: str, account: str | None = None) -> tuple[int, Any]:
         """GET ``path`` (or a whole URL) on the app, with ``account``'s API token where one is

@@ -32,6 +32,12 @@ SERVICE = textwrap.dedent(
     if mode == "with-child":
         child = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()"])
         Path(sys.argv[3]).write_text(str(child.pid))
+    if mode == "listen-in-child":  # a child of its group listens on the port given
+        listen = (
+            "import socket, sys, signal;"
+            " s = socket.create_server(('127.0.0.1', int(sys.argv[1]))); signal.pause()"
+        )
+        subprocess.Popen([sys.executable, "-c", listen, sys.argv[3]])
     if mode == "with-big-child":  # a child whose exit takes a while: 400 MB to give back
         big = "b = bytearray(400 << 20); import signal; signal.pause()"
         child = subprocess.Popen([sys.executable, "-c", big])
@@ -198,6 +204,43 @@ def test_a_service_never_started_has_no_pid_and_stops_quietly(tmp_path: Path) ->
     assert service.pid is None
     assert service.returncode is None
     assert not service.running
+
+
+def answers(port: int) -> Callable[[], bool]:
+    def accepts() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    return accepts
+
+
+@pytest.mark.slow  # a real process
+def test_a_port_another_process_answers_on_is_not_taken_for_the_services_answer(
+    start: Start,
+) -> None:
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)):  # this test's, not the service's
+        service = start("never-ready")
+
+        with pytest.raises(ServiceFailed) as raised:
+            service.wait_ready(answers(port), timeout=1.0, what=f"port {port} accepts", port=port)
+
+    message = str(raised.value)
+    assert f"port {port} answers, but no process of tiny-never-ready's listens there" in message
+    assert "another process holds it" in message
+
+
+@pytest.mark.slow  # real processes
+def test_a_service_whose_child_listens_on_the_port_is_ready(start: Start) -> None:
+    port = free_port()
+    service = start("listen-in-child", str(port))
+
+    service.wait_ready(answers(port), timeout=30, what=f"port {port} accepts", port=port)
+
+    assert service.running
 
 
 def test_free_port_can_be_bound() -> None:
