@@ -68,7 +68,8 @@ class DebitResult:
     balance_after_pence: int
 
 
-# the credit's call, for a statement that uses its row (``credit_arguments`` in this order)
+# the credit's call, for a statement that uses its row; its arguments: the organisation and
+# the amount (``checked``), the type, the payment intent, the checkout session, the description
 CREDIT_CALL = "add_wallet_credits(%s, %s, %s, %s, %s, %s)"
 
 
@@ -86,36 +87,21 @@ def add_wallet_credits(
     row = _call(
         conn,
         f"select transaction_id, balance_after_pence, applied from {CREDIT_CALL}",  # noqa: S608
-        credit_arguments(
-            org_id,
-            amount_pence,
+        (
+            *checked(org_id, amount_pence),
             type,
-            stripe_payment_intent_id=stripe_payment_intent_id,
-            stripe_checkout_session_id=stripe_checkout_session_id,
-            description=description,
+            stripe_payment_intent_id,
+            stripe_checkout_session_id,
+            description,
         ),
     )
     return CreditResult(transaction_id=row[0], balance_after_pence=row[1], applied=row[2])
 
 
-def credit_arguments(
-    org_id: uuid.UUID | str,
-    amount_pence: int,
-    type: str,
-    *,
-    stripe_payment_intent_id: str | None = None,
-    stripe_checkout_session_id: str | None = None,
-    description: str | None = None,
-) -> tuple[object, ...]:
-    """``CREDIT_CALL``'s arguments, checked (``InvalidLedgerRequest`` before any query)."""
-    return (
-        _org_uuid(org_id),
-        _whole_pence(amount_pence),
-        type,
-        stripe_payment_intent_id,
-        stripe_checkout_session_id,
-        description,
-    )
+def checked(org_id: uuid.UUID | str, amount_pence: int) -> tuple[uuid.UUID, int]:
+    """The organisation and the amount as the wallet functions take them, or
+    ``InvalidLedgerRequest`` before any query."""
+    return _org_uuid(org_id), _whole_pence(amount_pence)
 
 
 def deduct_wallet_credits(
@@ -130,7 +116,7 @@ def deduct_wallet_credits(
     row = _call(
         conn,
         "select transaction_id, balance_after_pence from deduct_wallet_credits(%s, %s, %s, %s)",
-        (_org_uuid(org_id), _whole_pence(amount_pence), type, description),
+        (*checked(org_id, amount_pence), type, description),
     )
     return DebitResult(transaction_id=row[0], balance_after_pence=row[1])
 

@@ -92,14 +92,8 @@ def credit(
     (``ledger.atomic``). Returns the ledger's answer and the top-up as written, or None when
     nothing was written to it (already credited). A refusal raises the ledger's
     ``LedgerError`` with nothing written."""
-    arguments = ledger.credit_arguments(
-        org_id,
-        amount_pence,
-        "topup",
-        stripe_payment_intent_id=payment_intent_id,
-        stripe_checkout_session_id=session_id,
-        description="Top-up",
-    )
+    org, pence = ledger.checked(org_id, amount_pence)
+    arguments = (org, pence, "topup", payment_intent_id, session_id, "Top-up")  # CREDIT_CALL's
     with ledger.refusals(), ledger.atomic(conn):
         row = conn.execute(
             _CREDIT_AND_MARK, (*arguments, path, payment_intent_id, session_id)
