@@ -32,6 +32,11 @@ class ServiceFailed(RuntimeError):
     """A service exited or did not become ready; the message carries the end of its log."""
 
 
+class PortTaken(ServiceFailed):
+    """Another process answered on the port a service was to listen on: ports handed out free
+    a moment before can be handed to two runs at once. Starting again on other ports helps."""
+
+
 class ServiceLost(ServiceFailed):
     """A part of the stack went away after it started: a process died, or the database stopped
     answering. ``heading`` says which and how, ``details`` what to read; a command line says
@@ -172,9 +177,10 @@ class ServiceProcess:
         def check() -> bool:
             nonlocal answered_elsewhere
             if not self.running:
-                raise ServiceFailed(
-                    f"{self.name} exited during start-up (code {self.returncode}):\n"
-                    f"{log_tail(self.log)}"
+                failed = PortTaken if answered_elsewhere else ServiceFailed
+                raise failed(
+                    f"{self.name} exited during start-up (code {self.returncode})"
+                    f"{elsewhere()}:\n{log_tail(self.log)}"
                 )
             if not ready():
                 return False
@@ -183,15 +189,17 @@ class ServiceProcess:
             answered_elsewhere = group_listens(self._process.pid, port) is False
             return not answered_elsewhere
 
-        if not poll_until(check, timeout=timeout):
-            elsewhere = (
+        def elsewhere() -> str:
+            if not answered_elsewhere:
+                return ""
+            return (
                 f"; port {port} answers, but no process of {self.name}'s listens there:"
                 " another process holds it"
-                if answered_elsewhere
-                else ""
             )
-            raise ServiceFailed(
-                f"{self.name} was not ready within {timeout:.0f} s ({what}{elsewhere}):\n"
+
+        if not poll_until(check, timeout=timeout):
+            raise (PortTaken if answered_elsewhere else ServiceFailed)(
+                f"{self.name} was not ready within {timeout:.0f} s ({what}{elsewhere()}):\n"
                 f"{log_tail(self.log)}"
             )
 

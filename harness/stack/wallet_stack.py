@@ -41,6 +41,7 @@ from harness.stack.leftovers import sweep_leftover_services
 from harness.stack.observer import observer_client
 from harness.stack.reset import SeedSnapshot, empty_and_reseed
 from harness.stack.services import (
+    PortTaken,
     ServiceDied,
     ServiceFailed,
     ServiceLost,
@@ -53,6 +54,7 @@ from harness.stack.services import (
 log = logging.getLogger("harness.stack.wallet_stack")
 
 START_TIMEOUT = 30.0  # seconds for fake_stripe to answer
+PORT_TRIES = 3  # starts on fresh ports when another process took one of ours (``PortTaken``)
 # seconds the database may refuse connections before it counts as gone: longer than a restart
 # (the nemesis's pg_ctl restart takes a few), short enough to say so within a wait
 DATABASE_GRACE = 15.0
@@ -94,6 +96,20 @@ class WalletStack:
         self.logs = {
             name: config.log_dir / f"{name}.log" for name in ("fake", *described.processes)
         }
+        self._place()
+        self.services: dict[str, ServiceProcess] = {}
+        self.worker_beating = False  # the worker passed its readiness check
+        # a scenario (or a tool) stopped the worker and has not started it again: a condition it
+        # set up, which the diagnosis marks as such instead of blaming the queue for it
+        self.worker_stopped_on_purpose = False
+        self.last_reset_seconds: float | None = None
+        self._snapshot: SeedSnapshot | None = None
+        self._database_refused_since: float | None = None  # monotonic; see check_database
+
+    def _place(self) -> None:
+        """Free ports for the fake and each app process, and what is named after them: the
+        URLs, the clients of the fake, the fake's command and the values the profile fills in."""
+        described = self.profile.app
         self.fake_port, *ports = free_ports(1 + len(described.processes))
         self.fake_url = f"http://127.0.0.1:{self.fake_port}"
         self.ports = dict(zip(described.processes, ports, strict=True))
@@ -113,17 +129,9 @@ class WalletStack:
             "clock_url": f"{self.fake_url}/_control/clock",
             "stripe_secret_key": described.stripe.secret_key,
             "public_url": self.web_url,
-            "defects": described.defects.separator.join(self._expanded(config.defects)),
+            "defects": described.defects.separator.join(self._expanded(self.config.defects)),
             **{f"port:{name}": str(port) for name, port in self.ports.items()},
         }
-        self.services: dict[str, ServiceProcess] = {}
-        self.worker_beating = False  # the worker passed its readiness check
-        # a scenario (or a tool) stopped the worker and has not started it again: a condition it
-        # set up, which the diagnosis marks as such instead of blaming the queue for it
-        self.worker_stopped_on_purpose = False
-        self.last_reset_seconds: float | None = None
-        self._snapshot: SeedSnapshot | None = None
-        self._database_refused_since: float | None = None  # monotonic; see check_database
 
     def account(self, email: str) -> Account:
         """The app's login for a person the features name (the profile's ``[accounts]``)."""
@@ -167,18 +175,30 @@ class WalletStack:
 
     def start(self) -> WalletStack:
         """Bring every part up in order: fake_stripe, the side services, then the web process
-        with the worker starting meanwhile. On any failure, stop what started and raise."""
+        with the worker starting meanwhile. On any failure, stop what started and raise; where
+        another process took a port handed to this stack (``PortTaken``), start again on other
+        ports, up to ``PORT_TRIES`` times in all."""
         sweep_leftover_services()  # what a harness run that died left running
-        try:
-            self.fake.start()
-            self.fake.wait_ready(
-                self._fake_answers, START_TIMEOUT, "GET /_control/health", self.fake_port
-            )
-            self._start_app()
-        except BaseException:
-            self.stop()
-            raise
-        return self
+        tries = 1
+        while True:
+            try:
+                self.fake.start()
+                self.fake.wait_ready(
+                    self._fake_answers, START_TIMEOUT, "GET /_control/health", self.fake_port
+                )
+                self._start_app()
+                return self
+            except PortTaken as taken:
+                self.stop()
+                if tries == PORT_TRIES:
+                    raise
+                tries += 1
+                log.warning("%s\nstarting the stack again on other ports", taken)
+                self.services = {}
+                self._place()
+            except BaseException:
+                self.stop()
+                raise
 
     def restart_app(self, defects: tuple[str, ...], database_url: str, log_dir: Path) -> None:
         """The app's processes stopped and started again with other ``defects`` on another
