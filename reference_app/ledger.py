@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +139,7 @@ def _call(conn: psycopg.Connection[Any], query: str, params: tuple[object, ...])
     return tuple(row)
 
 
-def atomic(conn: psycopg.Connection[Any]) -> Any:
+def atomic(conn: psycopg.Connection[Any]) -> AbstractContextManager[object]:
     """Where one statement that moves money runs whole or not at all, and a refusal leaves the
     connection usable: on a connection in autocommit with no transaction open the statement is
     its own transaction, so it runs as it is (a BEGIN and COMMIT would be two more round trips);
