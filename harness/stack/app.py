@@ -79,7 +79,7 @@ def readiness(
         target = fill(ready.tcp, values)
         host, _, port = target.rpartition(":")
         return (
-            (lambda: _accepts(host or "127.0.0.1", int(port))),
+            (lambda: accepts(host or "127.0.0.1", int(port))),
             f"port {target} accepts",
             int(port),
         )
@@ -93,7 +93,8 @@ def _answers(url: str, http: AppHttp) -> bool:
         return False
 
 
-def _accepts(host: str, port: int) -> bool:
+def accepts(host: str, port: int) -> bool:
+    """Whether something on ``host``:``port`` accepts a TCP connection within a second."""
     try:
         with socket.create_connection((host, port), timeout=1):
             return True

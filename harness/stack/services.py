@@ -177,11 +177,7 @@ class ServiceProcess:
         def check() -> bool:
             nonlocal answered_elsewhere
             if not self.running:
-                failed = PortTaken if answered_elsewhere else ServiceFailed
-                raise failed(
-                    f"{self.name} exited during start-up (code {self.returncode})"
-                    f"{elsewhere()}:\n{log_tail(self.log)}"
-                )
+                raise failed(f"{self.name} exited during start-up (code {self.returncode})")
             if not ready():
                 return False
             if port is None or self._process is None:
@@ -189,19 +185,16 @@ class ServiceProcess:
             answered_elsewhere = group_listens(self._process.pid, port) is False
             return not answered_elsewhere
 
-        def elsewhere() -> str:
-            if not answered_elsewhere:
-                return ""
-            return (
-                f"; port {port} answers, but no process of {self.name}'s listens there:"
-                " another process holds it"
-            )
+        def failed(heading: str) -> ServiceFailed:
+            if answered_elsewhere:
+                return PortTaken(
+                    f"{heading}; port {port} answers, but no process of {self.name}'s listens"
+                    f" there: another process holds it:\n{log_tail(self.log)}"
+                )
+            return ServiceFailed(f"{heading}:\n{log_tail(self.log)}")
 
         if not poll_until(check, timeout=timeout):
-            raise (PortTaken if answered_elsewhere else ServiceFailed)(
-                f"{self.name} was not ready within {timeout:.0f} s ({what}{elsewhere()}):\n"
-                f"{log_tail(self.log)}"
-            )
+            raise failed(f"{self.name} was not ready within {timeout:.0f} s ({what})")
 
     def check_alive(self) -> None:
         """``ServiceDied`` if the process has exited though nobody stopped or killed it. Safe

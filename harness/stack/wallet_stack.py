@@ -194,7 +194,6 @@ class WalletStack:
                     raise
                 tries += 1
                 log.warning("%s\nstarting the stack again on other ports", taken)
-                self.services = {}
                 self._place()
             except BaseException:
                 self.stop()

@@ -7,6 +7,7 @@ import signal
 import socket
 import textwrap
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 from harness.pids import process_alive
 from harness.polling import poll_until
 from harness.ports import free_port
+from harness.stack.app import accepts
 from harness.stack.services import ServiceFailed, ServiceProcess, log_tail, python_module
 
 SERVICE = textwrap.dedent(
@@ -206,17 +208,6 @@ def test_a_service_never_started_has_no_pid_and_stops_quietly(tmp_path: Path) ->
     assert not service.running
 
 
-def answers(port: int) -> Callable[[], bool]:
-    def accepts() -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            return False
-
-    return accepts
-
-
 @pytest.mark.slow  # a real process
 def test_a_port_another_process_answers_on_is_not_taken_for_the_services_answer(
     start: Start,
@@ -226,7 +217,12 @@ def test_a_port_another_process_answers_on_is_not_taken_for_the_services_answer(
         service = start("never-ready")
 
         with pytest.raises(ServiceFailed) as raised:
-            service.wait_ready(answers(port), timeout=1.0, what=f"port {port} accepts", port=port)
+            service.wait_ready(
+                partial(accepts, "127.0.0.1", port),
+                timeout=1.0,
+                what=f"port {port} accepts",
+                port=port,
+            )
 
     message = str(raised.value)
     assert f"port {port} answers, but no process of tiny-never-ready's listens there" in message
@@ -238,7 +234,9 @@ def test_a_service_whose_child_listens_on_the_port_is_ready(start: Start) -> Non
     port = free_port()
     service = start("listen-in-child", str(port))
 
-    service.wait_ready(answers(port), timeout=30, what=f"port {port} accepts", port=port)
+    service.wait_ready(
+        partial(accepts, "127.0.0.1", port), timeout=30, what=f"port {port} accepts", port=port
+    )
 
     assert service.running
 
