@@ -56,8 +56,11 @@ pytestmark = [
 
 
 def postmasters_for(data_dir: Path) -> list[int]:
-    """Pids of live (non-zombie) processes whose command line names ``data_dir``."""
-    found = []
+    """Pids of live (non-zombie) postmasters whose command line names ``data_dir``. A child the
+    postmaster has just forked (an autovacuum worker, every second here) shows its parent's
+    command line until it sets its own title, so a process whose parent matched is its child,
+    not a second server."""
+    found: dict[int, int | None] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -66,8 +69,15 @@ def postmasters_for(data_dir: Path) -> list[int]:
         except OSError:
             continue
         if str(data_dir).encode() in argv and is_running(int(entry.name)):
-            found.append(int(entry.name))
-    return found
+            found[int(entry.name)] = parent_of(int(entry.name))
+    return [pid for pid, parent in found.items() if parent not in found]
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def is_running(pid: int) -> bool:
