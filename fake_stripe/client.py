@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
@@ -170,30 +170,10 @@ class RolledSecret:
     previous_secret_expires_at: float | None  # fake time; None when the old one stopped at once
 
 
-class ControlHttp(Protocol):
-    """A client for the control API's paths: an ``httpx.Client`` with its base URL there, or
-    another with the same ``request`` (the harness's players bring a leaner one)."""
-
-    def request(
-        self, method: str, url: str, *, json: Any = None, params: dict[str, Any] | None = None
-    ) -> httpx.Response: ...
-
-    def close(self) -> None: ...
-
-
 class FakeStripeControl:
-    """``http``: the client to send the control calls with, its base URL ``base_url`` +
-    ``/_control``, closed with this one; by default an ``httpx.Client`` of its own."""
-
-    def __init__(
-        self, base_url: str, *, timeout: float = 60.0, http: ControlHttp | None = None
-    ) -> None:
+    def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http: ControlHttp = (
-            http
-            if http is not None
-            else httpx.Client(base_url=self.base_url + "/_control", timeout=timeout)
-        )
+        self._http = httpx.Client(base_url=self.base_url + "/_control", timeout=timeout)
 
     def close(self) -> None:
         self._http.close()

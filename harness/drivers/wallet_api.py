@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 
-from harness.drivers.kept_alive import JsonHttp
 from harness.profile.model import TopupApi
 from harness.profile.placeholders import fill
 
@@ -25,21 +24,18 @@ class Answer:
 
 class WalletApi:
     """``http``: a client to share between several organisations' APIs (its base URL the
-    app's: an ``httpx.Client``, or the players' ``KeptAliveClient``); without it, the API has
-    a client of its own."""
+    app's); without it, the API has a client of its own."""
 
     def __init__(
         self,
         web_url: str,
         token: str,
         topup_api: TopupApi | None,
-        http: JsonHttp | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self._topup_api = topup_api
         self._owns_http = http is None
-        self._http: JsonHttp = (
-            http if http is not None else httpx.Client(base_url=web_url, timeout=30)
-        )
+        self._http = http or httpx.Client(base_url=web_url, timeout=30)
         self._auth = {"Authorization": f"Bearer {token}"}
 
     def close(self) -> None:

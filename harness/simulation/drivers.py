@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 
+import httpx
+
 from fake_stripe.client import FakeStripeControl
-from harness.drivers.kept_alive import JsonHttp
 from harness.simulation.orgs import SimOrg
 from harness.simulation.plan import History, PlanError
 from harness.simulation.player import Played, Player, Target, play_on_threads
@@ -162,7 +163,7 @@ def _drive(share: Share, results: Queue[object]) -> None:
     """A driver process: play the share on its threads, each top-up sent back when done."""
     player = Player(share.target, share.orgs, share.patient)
 
-    def play(item: Played, http: JsonHttp, control: FakeStripeControl) -> None:
+    def play(item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
         player.play(item, http, control)
         results.put(item)
 

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 import httpx
 
 from fake_stripe.client import ControlError, FakeStripeControl
-from harness.drivers.kept_alive import JsonHttp, KeptAliveClient
 from harness.drivers.wallet_api import Answer, WalletApi
 from harness.profile.model import TopupApi
 from harness.simulation.nemesis import as_a_customer
@@ -141,7 +140,7 @@ class Player:
         self.patient = patient
         self._creations = Creations()
 
-    def play(self, item: Played, http: JsonHttp, control: FakeStripeControl) -> None:
+    def play(self, item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
         """Play ``item``'s history; what a customer should not have been answered, an error
         included, goes in its ``problems`` and the run goes on."""
         try:
@@ -149,7 +148,7 @@ class Player:
         except Exception as error:
             item.problems.append(f"{type(error).__name__}: {error}")
 
-    def _play(self, item: Played, http: JsonHttp, control: FakeStripeControl) -> None:
+    def _play(self, item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
         history = item.history
         org = self.orgs[history.org]
         api = WalletApi(self.target.web_url, org.token, self.target.topup_api, http=http)
@@ -228,12 +227,11 @@ def play_on_threads(
     played: Sequence[Played],
     threads: int,
     target: Target,
-    play: Callable[[Played, JsonHttp, FakeStripeControl], None],
+    play: Callable[[Played, httpx.Client, FakeStripeControl], None],
 ) -> None:
-    """``play`` each of ``played`` on ``threads`` threads, each with its own clients (kept-alive
-    connections of the lean ``KeptAliveClient``: the driver's CPU is the stack's to use). The
-    first error ``play`` raises stops the other threads after their top-up in hand and is
-    re-raised here."""
+    """``play`` each of ``played`` on ``threads`` threads, each with its own clients. The first
+    error ``play`` raises stops the other threads after their top-up in hand and is re-raised
+    here."""
     queue = iter(played)
     lock = threading.Lock()
     errors: list[BaseException] = []
@@ -241,10 +239,8 @@ def play_on_threads(
     def work() -> None:
         try:
             with (
-                KeptAliveClient(target.web_url, timeout=60) as http,
-                FakeStripeControl(
-                    target.fake_url, http=KeptAliveClient(target.fake_url + "/_control", timeout=60)
-                ) as control,
+                httpx.Client(base_url=target.web_url, timeout=60) as http,
+                FakeStripeControl(target.fake_url, timeout=60) as control,
             ):
                 while not errors:
                     with lock:

@@ -19,8 +19,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 
+import httpx
+
 from fake_stripe.client import FakeStripeControl
-from harness.drivers.kept_alive import JsonHttp
 from harness.simulation.drivers import play_in_processes, refuse_what_cannot_split, shares
 from harness.simulation.nemesis import Nemesis
 from harness.simulation.orgs import SimOrg
@@ -61,7 +62,7 @@ class Runner:
             return self._run_in_processes(target, histories, patient)
         player = Player(target, self.orgs, patient)
 
-        def play(item: Played, http: JsonHttp, control: FakeStripeControl) -> None:
+        def play(item: Played, http: httpx.Client, control: FakeStripeControl) -> None:
             if self.nemesis is not None:
                 self.nemesis.wait_for_blows_before(item.history.index)
             self._before(item.history.index)
