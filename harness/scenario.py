@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -145,9 +146,15 @@ class Scenario:
             self.wait_until_quiet(SCREEN_QUIET_TIMEOUT)
         expectation(self.stack.profile.app.screen.dashboard.updates_within_ms)
 
-    def wait_until_quiet(self, timeout: float = QUIET_TIMEOUT) -> None:
+    def wait_until_quiet(
+        self, timeout: float = QUIET_TIMEOUT, still_for: float | None = None
+    ) -> None:
         """Every delivery due now answered, and (when a worker is beating) the queue empty.
         Held, delayed and future retries stay where they are: they wait for the clock.
+        ``still_for``: a queue whose count of unfinished jobs has not changed for this long is
+        stuck at once (``StackNotQuiet``), rather than at ``timeout``; for a bound the app
+        declares (the profile's ``[simulation] stuck_after_seconds``), where a healthy queue
+        that moves may take longer to drain than that.
 
         A process of the stack that dies meanwhile ends the wait at once with ``ServiceDied``
         naming it (a queue nobody empties would otherwise look like a slow worker), and a
@@ -162,16 +169,23 @@ class Scenario:
             if not (stack.worker.running and stack.worker_beating):
                 return  # nobody would empty the queue: what is in it is evidence
 
+            stillness = Stillness(still_for)
             with PolledConnection(stack) as polled:
 
-                def empty() -> bool:
+                def empty_or_stuck() -> bool:
                     stack.check_alive()
-                    return polled.run(records.unfinished_jobs) == 0
+                    stillness.note(polled.run(records.unfinished_jobs))
+                    return stillness.last == 0 or stillness.stuck
 
-                drained = poll_until(empty, timeout=timeout)
-            if not drained:
+                poll_until(empty_or_stuck, timeout=timeout)
+            if stillness.last != 0:
+                heading = (
+                    f"the worker's queue did not move for {still_for:.0f} s"
+                    if stillness.stuck
+                    else f"the worker still had queued jobs after {timeout:.0f} s"
+                )
                 raise StackNotQuiet(
-                    f"the worker still had queued jobs after {timeout:.0f} s{self._stuck_jobs()}"
+                    f"{heading}{self._stuck_jobs()}"
                     f"\nthe worker's log, its last lines:\n{log_tail(stack.worker.log, 25)}"
                 )
             stack.control.settle(timeout=timeout)  # anything the jobs caused
@@ -263,6 +277,24 @@ class Scenario:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text)
+
+
+class Stillness:
+    """How long a count has stayed the same: ``stuck`` once that is ``limit`` seconds (never
+    with no limit); ``last``: the count last noted, None before the first."""
+
+    def __init__(self, limit: float | None) -> None:
+        self.limit = limit
+        self.last: int | None = None
+        self.stuck = False
+        self._since = time.monotonic()
+
+    def note(self, count: int) -> None:
+        now = time.monotonic()
+        if count != self.last:
+            self.last, self._since = count, now
+        elif self.limit is not None and now - self._since >= self.limit:
+            self.stuck = True
 
 
 class PolledConnection:

@@ -312,6 +312,11 @@ class Simulation(_Table):
     # size a deployment sweeps with, where [env] shrinks it so that a scenario's few top-ups
     # fill two pages (ten thousand top-ups in pages of two would be 15,000 requests a sweep)
     reconcile_env: dict[str, str] = Field(default_factory=dict)
+    # the longest a healthy app leaves its unfinished jobs without finishing, starting or
+    # queueing any (its recovery of a dead worker's job, its longest retry wait), with a
+    # margin: a simulation's queue still for longer is stuck, said then rather than after the
+    # run's whole wait for quiet (45 s at least); unset, only that wait decides
+    stuck_after_seconds: float | None = Field(default=None, gt=0)
 
 
 class AppProfile(_Table):

@@ -193,8 +193,10 @@ def _play_and_judge(
     world = Scenario(stack, None)
     unsettled: list[Violation] = []
     # long enough for any healthy run's backlog (and a stalled job's recovery), short enough
-    # that a stuck one is reported rather than waited out
+    # that a stuck one is reported rather than waited out; sooner, a queue that does not move
+    # for the profile's [simulation] stuck_after_seconds
     quiet_within = max(45.0, len(histories) * 0.03)
+    simulation = stack.profile.app.simulation
 
     def settle() -> None:
         """Wait for the stack to be quiet; work stuck past the wait is a finding, not a crash
@@ -203,7 +205,7 @@ def _play_and_judge(
             stack.control.settle(timeout=QUIET_TIMEOUT)
             return
         try:
-            world.wait_until_quiet(quiet_within)
+            world.wait_until_quiet(quiet_within, still_for=simulation.stuck_after_seconds)
         except StackNotQuiet as stuck:
             unsettled.append(Violation("pipeline drained", "pipeline", str(stuck)))
 

@@ -134,6 +134,49 @@ def test_a_queue_left_full_is_reported_with_its_jobs_and_the_worker_log(
     assert "worker up" in report
 
 
+def test_a_queue_that_does_not_move_is_stuck_once_still_for_the_limit(
+    stack: WalletStack,
+) -> None:
+    started = time.monotonic()
+    with pytest.raises(StackNotQuiet) as raised:
+        Scenario(stack, None).wait_until_quiet(QUIET_TIMEOUT, still_for=1.0)
+    took = time.monotonic() - started
+
+    assert took < 10, f"the wait took {took:.1f} s: it waited out its timeout, not the stillness"
+    report = str(raised.value)
+    assert report.startswith("the worker's queue did not move for 1 s: todo 1\n"), report
+    assert "worker up" in report  # the end of the worker's log, as for a timeout
+
+
+def test_a_queue_that_moves_is_waited_for_past_the_limit_until_it_drains(
+    stack: WalletStack,
+) -> None:
+    done = threading.Event()
+
+    def work_through_the_queue() -> None:
+        """A job more every 0.2 s for about a second and a half (the count never still for
+        1 s), then all of them done."""
+        with stack.connect() as conn:
+            for _ in range(8):
+                conn.execute("insert into jobs (status) values ('todo')")
+                if done.wait(0.2):
+                    return
+            conn.execute("update jobs set status = 'done'")
+
+    worker = threading.Thread(target=work_through_the_queue)
+    worker.start()
+    started = time.monotonic()
+    try:
+        Scenario(stack, None).wait_until_quiet(QUIET_TIMEOUT, still_for=1.0)
+    finally:
+        done.set()
+        worker.join()
+
+    assert time.monotonic() - started >= 1.5  # it waited through the moving queue
+    with stack.connect() as conn:
+        assert conn.execute("select count(*) from jobs where status <> 'done'").fetchone() == (0,)
+
+
 def test_the_restarts_the_harness_makes_itself_are_not_deaths(stack: WalletStack) -> None:
     seen: list[ServiceDied] = []
     done = threading.Event()
