@@ -5,8 +5,9 @@ reads each scenario's time from it (set-up, steps and teardown), less what the t
 needed them spent starting the session's stack or Chromium (the plugin's ``startup_ms``
 property), which is printed apart. Browser scenarios are those that ran on the stack (the
 harness marks them with the ``wallet_scenario`` property); the target is a median of at most
-1.5 s on a 2-core machine, with no scenario over 3 s (issue 16). Prints figures per run, each
-scenario over that with its slowest steps, and the medians over runs; never asserts.
+1.5 s on a 2-core machine, with no scenario over 3 s unless it is about real slowness (issue
+16): such a scenario is tagged ``@real-slowness`` and held apart. Prints figures per run, each
+scenario over 3 s with its slowest steps, and the medians over runs; never asserts.
 
     python bench/bdd_suite.py [--runs 3] [--workers auto] [-- extra pytest args]
 """
@@ -24,9 +25,23 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.plugin.fixtures import REAL_SLOWNESS_TAG as REAL_SLOWNESS
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P50 = 1.5
-TARGET_MAX = 3.0  # no scenario slower than this (issue 16)
+TARGET_MAX = 3.0  # no scenario slower than this (issue 16), unless it is about real slowness
+
+
+@dataclass(frozen=True, order=True)
+class Slow:
+    """A scenario over TARGET_MAX, its two slowest steps, and whether it is tagged
+    ``@real-slowness`` (about an app's own timeout, which it waits out on purpose: the issue
+    holds such scenarios apart from the target)."""
+
+    seconds: float
+    name: str
+    steps: list[tuple[float, str]]
+    real_slowness: bool
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class Run:
     resets_ms: list[float]
     failed: int
     steps_ms: dict[str, list[float]]  # step sentence (numbers masked) -> each run's ms
-    slow: list[tuple[float, str, list[tuple[float, str]]]]  # over TARGET_MAX: s, name, steps
+    slow: list[Slow]  # over TARGET_MAX
     startups: list[tuple[str, float]]  # (stack | browser, seconds): the session's, set apart
 
 
@@ -57,41 +72,53 @@ def one_run(workers: str, extra: list[str]) -> Run:
         wall = time.perf_counter() - started
         if not junit.exists():
             sys.exit(f"pytest wrote no report:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
-        browser, other, resets, failed = [], [], [], 0
-        steps: dict[str, list[float]] = {}
-        slow, startups = [], []
-        for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (our own report)
-            properties = {p.get("name"): p.get("value") for p in case.iter("property")}
-            own: list[tuple[float, str]] = []
-            for prop in case.iter("property"):
-                if prop.get("name") == "step_ms":
-                    sentence, _, ms = (prop.get("value") or "").rpartition("|")
-                    steps.setdefault(_shape(sentence), []).append(float(ms))
-                    own.append((float(ms), sentence))
-                elif prop.get("name") == "checks_ms":  # the money and screen checks after it
-                    flow, _, screen = (prop.get("value") or "0|0").partition("|")
-                    for shape, ms in (
-                        ("(after) the money check", flow),
-                        ("(after) the screen check", screen),
-                    ):
-                        steps.setdefault(shape, []).append(float(ms))
-                        own.append((float(ms), shape))
-            starting = [
-                _startup(prop.get("value"))
-                for prop in case.iter("property")
-                if prop.get("name") == "startup_ms"
-            ]
-            startups += starting
-            seconds = float(case.get("time", "0")) - sum(ms for _, ms in starting)
-            if seconds > TARGET_MAX:
-                slow.append((seconds, case.get("name", "?"), sorted(own, reverse=True)[:2]))
-            failed += case.find("failure") is not None or case.find("error") is not None
-            if "wallet_scenario" in properties:
-                browser.append(seconds)
-                resets.append(float(properties.get("reset_ms") or 0))
-            else:
-                other.append(seconds)
+        return read_report(junit, wall)
+
+
+def read_report(junit: Path, wall: float) -> Run:
+    """One run's figures from its JUnit report (the harness plugin's properties on each test)."""
+    browser, other, resets, failed = [], [], [], 0
+    steps: dict[str, list[float]] = {}
+    slow, startups = [], []
+    for case in ET.parse(junit).getroot().iter("testcase"):  # noqa: S314 (our own report)
+        properties = {p.get("name"): p.get("value") for p in case.iter("property")}
+        own: list[tuple[float, str]] = []
+        for prop in case.iter("property"):
+            if prop.get("name") == "step_ms":
+                sentence, _, ms = (prop.get("value") or "").rpartition("|")
+                steps.setdefault(_shape(sentence), []).append(float(ms))
+                own.append((float(ms), sentence))
+            elif prop.get("name") == "checks_ms":  # the money and screen checks after it
+                flow, _, screen = (prop.get("value") or "0|0").partition("|")
+                for shape, ms in (
+                    ("(after) the money check", flow),
+                    ("(after) the screen check", screen),
+                ):
+                    steps.setdefault(shape, []).append(float(ms))
+                    own.append((float(ms), shape))
+        starting = [
+            _startup(prop.get("value"))
+            for prop in case.iter("property")
+            if prop.get("name") == "startup_ms"
+        ]
+        startups += starting
+        seconds = float(case.get("time", "0")) - sum(ms for _, ms in starting)
+        if seconds > TARGET_MAX:
+            steps_by_time = sorted(own, reverse=True)[:2]
+            tagged = REAL_SLOWNESS in properties
+            slow.append(Slow(seconds, case.get("name", "?"), steps_by_time, tagged))
+        failed += case.find("failure") is not None or case.find("error") is not None
+        if "wallet_scenario" in properties:
+            browser.append(seconds)
+            resets.append(float(properties.get("reset_ms") or 0))
+        else:
+            other.append(seconds)
     return Run(wall, browser, other, resets, failed, steps, sorted(slow, reverse=True), startups)
+
+
+def counted(run: Run) -> int:
+    """Scenarios over TARGET_MAX that the target counts: those not about real slowness."""
+    return sum(not over.real_slowness for over in run.slow)
 
 
 def _startup(value: str | None) -> tuple[str, float]:
@@ -125,9 +152,10 @@ def main() -> None:
         )
         started = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in run.startups)
         print(f"  the session's start-ups, not counted in any scenario: {started or 'none'}")
-        for seconds, name, slowest in run.slow:
-            print(f"  over {TARGET_MAX:g} s: {seconds:5.2f} s  {name[:100]}")
-            for ms, sentence in slowest:
+        for over in run.slow:
+            about = f" (@{REAL_SLOWNESS}, held apart)" if over.real_slowness else ""
+            print(f"  over {TARGET_MAX:g} s{about}: {over.seconds:5.2f} s  {over.name[:100]}")
+            for ms, sentence in over.steps:
                 print(f"      {ms / 1000:5.2f} s  {sentence[:96]}")
     steps = runs[-1].steps_ms
     print("where the time goes (last run; total per step shape, calls, median ms):")
@@ -142,7 +170,9 @@ def main() -> None:
         f" browser scenario p50 {statistics.median(p50s):.2f} s (target <= {TARGET_P50} s),"
         f" p95 {statistics.median(percentile(r.browser, 0.95) for r in runs):.2f} s,"
         f" slowest {statistics.median(max(r.browser) for r in runs):.2f} s"
-        f" (target <= {TARGET_MAX:g} s), {statistics.median(len(r.slow) for r in runs):g} over,"
+        f" (target <= {TARGET_MAX:g} s), {statistics.median(counted(r) for r in runs):g} over"
+        f" (and {statistics.median(len(r.slow) - counted(r) for r in runs):g}"
+        f" tagged @{REAL_SLOWNESS}),"
         f" reset p50 {statistics.median(statistics.median(r.resets_ms) for r in runs):.0f} ms"
     )
 

@@ -24,6 +24,7 @@ Feature: Stripe's API fails while the app reads the paid session to credit it
     And the top-up was fulfilled by the webhook
     And Stripe's API faulted 2 requests of the app
 
+  @real-slowness
   Scenario: The worker's read gets no answer once: the app's timeout gives up, and its retry credits once
     Real slowness: the fake holds the read until the app's own timeout for Stripe gives up
     (STRIPE_TIMEOUT_SECONDS in the app's profile: 2 s for both the reference app and the

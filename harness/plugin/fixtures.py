@@ -49,6 +49,9 @@ def wallet_db_url(wallet_postgres: PostgresServer) -> Iterator[str]:
 
 
 _PROFILE = pytest.StashKey["LoadedProfile"]()
+# a scenario about real slowness (it waits out an app's own timeout on purpose): tagged, and so
+# marked in its report, that bench/bdd_suite.py holds it apart from the 3 s target (issue 16)
+REAL_SLOWNESS_TAG = "real-slowness"
 
 
 def profile_for(config: pytest.Config) -> LoadedProfile:
@@ -151,6 +154,8 @@ def wallet_scenario(
     reset_seconds = wallet_stack.reset()
     request.node.user_properties.append(("wallet_scenario", wallet_stack.web_url))
     request.node.user_properties.append(("reset_ms", round(reset_seconds * 1000, 1)))
+    if request.node.get_closest_marker(REAL_SLOWNESS_TAG) is not None:
+        request.node.user_properties.append((REAL_SLOWNESS_TAG, "1"))
     # asked for only when a scenario opens a browser: API-only scenarios start no Chromium
 
     def context_source() -> ContextSource:
