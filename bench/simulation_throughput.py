@@ -6,11 +6,13 @@ Brings up the stack on a throwaway PostgreSQL, runs the simulation (default: 10,
 throughput, the time of each phase, the CPU seconds each process used (the fake, the web app,
 the worker, PostgreSQL's backends, this driver), then runs pgbench (TPC-B-like, 2 clients,
 10 s) against the same server and prints the ratio of top-ups/s to pgbench's transactions/s,
-so the figure can be compared across machines. First it measures this machine's HTTP floor
-(``bench/http_floor.py``: the CPU of one exchange with a trivial uvicorn app) and reads the run
-against it. Issue 16's targets: at least 150 top-ups/s end to end (300 the stretch), CPU per
-top-up across the processes at most twice the floor of ten exchanges, the phases after the play
-under 15 s together, the fake's CPU per top-up under 4 ms. Never asserts.
+so the figure can be compared across machines. First it measures this machine's floor, as
+issue 16 counts a top-up's: ten HTTP exchanges (``bench/http_floor.py``: the CPU of one with a
+trivial uvicorn app) and ten short transactions (``bench/transaction_floor.py``: one one-row
+update on the run's own server), and reads the run against it. Issue 16's targets: at least 150
+top-ups/s end to end (300 the stretch), CPU per top-up across the processes at most twice that
+floor, the phases after the play under 15 s together, the fake's CPU per top-up under 4 ms.
+Never asserts.
 
     python bench/simulation_throughput.py [--topups 10000] [--orgs 50] [--concurrency 8]
         [--drivers 1] [--app-processes web=2,worker=2] [--scaling 4 [--scaling-topups 2000]]
@@ -40,9 +42,11 @@ from pathlib import Path
 
 from http_floor import EXCHANGES_PER_TOPUP, floor
 from pyspy import Profiles, available
+from transaction_floor import TRANSACTIONS_PER_TOPUP
+from transaction_floor import floor as transaction_floor
 
 from harness.cli.simulate import parse_app_processes
-from harness.postgres.server import postgres_server
+from harness.postgres.server import fresh_database, postgres_server
 from harness.profile.loading import default_profile
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
 from harness.simulation.simulate import Options, Outcome, simulate
@@ -51,7 +55,7 @@ from harness.stack.wallet_stack import WalletStack
 
 TARGET = 150.0  # top-ups/s end to end
 STRETCH = 300.0
-FLOOR_RATIO = 2.0  # CPU per top-up, at most this many times the floor of ten exchanges
+FLOOR_RATIO = 2.0  # CPU per top-up, at most this many times the floor (exchanges and transactions)
 AFTER_PLAY_SECONDS = 15.0
 FAKE_MS = 4.0
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -112,7 +116,10 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="sample the processes with py-spy into DIR")
     parser.add_argument("--top", type=int, default=12, help="functions per process in the profile")
     parser.add_argument(
-        "--floor-requests", type=int, default=2000, help="exchanges per floor round (0: skip)"
+        "--floor-requests",
+        type=int,
+        default=2000,
+        help="exchanges, and transactions, per floor round (0: skip both)",
     )
     args = parser.parse_args()
     if args.profile is not None and not available():
@@ -125,20 +132,22 @@ def main() -> None:
     options = bench_options(args, drivers=args.drivers)
     processes = parse_app_processes(args.app_processes, default_profile().app)
     scaling: list[tuple[int, Outcome, dict[str, float]]] = []
-    with (
-        tempfile.TemporaryDirectory() as logs,
-        postgres_server(None) as server,
-        StackPool(server, Path(logs), processes=processes) as pool,
-    ):
-        stack = pool.get(())
-        profiles = _attach(args.profile, stack) if args.profile is not None else None
-        outcome, used = measured(stack, options)
-        if profiles is not None:
-            profiles.stop()
-        for drivers in range(1, args.scaling + 1):
-            again = replace(options, topups=args.scaling_topups, drivers=drivers)
-            scaling.append((drivers, *measured(stack, again)))
-        tps = pgbench_tps(server.admin_url)
+    transaction_ms = None
+    with tempfile.TemporaryDirectory() as logs, postgres_server(None) as server:
+        if args.floor_requests:
+            with fresh_database(server) as scratch:
+                transaction_ms = transaction_floor(scratch, args.floor_requests, 3).total_ms
+            print(f"transaction floor: {transaction_ms:.3f} ms CPU per short transaction\n")
+        with StackPool(server, Path(logs), processes=processes) as pool:
+            stack = pool.get(())
+            profiles = _attach(args.profile, stack) if args.profile is not None else None
+            outcome, used = measured(stack, options)
+            if profiles is not None:
+                profiles.stop()
+            for drivers in range(1, args.scaling + 1):
+                again = replace(options, topups=args.scaling_topups, drivers=drivers)
+                scaling.append((drivers, *measured(stack, again)))
+            tps = pgbench_tps(server.admin_url)
     total = sum(outcome.timings.values())
     faulted = sum(bool(p.history.faults) for p in outcome.played) / len(outcome.played)
     print(
@@ -164,12 +173,14 @@ def main() -> None:
     fake_ms = 1000 * used.get("fake", 0.0) / len(outcome.played)
     print(f"  the fake: {fake_ms:.2f} ms CPU per top-up (target under {FAKE_MS:.0f} ms)")
     all_ms = 1000 * cpu_total / len(outcome.played)
-    if floor_ms is not None:
-        floor_topup = EXCHANGES_PER_TOPUP * floor_ms
+    if floor_ms is not None and transaction_ms is not None:
+        http_ms = EXCHANGES_PER_TOPUP * floor_ms
+        floor_topup = http_ms + TRANSACTIONS_PER_TOPUP * transaction_ms
         print(
             f"  all processes: {all_ms:.1f} ms CPU per top-up = {all_ms / floor_topup:.1f}x the"
-            f" floor of {EXCHANGES_PER_TOPUP} exchanges ({floor_topup:.1f} ms;"
-            f" target at most {FLOOR_RATIO:.0f}x)"
+            f" floor of {EXCHANGES_PER_TOPUP} exchanges and {TRANSACTIONS_PER_TOPUP} short"
+            f" transactions ({http_ms:.1f} + {floor_topup - http_ms:.1f} = {floor_topup:.1f} ms;"
+            f" target at most {FLOOR_RATIO:.0f}x); {all_ms / http_ms:.1f}x the exchanges' alone"
         )
     if tps is None:
         print("pgbench: not found")
