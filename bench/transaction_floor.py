@@ -15,29 +15,16 @@ Prints per-round figures and the median; never asserts on time.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
-from dataclasses import dataclass
 from typing import Any
 
 import psutil
 import psycopg
+from http_floor import Round, timed
 
 from harness.postgres.server import fresh_database, postgres_server
 
 TRANSACTIONS_PER_TOPUP = 10  # the issue's count: the credit, the records, the queue, ...
 WARM_UP = 300
-
-
-@dataclass(frozen=True)
-class Round:
-    server_ms: float  # CPU per transaction
-    client_ms: float
-    per_second: float  # wall-clock transactions per second, one connection
-
-    @property
-    def total_ms(self) -> float:
-        return self.server_ms + self.client_ms
 
 
 def measure(database_url: str, transactions: int, rounds: int) -> list[Round]:
@@ -49,7 +36,7 @@ def measure(database_url: str, transactions: int, rounds: int) -> list[Round]:
             backend = psutil.Process(conn.info.backend_pid)
             for _ in range(WARM_UP):
                 _credit(conn)
-            return [_round(conn, backend, transactions) for _ in range(rounds)]
+            return [timed(backend, transactions, lambda: _credit(conn)) for _ in range(rounds)]
         finally:
             conn.execute("drop table bench_floor")
 
@@ -58,39 +45,12 @@ def _credit(conn: psycopg.Connection[Any]) -> None:
     conn.execute("update bench_floor set pence = pence + %s where id = %s", (1, 1), prepare=True)
 
 
-def _round(conn: psycopg.Connection[Any], backend: psutil.Process, transactions: int) -> Round:
-    server_before = _cpu(backend)
-    client_before = time.process_time()
-    started = time.perf_counter()
-    for _ in range(transactions):
-        _credit(conn)
-    wall = time.perf_counter() - started
-    client_cpu = time.process_time() - client_before
-    server_cpu = _cpu(backend) - server_before
-    return Round(
-        server_cpu / transactions * 1000, client_cpu / transactions * 1000, transactions / wall
-    )
-
-
-def _cpu(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return times.user + times.system
-
-
 def floor(database_url: str, transactions: int, rounds: int) -> Round:
     """The median round, each round printed."""
     measured = measure(database_url, transactions, rounds)
     for number, round_ in enumerate(measured, 1):
-        print(
-            f"transaction round {number}: {round_.total_ms:.3f} ms CPU per transaction"
-            f" (server {round_.server_ms:.3f}, client {round_.client_ms:.3f}),"
-            f" {round_.per_second:.0f} transactions/s"
-        )
-    return Round(
-        statistics.median(r.server_ms for r in measured),
-        statistics.median(r.client_ms for r in measured),
-        statistics.median(r.per_second for r in measured),
-    )
+        print(f"transaction round {number}: {round_.describe('transaction')}")
+    return Round.median(measured)
 
 
 def main() -> None:
