@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.plugin.fixtures import REAL_SLOWNESS_TAG as REAL_SLOWNESS
+from harness.plugin.keys import REAL_SLOWNESS_TAG as REAL_SLOWNESS
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_P50 = 1.5

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness.plugin.keys import SCENARIO_KEY
+from harness.plugin.keys import REAL_SLOWNESS_TAG, SCENARIO_KEY
 
 if TYPE_CHECKING:
     from harness.browser.contexts import ContextSource
@@ -49,9 +49,6 @@ def wallet_db_url(wallet_postgres: PostgresServer) -> Iterator[str]:
 
 
 _PROFILE = pytest.StashKey["LoadedProfile"]()
-# a scenario about real slowness (it waits out an app's own timeout on purpose): tagged, and so
-# marked in its report, that bench/bdd_suite.py holds it apart from the 3 s target (issue 16)
-REAL_SLOWNESS_TAG = "real-slowness"
 
 
 def profile_for(config: pytest.Config) -> LoadedProfile:

@@ -1,4 +1,5 @@
-"""What the plugin's modules share about a test, kept on its item's stash (``item.stash``)."""
+"""What the plugin's modules share about a test, kept on its item's stash (``item.stash``),
+and the one tag whose name they and the benches share."""
 
 from __future__ import annotations
 
@@ -16,3 +17,6 @@ SCENARIO_KEY: pytest.StashKey[Scenario] = pytest.StashKey()
 STEP_FAILED_KEY: pytest.StashKey[bool] = pytest.StashKey()
 # the failed step's sentence ("Then the dashboard shows ..."), for the diagnosis to name
 FAILED_STEP_KEY: pytest.StashKey[str] = pytest.StashKey()
+# a scenario about real slowness (it waits out an app's own timeout on purpose) is tagged so, and
+# the tag is a property of its report: bench/bdd_suite.py holds it apart from the 3 s target
+REAL_SLOWNESS_TAG = "real-slowness"
