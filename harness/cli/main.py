@@ -15,23 +15,12 @@ runners with ``run --shard K/N``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-
-from harness.cli import (
-    api_fault,
-    clock,
-    fault,
-    merge_reports,
-    profile_check,
-    reproduce,
-    serve,
-    simulate,
-)
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
@@ -60,7 +49,24 @@ def shard_argument(text: str) -> Shard:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+# each module's ``add_parser`` adds its command, which sets its own ``handler``; a module is
+# imported only for its own command (the simulation's and the stack's imports cost a quick
+# command such as ``clock show`` about 0.3 s), or for the whole list
+COMMAND_MODULES = {
+    "serve": "harness.cli.serve",
+    "fault": "harness.cli.fault",
+    "api-fault": "harness.cli.api_fault",
+    "clock": "harness.cli.clock",
+    "reproduce": "harness.cli.reproduce",
+    "simulate": "harness.cli.simulate",
+    "profile": "harness.cli.profile_check",
+    "merge-reports": "harness.cli.merge_reports",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; with ``only`` (a command's name), those of ``run``, ``matrix``
+    and that command alone."""
     parser = argparse.ArgumentParser(prog="wallet-harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
@@ -107,16 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the durations file --shard reads and --store-durations writes (default:"
         f" {DURATIONS_FILE} in the project), its verdicts under the matrix table's path",
     )
-    # each of these sets its own ``handler``
-    serve.add_parser(commands)
-    fault.add_parser(commands)
-    api_fault.add_parser(commands)
-    clock.add_parser(commands)
-    reproduce.add_parser(commands)
-    simulate.add_parser(commands)
-    profile_check.add_parser(commands)
-    merge_reports.add_parser(commands)
+    for name, module in COMMAND_MODULES.items():
+        if only in (None, name):
+            importlib.import_module(module).add_parser(commands)
     return parser
+
+
+def command_named(arguments: Sequence[str]) -> str | None:
+    """The command ``arguments`` name (``run``, ``matrix`` or one of ``COMMAND_MODULES``): the
+    first word that is neither an option nor ``--app``'s value; None for any other word."""
+    words = iter(arguments)
+    for word in words:
+        if word == "--app":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in ("run", "matrix", *COMMAND_MODULES) else None
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ProfileError as error:
         print(f"wallet-harness: {error}", file=sys.stderr)
         return 2
-    parser = build_parser()
+    parser = build_parser(only=command_named(arguments))
     args, extra = parser.parse_known_args(arguments)
     if args.command not in ("run", "matrix"):  # only those pass arguments on to pytest
         if extra:
@@ -151,4 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             shard=args.shard,
             durations=durations,
         )
+    import pytest  # here: no other command needs it
+
     return int(pytest.main(pytest_arguments(args, extra, root)))
