@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 from http_floor import EXCHANGES_PER_TOPUP, floor
-from simulation_throughput import bench_options, measured
+from simulation_throughput import add_plan_options, bench_options, measured
 from transaction_floor import TRANSACTIONS_PER_TOPUP
 from transaction_floor import floor as transaction_floor
 
@@ -47,10 +47,7 @@ select xact_commit, xact_rollback,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--topups", type=int, default=2000)
-    parser.add_argument("--orgs", type=int, default=20)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=1)
+    add_plan_options(parser, topups=2000, orgs=20)
     parser.add_argument("--top", type=int, default=8, help="routes listed per server")
     parser.add_argument(
         "--floor-requests", type=int, default=2000, help="per floor round (0: skip the floors)"

@@ -105,14 +105,11 @@ def pgbench_tps(admin_url: str) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--topups", type=int, default=10_000)
-    parser.add_argument("--orgs", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=8)
+    add_plan_options(parser, topups=10_000, orgs=50)
     parser.add_argument("--drivers", type=int, default=1, help="driver processes")
     parser.add_argument("--app-processes", default="", metavar="NAME=N,...")
     parser.add_argument("--scaling", type=int, default=0, metavar="N", help="1..N drivers after")
     parser.add_argument("--scaling-topups", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=Path, help="sample the processes with py-spy into DIR")
     parser.add_argument("--top", type=int, default=12, help="functions per process in the profile")
     parser.add_argument(
@@ -194,6 +191,15 @@ def main() -> None:
     if scaling:
         _print_scaling(scaling, processes)
     sys.exit(0)
+
+
+def add_plan_options(parser: argparse.ArgumentParser, *, topups: int, orgs: int) -> None:
+    """The options ``bench_options`` reads: how many top-ups and organisations, how many at
+    once, and the plan's seed."""
+    parser.add_argument("--topups", type=int, default=topups)
+    parser.add_argument("--orgs", type=int, default=orgs)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1)
 
 
 def bench_options(args: argparse.Namespace, *, drivers: int = 1) -> Options:

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
-from simulation_throughput import bench_options
+from simulation_throughput import add_plan_options, bench_options
 
 from harness.postgres.server import postgres_server
 from harness.simulation.simulate import simulate
@@ -38,10 +38,7 @@ select s.calls, s.total_exec_time, s.query
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--topups", type=int, default=2000)
-    parser.add_argument("--orgs", type=int, default=20)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--seed", type=int, default=1)
+    add_plan_options(parser, topups=2000, orgs=20)
     parser.add_argument("--top", type=int, default=25, help="statements listed")
     args = parser.parse_args()
     options = bench_options(args)
