@@ -50,8 +50,8 @@ def shard_argument(text: str) -> Shard:
 
 
 # each module's ``add_parser`` adds its command, which sets its own ``handler``; a module is
-# imported only for its own command (the simulation's and the stack's imports cost a quick
-# command such as ``clock show`` about 0.3 s), or for the whole list
+# imported only for its own command, or for the whole list (the simulation's, the stack's and
+# pytest's imports cost a quick command such as ``clock show`` about 0.45 s)
 COMMAND_MODULES = {
     "serve": "harness.cli.serve",
     "fault": "harness.cli.fault",
