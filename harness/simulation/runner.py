@@ -77,6 +77,8 @@ class Runner:
         self, target: Target, histories: Sequence[History], patient: bool
     ) -> list[Played]:
         parts = shares(target, self.orgs, histories, self.drivers, self.concurrency, patient)
+        if self.nemesis is not None:  # the driver processes never wait for a blow
+            self.nemesis.waits_for_flow = False
         done = 0
 
         def on_result(item: Played) -> None:
@@ -105,6 +107,8 @@ class Runner:
             self._restart_worker()
 
     def _after(self, item: Played) -> None:
+        if self.nemesis is not None:
+            self.nemesis.finished()
         if item.problems:
             self._check_stack()
         self.on_done(item)

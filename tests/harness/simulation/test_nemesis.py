@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -248,3 +249,71 @@ def test_a_blow_that_fails_or_is_never_struck_holds_no_top_up_up(
     done.start()
     done.join(5)
     assert not done.is_alive()
+
+
+def _struck_at(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Each blow's moment (``time.monotonic``), the blow itself not struck."""
+    moments: list[float] = []
+
+    def strikes(stack: object, kind: str) -> Blow:
+        moments.append(time.monotonic())
+        return Blow(kind)
+
+    monkeypatch.setattr(nemesis_module, "strike", strikes)
+    return moments
+
+
+def test_a_kill_of_the_web_strikes_once_the_top_ups_that_waited_for_it_flow_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The top-ups after the blow waited for its turn, so the web had fewer and fewer deliveries
+    coming in: killed at once, it would hold little or nothing in flight (under ack-before-store
+    its batch has been written). The blow lets them go, then waits until they flow."""
+    struck = _struck_at(monkeypatch)
+    nemesis = Nemesis(object(), {5: "kill-web"})  # type: ignore[arg-type]
+    blow = threading.Thread(target=nemesis.before, args=(5,))
+    blow.start()
+    nemesis.wait_for_blows_before(6)  # it let the later top-ups go before waiting
+
+    for _ in range(nemesis_module.FLOWING - 1):
+        nemesis.finished()
+    blow.join(0.3)
+    assert blow.is_alive(), "struck before the play was flowing"
+    assert struck == []
+    flowing = time.monotonic()
+    nemesis.finished()
+    blow.join(5)
+
+    assert len(struck) == 1
+    assert struck[0] >= flowing
+    assert [b.kind for b in nemesis.blows] == ["kill-web"]
+
+
+def test_where_no_top_up_waits_for_a_blow_the_kill_of_the_web_strikes_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Driver processes: the blows strike between their results, and the play never stops."""
+    struck = _struck_at(monkeypatch)
+    nemesis = Nemesis(object(), {5: "kill-web", 7: "kill-worker"})  # type: ignore[arg-type]
+    nemesis.waits_for_flow = False
+
+    started = time.monotonic()
+    nemesis.before(5)
+
+    assert len(struck) == 1
+    assert struck[0] - started < 0.3
+
+
+def test_a_kill_of_the_web_strikes_after_its_wait_when_nothing_flows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The play's last top-ups: nothing more will finish, and the blow must not stall the run."""
+    monkeypatch.setattr(nemesis_module, "FLOWING_WAIT", 0.2)
+    struck = _struck_at(monkeypatch)
+    nemesis = Nemesis(object(), {5: "kill-web"})  # type: ignore[arg-type]
+
+    started = time.monotonic()
+    nemesis.before(5)
+
+    assert len(struck) == 1
+    assert 0.2 <= struck[0] - started < 2.0
