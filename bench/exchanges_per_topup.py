@@ -26,13 +26,12 @@ from collections import Counter
 from pathlib import Path
 
 import psycopg
-from http_floor import EXCHANGES_PER_TOPUP, floor
-from simulation_throughput import add_plan_options, bench_options, measured
+from http_floor import EXCHANGES_PER_TOPUP
+from simulation_throughput import add_plan_options, bench_options, measure_floors, measured
 from transaction_floor import TRANSACTIONS_PER_TOPUP
-from transaction_floor import floor as transaction_floor
 
 from harness.polling import poll_until
-from harness.postgres.server import fresh_database, postgres_server
+from harness.postgres.server import postgres_server
 from harness.stack.pool import StackPool
 
 COUNTER = Path(__file__).parent / "request_count"
@@ -53,18 +52,13 @@ def main() -> None:
         "--floor-requests", type=int, default=2000, help="per floor round (0: skip the floors)"
     )
     args = parser.parse_args()
-    http_ms = transaction_ms = None
-    if args.floor_requests:
-        http_ms = min(median.total_ms for median in floor(args.floor_requests, 3).values())
     options = bench_options(args)
     with (
         tempfile.TemporaryDirectory() as logs,
         tempfile.TemporaryDirectory() as counts,
         postgres_server(None) as server,
     ):
-        if args.floor_requests:
-            with fresh_database(server) as scratch:
-                transaction_ms = transaction_floor(scratch, args.floor_requests, 3).total_ms
+        floors = measure_floors(server, args.floor_requests) if args.floor_requests else None
         _count_requests_into(counts)  # the stack started from here on, not the floors
         with StackPool(server, Path(logs)) as pool:
             stack = pool.get(())
@@ -91,15 +85,14 @@ def main() -> None:
     )
     cpu_ms = 1000 * sum(used.values()) / topups
     print(f"CPU per top-up, all processes: {cpu_ms:.1f} ms")
-    if http_ms is not None and transaction_ms is not None:
-        counted = exchanges * http_ms + transactions * transaction_ms
-        issue = EXCHANGES_PER_TOPUP * http_ms + TRANSACTIONS_PER_TOPUP * transaction_ms
+    if floors is not None:
+        counted = floors.of(exchanges, transactions)
         print(
-            f"  the floor of the work counted: {exchanges:.2f} x {http_ms:.3f} +"
-            f" {transactions:.2f} x {transaction_ms:.3f} = {counted:.2f} ms: the CPU is"
+            f"  the floor of the work counted: {exchanges:.2f} x {floors.exchange_ms:.3f} +"
+            f" {transactions:.2f} x {floors.transaction_ms:.3f} = {counted:.2f} ms: the CPU is"
             f" {cpu_ms / counted:.1f}x it\n"
             f"  the floor as issue 16 counts it ({EXCHANGES_PER_TOPUP} + {TRANSACTIONS_PER_TOPUP}):"
-            f" {issue:.2f} ms: the CPU is {cpu_ms / issue:.1f}x it"
+            f" {floors.issue_ms:.2f} ms: the CPU is {cpu_ms / floors.issue_ms:.1f}x it"
         )
 
 

@@ -37,7 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from http_floor import EXCHANGES_PER_TOPUP, floor
@@ -46,7 +46,7 @@ from transaction_floor import TRANSACTIONS_PER_TOPUP
 from transaction_floor import floor as transaction_floor
 
 from harness.cli.simulate import parse_app_processes
-from harness.postgres.server import fresh_database, postgres_server
+from harness.postgres.server import PostgresServer, fresh_database, postgres_server
 from harness.profile.loading import default_profile
 from harness.simulation.plan import DEFAULT_MIX, parse_mix
 from harness.simulation.simulate import Options, Outcome, simulate
@@ -121,20 +121,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.profile is not None and not available():
         parser.error("--profile needs py-spy on PATH (pip install py-spy)")
-    floor_ms = None
-    if args.floor_requests:
-        medians = floor(args.floor_requests, 3)
-        floor_ms = min(median.total_ms for median in medians.values())
-        print(f"HTTP floor: {floor_ms:.3f} ms CPU per exchange (the cheapest installed)\n")
     options = bench_options(args, drivers=args.drivers)
     processes = parse_app_processes(args.app_processes, default_profile().app)
     scaling: list[tuple[int, Outcome, dict[str, float]]] = []
-    transaction_ms = None
     with tempfile.TemporaryDirectory() as logs, postgres_server(None) as server:
-        if args.floor_requests:
-            with fresh_database(server) as scratch:
-                transaction_ms = transaction_floor(scratch, args.floor_requests, 3).total_ms
-            print(f"transaction floor: {transaction_ms:.3f} ms CPU per short transaction\n")
+        floors = measure_floors(server, args.floor_requests) if args.floor_requests else None
         with StackPool(server, Path(logs), processes=processes) as pool:
             stack = pool.get(())
             profiles = _attach(args.profile, stack) if args.profile is not None else None
@@ -170,9 +161,9 @@ def main() -> None:
     fake_ms = 1000 * used.get("fake", 0.0) / len(outcome.played)
     print(f"  the fake: {fake_ms:.2f} ms CPU per top-up (target under {FAKE_MS:.0f} ms)")
     all_ms = 1000 * cpu_total / len(outcome.played)
-    if floor_ms is not None and transaction_ms is not None:
-        http_ms = EXCHANGES_PER_TOPUP * floor_ms
-        floor_topup = http_ms + TRANSACTIONS_PER_TOPUP * transaction_ms
+    if floors is not None:
+        http_ms = EXCHANGES_PER_TOPUP * floors.exchange_ms
+        floor_topup = floors.issue_ms
         print(
             f"  all processes: {all_ms:.1f} ms CPU per top-up = {all_ms / floor_topup:.1f}x the"
             f" floor of {EXCHANGES_PER_TOPUP} exchanges and {TRANSACTIONS_PER_TOPUP} short"
@@ -191,6 +182,36 @@ def main() -> None:
     if scaling:
         _print_scaling(scaling, processes)
     sys.exit(0)
+
+
+@dataclass(frozen=True)
+class Floors:
+    """This machine's floor, measured in the run: the CPU of one HTTP exchange (the cheapest
+    uvicorn installed) and of one short transaction."""
+
+    exchange_ms: float
+    transaction_ms: float
+
+    def of(self, exchanges: float, transactions: float) -> float:
+        """The floor of that many exchanges and transactions, in ms of CPU."""
+        return exchanges * self.exchange_ms + transactions * self.transaction_ms
+
+    @property
+    def issue_ms(self) -> float:
+        """The floor of a top-up as issue 16 counts it."""
+        return self.of(EXCHANGES_PER_TOPUP, TRANSACTIONS_PER_TOPUP)
+
+
+def measure_floors(server: PostgresServer, requests: int) -> Floors:
+    """Both halves of the floor, each round printed: exchanges with a trivial uvicorn app
+    (``http_floor.py``), transactions on a scratch database of ``server``
+    (``transaction_floor.py``)."""
+    exchange_ms = min(median.total_ms for median in floor(requests, 3).values())
+    print(f"HTTP floor: {exchange_ms:.3f} ms CPU per exchange (the cheapest installed)\n")
+    with fresh_database(server) as scratch:
+        transaction_ms = transaction_floor(scratch, requests, 3).total_ms
+    print(f"transaction floor: {transaction_ms:.3f} ms CPU per short transaction\n")
+    return Floors(exchange_ms, transaction_ms)
 
 
 def add_plan_options(parser: argparse.ArgumentParser, *, topups: int, orgs: int) -> None:
