@@ -186,7 +186,9 @@ class Nemesis:
     the worker under way) would otherwise find the play over, and a kill of the worker, no job
     left to land on."""
 
-    def __init__(self, stack: WalletStack, plan: dict[int, str]) -> None:
+    def __init__(
+        self, stack: WalletStack, plan: dict[int, str], *, waits_for_flow: bool = True
+    ) -> None:
         refuse_what_cannot_strike(stack, plan.values())
         self.stack = stack
         self.plan = plan
@@ -196,7 +198,7 @@ class Nemesis:
         self._started: set[int] = set()  # the top-ups whose blow has started (or never will)
         self._finished = 0  # top-ups finished so far
         # False where the top-ups never wait for a blow (driver processes): nothing to flow
-        self.waits_for_flow = True
+        self.waits_for_flow = waits_for_flow
         self._changed = threading.Condition()
 
     @property

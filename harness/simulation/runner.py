@@ -77,8 +77,6 @@ class Runner:
         self, target: Target, histories: Sequence[History], patient: bool
     ) -> list[Played]:
         parts = shares(target, self.orgs, histories, self.drivers, self.concurrency, patient)
-        if self.nemesis is not None:  # the driver processes never wait for a blow
-            self.nemesis.waits_for_flow = False
         done = 0
 
         def on_result(item: Played) -> None:

@@ -169,7 +169,11 @@ def _play_and_judge(
     lap("reset")
     phase("playing the top-ups")
     nemesis = (
-        Nemesis(stack, nemesis_plan(options.seed, options.topups, options.nemesis))
+        Nemesis(
+            stack,
+            nemesis_plan(options.seed, options.topups, options.nemesis),
+            waits_for_flow=options.drivers == 1,  # driver processes never wait for a blow
+        )
         if options.nemesis
         else None
     )

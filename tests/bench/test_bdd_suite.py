@@ -7,9 +7,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
-from bdd_suite import counted, read_report  # noqa: E402
+from bdd_suite import Run, counted, read_report  # noqa: E402
 
 REPORT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest">
@@ -45,12 +47,15 @@ REPORT = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def test_a_scenario_about_real_slowness_is_listed_but_not_counted(tmp_path: Path) -> None:
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    """REPORT, read as the bench reads a run's report."""
     junit = tmp_path / "junit.xml"
     junit.write_text(REPORT, encoding="utf-8")
+    return read_report(junit, wall=12.0)
 
-    run = read_report(junit, wall=12.0)
 
+def test_a_scenario_about_real_slowness_is_listed_but_not_counted(run: Run) -> None:
     assert [(over.name, over.real_slowness) for over in run.slow] == [
         ("test_slow_for_no_reason", False),
         ("test_waits_out_the_apps_timeout", True),
@@ -59,12 +64,7 @@ def test_a_scenario_about_real_slowness_is_listed_but_not_counted(tmp_path: Path
     assert run.slow[0].steps == [(2900.0, "the reconciliation sweep runs")]
 
 
-def test_the_session_start_up_is_not_the_first_scenarios_time(tmp_path: Path) -> None:
-    junit = tmp_path / "junit.xml"
-    junit.write_text(REPORT, encoding="utf-8")
-
-    run = read_report(junit, wall=12.0)
-
+def test_the_session_start_up_is_not_the_first_scenarios_time(run: Run) -> None:
     assert run.startups == [("stack", 3.0)]
     assert sorted(run.browser) == [0.9, 2.5, 3.2, 3.4]
     assert run.other == [0.04]

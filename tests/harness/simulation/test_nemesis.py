@@ -294,8 +294,11 @@ def test_where_no_top_up_waits_for_a_blow_the_kill_of_the_web_strikes_at_once(
 ) -> None:
     """Driver processes: the blows strike between their results, and the play never stops."""
     struck = _struck_at(monkeypatch)
-    nemesis = Nemesis(object(), {5: "kill-web", 7: "kill-worker"})  # type: ignore[arg-type]
-    nemesis.waits_for_flow = False
+    nemesis = Nemesis(
+        object(),  # type: ignore[arg-type]
+        {5: "kill-web", 7: "kill-worker"},
+        waits_for_flow=False,
+    )
 
     started = time.monotonic()
     nemesis.before(5)
