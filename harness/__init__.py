@@ -13,6 +13,7 @@ the import contracts in ``pyproject.toml``; docs/architecture.md explains them):
 - ``pages`` (page objects), ``records`` (read-only views of the app's tables and ledger),
   ``stack`` (the running stack of real processes), ``browser`` (choosing Chromium, its contexts);
 - ``postgres``: a real PostgreSQL anywhere, a product of its own;
-- the leaves, which import nothing of the harness: ``money``, ``durations``, ``polling``,
-  ``ports``, ``pids``, ``console``, ``project``.
+- the leaves, which import nothing of the harness but ``files``: ``money``, ``durations``,
+  ``polling``, ``ports``, ``pids``, ``console``, ``project``, ``sharding``;
+- ``files``: reading a file a person named, saying plainly why it cannot be read.
 """

@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.files import read_text_file
+
 DURATIONS_FILE = "test-durations.json"
 
 
@@ -107,7 +109,7 @@ def load_durations(path: Path) -> dict[str, float]:
     """A durations file's node id -> seconds; ``{}`` when there is no file. A ValueError names a
     file that is not such a JSON object."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_file(path)  # UnreadableFile is a ValueError naming the file
     except FileNotFoundError:
         return {}
     try:

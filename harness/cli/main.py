@@ -21,7 +21,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.cli.options import add_app_option, add_db_url_option, add_defect_option, choose_app
+from harness.cli.options import (
+    add_app_option,
+    add_db_url_option,
+    add_defect_option,
+    at_least_one,
+    choose_app,
+)
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
 from harness.sharding import DURATIONS_FILE, Shard, parse_shard
@@ -91,7 +97,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         " each defect.",
     )
     add_app_option(matrix)
-    matrix.add_argument("--jobs", type=int, default=2, help="runs at once (default 2)")
+    matrix.add_argument("--jobs", type=at_least_one, default=2, help="runs at once (default 2)")
     add_defect_option(matrix, "check only this defect")
     matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
     matrix.add_argument(

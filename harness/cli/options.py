@@ -9,19 +9,38 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.durations import parse_seconds
-from harness.profile.loading import PROFILE_VARIABLE, default_profile, load_profile
+from harness.profile.loading import (
+    PROFILE_VARIABLE,
+    ProfileError,
+    default_profile,
+    load_profile,
+)
 
 
 def defect_name(text: str) -> str:
     """argparse's type for a defect: a name the app's profile declares, or a preset."""
     from harness.defect_matrix.table import known_defects
 
-    known = known_defects()
+    try:
+        known = known_defects()
+    except ProfileError as error:  # the profile the names come from cannot be read
+        raise argparse.ArgumentTypeError(str(error)) from None
     if text not in known:
         raise argparse.ArgumentTypeError(
             f"no defect {text!r}; known: {', '.join(known)} (the app profile's [defects])"
         )
     return text
+
+
+def at_least_one(text: str) -> int:
+    """argparse's type for a count of things run at once: a whole number from 1."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, not {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
 
 
 def duration_value(text: str) -> float:

@@ -103,6 +103,12 @@ def options_from(args: argparse.Namespace) -> Options:
             raise PlanError(f"--only takes top-up numbers like 3,17: got {args.only!r}") from None
     if args.topups < 1 or args.orgs < 1 or args.concurrency < 1 or args.drivers < 1:
         raise PlanError("--topups, --orgs, --concurrency and --drivers must be at least 1")
+    outside = sorted(index for index in only or () if not 0 <= index < args.topups)
+    if outside:  # replaying none of the plan would pass, and prove nothing
+        raise PlanError(
+            f"--only {','.join(map(str, outside))}: not in the plan of {args.topups} top-ups,"
+            f" numbered 0 to {args.topups - 1} (replay with the --topups the run had)"
+        )
     if not 0 <= args.landing <= 1:
         raise PlanError("--landing is a share between 0 and 1")
     nemesis = parse_nemesis(args.nemesis) if args.nemesis else ()

@@ -139,3 +139,12 @@ def test_a_bad_durations_file_is_named(tmp_path: Path, text: str, reason: str) -
     with pytest.raises(ValueError, match=reason) as raised:
         load_durations(path)
     assert str(path) in str(raised.value)
+
+
+def test_a_durations_path_that_cannot_be_read_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=f"^{tmp_path}: a folder, not a file$"):
+        load_durations(tmp_path)
+    path = tmp_path / "test-durations.json"
+    path.write_bytes(b'{"t": 1.0}\xff')
+    with pytest.raises(ValueError, match=r"test-durations\.json: not UTF-8 text"):
+        load_durations(path)

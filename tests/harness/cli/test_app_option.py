@@ -75,6 +75,20 @@ def test_a_profile_that_cannot_be_used_is_refused_before_anything_starts(
     assert "database: missing (this key is required)" in err
 
 
+def test_a_profile_named_by_the_environment_that_cannot_be_read_is_named_not_a_defect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "app.toml").write_bytes(b"\xff\xfe")
+    monkeypatch.setenv(PROFILE_VARIABLE, str(tmp_path / "app.toml"))
+
+    with pytest.raises(SystemExit) as refused:
+        main(["matrix", "--defect", "wrong-secret"])
+
+    assert refused.value.code == 2
+    assert "argument --defect: " in (err := capsys.readouterr().err)
+    assert "app.toml: not UTF-8 text (byte 0 is 0xff)" in err
+
+
 def test_simulate_refuses_an_app_without_a_topup_api_before_starting_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -117,6 +131,18 @@ def test_a_simulations_replay_command_names_the_same_app(tmp_path: Path) -> None
     assert replay.startswith(f"wallet-harness simulate --app '{profile}' --seed 7 ")
     assert replay.endswith("--defect forgets-the-org --only 3")
     assert "--app" not in replay_command(build_parser().parse_args(["simulate", "--seed", "7"]))
+
+
+@pytest.mark.parametrize(("only", "outside"), [("5", "5"), ("-1,2", "-1"), ("9,0,7", "7,9")])
+def test_a_replay_of_top_ups_the_plan_does_not_hold_is_refused(
+    only: str, outside: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["simulate", "--topups", "5", f"--only={only}"])
+
+    assert code == 2
+    out = " ".join(capsys.readouterr().out.split())  # the console folds long lines
+    assert f"--only {outside}: not in the plan of 5 top-ups, numbered 0 to 4" in out
+    assert "the stack did not start" not in out  # refused before anything started
 
 
 def test_only_the_processes_a_profile_lets_run_as_several_are_scaled(tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ def test_a_refused_rule_exits_2_before_looking_for_a_fake(
         (["fault", "list", "--verbose"], "unrecognized arguments: --verbose"),
         (["serve", "--defect", "no-such-defect"], "no defect 'no-such-defect'; known:"),
         (["reproduce", "no-such-defect"], "no defect 'no-such-defect'; known:"),
+        (["matrix", "--jobs", "0"], "argument --jobs: at least 1, not 0"),
+        (["matrix", "--jobs", "two"], "argument --jobs: a whole number from 1, not 'two'"),
     ],
 )
 def test_mistakes_exit_2_with_a_message(

@@ -135,7 +135,7 @@ def full_table() -> str:
         (full_table().replace('stage = "ui"\n', "", 1), "entry 1 lacks stage"),
         ("[[catch]\n", "not valid TOML"),
         ("", "no [[catch]] entries"),
-        (None, "No such file or directory"),
+        (None, "defect_matrix.toml: no such file"),
     ],
     ids=["unknown-defect", "missing-key", "bad-toml", "empty", "no-table"],
 )

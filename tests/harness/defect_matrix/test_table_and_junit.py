@@ -111,6 +111,17 @@ def test_a_malformed_table_is_a_matrix_error(tmp_path: Path, text: str, reason: 
     assert str(tmp_path / "defect_matrix.toml") in str(raised.value)
 
 
+def test_a_table_that_cannot_be_read_is_a_matrix_error(tmp_path: Path) -> None:
+    with pytest.raises(MatrixError, match=r"defect_matrix\.toml: no such file$"):
+        load(tmp_path / "defect_matrix.toml")
+    with pytest.raises(MatrixError, match=f"^{tmp_path}: a folder, not a file$"):
+        load(tmp_path)
+    path = write(tmp_path, "")
+    path.write_bytes(b"[[catch]]\n\xff")
+    with pytest.raises(MatrixError, match=r"defect_matrix\.toml: not UTF-8 text"):
+        load(path)
+
+
 CATCH = Catch("route-not-mounted", "test_credits", "the wallet was not credited", "delivery")
 
 

@@ -166,6 +166,11 @@ def test_a_file_that_is_not_a_profile_is_named(tmp_path: Path) -> None:
         load_profile(broken)
     with pytest.raises(ProfileError, match=r"missing\.toml: no such profile"):
         load_profile(tmp_path / "missing.toml")
+    with pytest.raises(ProfileError, match=f"^{tmp_path}: a folder, not a file$"):
+        load_profile(tmp_path)
+    broken.write_bytes(b"\xff\xfe")
+    with pytest.raises(ProfileError, match=r"app\.toml: not UTF-8 text"):
+        load_profile(broken)
 
 
 def test_placeholders_are_filled_and_doubled_braces_kept() -> None:

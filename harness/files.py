@@ -1,0 +1,29 @@
+"""Reading a file a person named (an app profile, a durations file, a defect matrix): what
+cannot be read is said plainly, with the path, never as a traceback.
+
+A missing file is left to the caller (``FileNotFoundError``): for one it is an error, for
+another the empty default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class UnreadableFile(ValueError):
+    """The path names a folder, a file this user may not read, or bytes that are not UTF-8."""
+
+
+def read_text_file(path: Path) -> str:
+    """The file's text, read as UTF-8; ``UnreadableFile`` naming the path and why not."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path}: a folder, not a file") from None
+    except OSError as error:
+        raise UnreadableFile(f"{path}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"{path}: not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x})"
+        ) from None

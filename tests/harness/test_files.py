@@ -1,0 +1,43 @@
+"""A file a person named that cannot be read is refused with its path and why (a folder, a
+name the system refuses, bytes that are not UTF-8), never with a traceback; a missing one is
+the caller's to judge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.files import UnreadableFile, read_text_file
+
+
+def test_a_text_file_is_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "app.toml"
+    path.write_bytes('name = "Caf\u00e9 wallet"\n'.encode())
+
+    assert read_text_file(path) == 'name = "Caf\u00e9 wallet"\n'
+
+
+def test_a_folder_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match=f"^{tmp_path}: a folder, not a file$"):
+        read_text_file(tmp_path)
+
+
+def test_bytes_that_are_not_utf8_are_named_with_where_they_start(tmp_path: Path) -> None:
+    path = tmp_path / "app.toml"
+    path.write_bytes(b'name = "x"\n\xff\xfe')
+
+    with pytest.raises(UnreadableFile, match=r"app\.toml: not UTF-8 text \(byte 11 is 0xff\)$"):
+        read_text_file(path)
+
+
+def test_any_other_failure_to_read_is_named_with_the_systems_reason(tmp_path: Path) -> None:
+    path = tmp_path / ("x" * 300)  # longer than a file name may be
+
+    with pytest.raises(UnreadableFile, match=r"x: cannot be read \(File name too long\)$"):
+        read_text_file(path)
+
+
+def test_a_missing_file_is_left_to_the_caller(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        read_text_file(tmp_path / "missing.toml")
