@@ -22,6 +22,7 @@ from rich.text import Text
 
 from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
 from harness.cli.serve_state import (
+    STATE_FILE_NAME,
     ServeState,
     default_state_file,
     live_state,
@@ -76,6 +77,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
     console = make_console()
     state_file: Path = args.port_file or default_state_file()
+    if state_file.is_dir():
+        fail(
+            f"--port-file {state_file}: a folder; name a file in it, such as"
+            f" {state_file / STATE_FILE_NAME}"
+        )
+        return 2
     other = live_state(state_file)
     if other is not None:
         fail(
@@ -85,6 +92,11 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     defects = tuple(sorted(set(args.defect)))
     log_dir = state_file.with_name(f"{state_file.stem}-logs")  # artifacts/serve-logs/
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        fail(f"--port-file {state_file}: cannot make {log_dir} ({error.strerror or error})")
+        return 2
     # Ctrl-C (SIGINT) stops serve even when started in the background by a script, which
     # would otherwise leave it ignoring SIGINT; SIGTERM unwinds through harness.postgres.termination
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -94,6 +106,10 @@ def run_serve(args: argparse.Namespace) -> int:
             state = _state(stack)
             try:
                 write_state(state_file, state)
+            except OSError as error:  # the stack stops on the way out
+                fail(f"cannot write the state file {state_file} ({error.strerror or error})")
+                return 2
+            try:
                 show_stack(console, state, state_file)
                 watch(stack)
             except KeyboardInterrupt as stop:

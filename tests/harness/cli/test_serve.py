@@ -119,3 +119,42 @@ def test_serve_prints_where_everything_is_and_stops_cleanly_on_sigint(
             httpx.get(url, timeout=2)
     assert (logs / "web.log").exists()  # the logs stay for reading afterwards
     assert "Traceback" not in serve.output
+
+
+def test_a_port_file_that_is_a_folder_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", "--port-file", str(tmp_path)]) == 2
+
+    err = capsys.readouterr().err
+    assert f"--port-file {tmp_path}: a folder; name a file in it, such as" in err
+    assert "starting the stack" not in err
+
+
+def test_a_port_file_whose_folder_cannot_be_made_is_refused_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file where the folder would go")
+    state_file = tmp_path / "taken" / "serve.json"
+
+    assert main(["serve", "--port-file", str(state_file)]) == 2
+
+    assert f"--port-file {state_file}: cannot make" in capsys.readouterr().err
+
+
+def test_a_state_file_that_cannot_be_written_stops_the_stack_and_says_so(tmp_path: Path) -> None:
+    """Found once the stack is up (the folder is made before): it stops as after Ctrl-C."""
+    state_file = tmp_path / f"{'s' * 246}.json"  # 251 characters; with ".partial", over 255
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "serve", "--port-file", str(state_file)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=UP_TIMEOUT,
+        check=False,
+    )
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"cannot write the state file {state_file} (File name too long)" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not state_file.exists()
