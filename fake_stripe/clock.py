@@ -18,6 +18,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 Action = Callable[[], Awaitable[None] | None]
+# the longest stretch of fake time anything takes (an advance, a delay, a signature's age): ten
+# years is further than any test needs
+MAX_SECONDS = 10 * 366 * 24 * 60 * 60
 log = logging.getLogger("fake_stripe.clock")
 
 

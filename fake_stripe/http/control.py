@@ -13,12 +13,11 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match, Route
 
-from fake_stripe.clock import SettleTimeout
+from fake_stripe.clock import MAX_SECONDS, SettleTimeout
 from fake_stripe.fault_actions import API_FAULT_ACTIONS, FAULT_ACTIONS
 from fake_stripe.http.control_payments import expire, pay
 from fake_stripe.http.control_pipeline import (
     DEFAULT_WAIT,
-    MAX_SECONDS,
     ControlCall,
     ControlError,
     control,

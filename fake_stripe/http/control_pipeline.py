@@ -30,7 +30,6 @@ from fake_stripe.service import FakeStripe
 log = logging.getLogger("fake_stripe.control")
 MAX_BODY_BYTES = 1 << 20  # a control call is a few hundred bytes; a simulation's rule a few more
 DEFAULT_WAIT = 30.0  # real seconds a call waits for the work it starts
-MAX_SECONDS = 10 * 366 * 24 * 60 * 60  # of fake time: ten years is further than any test needs
 
 
 class ControlError(Exception):

@@ -12,10 +12,12 @@ deliveries interleave. Durations are seconds.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from fake_stripe.clock import MAX_SECONDS
 from fake_stripe.fault_actions import FAULT_ACTIONS, TimesCounts
 from fake_stripe.fault_rules import (
     FaultSpecError,
@@ -29,6 +31,7 @@ from fake_stripe.fault_rules import (
     probability_of,
     times_of,
 )
+from fake_stripe.objects.event_types import ENABLED_EVENTS
 from fake_stripe.objects.events import Event, WebhookEndpoint
 
 
@@ -131,6 +134,8 @@ def parse_rule(spec: dict[str, Any], rule_id: str) -> FaultRule:
     check_fields(spec)
     action = action_named(spec, FAULT_ACTIONS)
     match = FaultMatch(**match_fields(spec.get("match"), ("event_type", "object_id", "endpoint")))
+    if match.event_type is not None:
+        _check_event_type("match.event_type", match.event_type, patterns=True)
     times = times_of(spec)
     probability = probability_of(spec)
     params = params_of(action, spec.get("params"))
@@ -145,7 +150,24 @@ def _check_ranges(action: str, params: dict[str, Any]) -> None:
         )
     if action == "duplicate" and not 1 <= params["count"] <= 50:
         raise FaultSpecError("params.count of duplicate must be from 1 to 50")
-    if action == "delay" and params["seconds"] <= 0:
-        raise FaultSpecError("params.seconds of delay must be positive")
-    if action == "stale_timestamp" and params["age_seconds"] <= 0:
-        raise FaultSpecError("params.age_seconds of stale_timestamp must be positive")
+    for key in ("seconds", "age_seconds"):  # delay's, stale_timestamp's: on the fake clock
+        if key in params and not 0 < params[key] <= MAX_SECONDS:
+            raise FaultSpecError(
+                f"params.{key} of {action} must be more than 0 and at most {MAX_SECONDS:g}"
+            )
+    if action == "reorder":
+        _check_event_type("params.after of reorder", params["after"], patterns=False)
+
+
+def _check_event_type(key: str, wanted: str, *, patterns: bool) -> None:
+    """An event type Stripe sends (or, where ``patterns``, ``*`` or a prefix such as
+    ``checkout.session.*`` that some type has): a rule for a type no event has would never
+    apply, and the test that added it would pass without the fault it meant."""
+    types = ENABLED_EVENTS - {"*"}
+    if wanted in types or (patterns and wanted == "*"):
+        return
+    if patterns and wanted.endswith(".*") and any(t.startswith(wanted[:-1]) for t in types):
+        return
+    close = difflib.get_close_matches(wanted, sorted(types), n=3) if len(wanted) < 100 else []
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise FaultSpecError(f"{key} {wanted!r} is not an event type Stripe sends{hint}")

@@ -192,7 +192,7 @@ def test_a_body_just_under_the_cap_is_read(world: World) -> None:
     pattern = "x" * ((1 << 20) - 100)
 
     response = world.raw.post(
-        "/_control/faults", json={"action": "drop", "match": {"event_type": pattern}}
+        "/_control/faults", json={"action": "drop", "match": {"object_id": pattern}}
     )
 
     assert response.status_code == 201, response.text[:300]

@@ -82,6 +82,13 @@ def test_a_rule_gets_its_defaults_and_reads_back_as_the_same_data(
     }
 
 
+@pytest.mark.parametrize("event_type", ["*", "checkout.session.*", "checkout.session.expired"])
+def test_a_rule_matches_any_event_a_type_or_a_family_of_types(event_type: str) -> None:
+    rule = parse_rule({"action": "drop", "match": {"event_type": event_type}}, "fault_1")
+
+    assert rule.match.event_type == event_type
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
@@ -107,11 +114,24 @@ def test_a_rule_gets_its_defaults_and_reads_back_as_the_same_data(
         ({"action": "duplicate", "params": {"count": 0}}, "count of duplicate must be from 1"),
         ({"action": "duplicate", "params": {"count": True}}, "wrong type"),
         ({"action": "delay"}, "delay needs params.seconds"),
-        ({"action": "delay", "params": {"seconds": -5}}, "seconds of delay must be positive"),
+        ({"action": "delay", "params": {"seconds": -5}}, "seconds of delay must be more than 0"),
+        ({"action": "delay", "params": {"seconds": 8.64e15}}, "and at most 3.16224e+08"),
         ({"action": "delay", "params": {"seconds": float("inf")}}, "finite"),
         ({"action": "delay", "params": {"seconds": 10**400}}, "finite"),  # float() overflows
         ({"action": "reorder"}, "reorder needs params.after"),
-        ({"action": "stale_timestamp", "params": {"age_seconds": 0}}, "must be positive"),
+        ({"action": "stale_timestamp", "params": {"age_seconds": 0}}, "must be more than 0"),
+        ({"action": "stale_timestamp", "params": {"age_seconds": 1e12}}, "at most 3.16224e+08"),
+        (
+            {"action": "drop", "match": {"event_type": "checkout.session.complete"}},
+            "match.event_type 'checkout.session.complete' is not an event type Stripe sends;"
+            " did you mean checkout.session.completed",
+        ),
+        ({"action": "drop", "match": {"event_type": "nonsense.*"}}, "'nonsense.*' is not an"),
+        ({"action": "drop", "match": {"event_type": "x" * 200_000}}, "is not an event type"),
+        (
+            {"action": "reorder", "params": {"after": "checkout.*"}},
+            "params.after of reorder 'checkout.*' is not an event type Stripe sends",
+        ),
         ({"action": "stale_timestamp", "params": {"age_seconds": float("inf")}}, "finite"),
         ({"action": "stale_timestamp", "params": {"age_seconds": -(10**400)}}, "finite"),
     ],
