@@ -62,7 +62,14 @@ def test_the_command_serves_the_api_logs_requests_and_stops_on_sigterm() -> None
     ("argument", "message"),
     [
         ("--retry-schedule=soon", "retry schedule must be test, live or seconds"),
-        ("--port=x", "invalid int"),
+        ("--port=x", "argument --port: a whole number, not 'x'"),
+        ("--port=65536", "a TCP port from 0 (any free one) to 65535, not 65536"),
+        ("--seed=9223372036854775808", "a seed fits in 64 bits, signed"),
+        ("--delivery-timeout=0", "argument --delivery-timeout: seconds more than 0 to 300"),
+        ("--delivery-timeout=nan", "seconds more than 0 to 300, not 'nan'"),
+        ("--checkout-wait=-1", "argument --checkout-wait: seconds from 0 to 300, not '-1'"),
+        ("--settle-after=1e20", "argument --settle-after: seconds from 0 to 3.16224e+08"),
+        ("--log-level=loud", "argument --log-level: invalid choice: 'LOUD'"),
     ],
 )
 def test_bad_options_are_refused_clearly(argument: str, message: str) -> None:
@@ -75,3 +82,4 @@ def test_bad_options_are_refused_clearly(argument: str, message: str) -> None:
     )
     assert done.returncode == 2
     assert message in done.stderr
+    assert "Traceback" not in done.stderr
