@@ -32,6 +32,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not database_url:
         parser.error("give --database-url or set DATABASE_URL")
     try:
+        settings.postgres_url(database_url)
+    except ValueError as error:
+        parser.error(f"the database URL {error}")
+    try:
         result: int = args.run(args, database_url)
     except (LedgerError, psycopg.OperationalError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,7 +12,10 @@ import math
 import os
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 
@@ -55,6 +58,25 @@ def _pence(raw: Any) -> int:
     return value
 
 
+def postgres_url(raw: Any) -> str:
+    """A PostgreSQL URL libpq can read (``postgresql://user@host:5432/wallet``): one it cannot
+    never connects, so it is refused at start rather than retried for ever by the pool. The
+    message never repeats the URL, which may hold a password."""
+    text = str(raw)
+    scheme = urlsplit(text).scheme
+    if scheme not in ("postgresql", "postgres"):
+        found = f"it starts {scheme}://" if scheme else "it has no scheme"
+        raise ValueError(f"must be a PostgreSQL URL like postgresql://user@host/wallet; {found}")
+    try:
+        parts = conninfo_to_dict(text)
+    except psycopg.ProgrammingError as error:
+        raise ValueError(f"is not a URL libpq reads: {str(error).strip()}") from None
+    ports = str(parts.get("port") or "5432").split(",")
+    if not all(port.isdigit() and 1 <= int(port) <= 65535 for port in ports):
+        raise ValueError(f"names a port that is not 1 to 65535: {parts['port']}")
+    return text
+
+
 def parse_defect_names(raw: Any) -> frozenset[str]:
     """``WALLET_DEFECTS=a,b``; which names exist is ``reference_app.defects``' business."""
     if not isinstance(raw, str):
@@ -67,6 +89,7 @@ Count = Annotated[int, BeforeValidator(_count)]
 Pence = Annotated[int, BeforeValidator(_pence)]
 PageSize = Annotated[int, BeforeValidator(_page_size)]
 DefectNames = Annotated[frozenset[str], BeforeValidator(parse_defect_names)]
+PostgresUrl = Annotated[str, BeforeValidator(postgres_url)]
 
 
 class _FromEnvironment(BaseModel):
@@ -102,7 +125,7 @@ class BillingPrices(_FromEnvironment):
 class AppSettings(_FromEnvironment):
     """Everything the web app and the worker read from the environment."""
 
-    database_url: str = Field(validation_alias="DATABASE_URL")
+    database_url: PostgresUrl = Field(validation_alias="DATABASE_URL")
     stripe_secret_key: str = Field(validation_alias="STRIPE_SECRET_KEY")
     session_secret: str = Field(validation_alias="SESSION_SECRET")
     # where the Stripe API lives: the real one in production, fake_stripe in tests

@@ -82,3 +82,20 @@ def test_the_command_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert done.returncode == 2
     assert "give --database-url or set DATABASE_URL" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["migrate", "seed", "credit"])
+def test_a_database_url_libpq_cannot_read_is_refused_without_a_traceback(command: str) -> None:
+    extra = ["--org", DEMO_ORG_ID, "--amount-pence", "500", "--reason", "x"]
+    done = subprocess.run(
+        [sys.executable, "-m", "reference_app", command, "--database-url", "garbage"]
+        + (extra if command == "credit" else []),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert "the database URL must be a PostgreSQL URL like postgresql://" in done.stderr
+    assert "Traceback" not in done.stderr

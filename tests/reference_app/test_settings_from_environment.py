@@ -59,10 +59,40 @@ def test_variables_override_and_empty_ones_count_as_unset() -> None:
         ({**REQUIRED, "RECONCILE_INTERVAL_SECONDS": "inf"}, "must be a finite number >= 0"),
         ({**REQUIRED, "TOPUP_MIN_PENCE": "0"}, "TOPUP_MIN_PENCE must be at least 1 penny, got 0"),
         ({**REQUIRED, "WALLET_PRICE_SMS_PENCE": "4.5"}, "WALLET_PRICE_SMS_PENCE must be a whole"),
+        (
+            {**REQUIRED, "DATABASE_URL": "host=db password=s3cret"},
+            "DATABASE_URL must be a PostgreSQL URL like postgresql://user@host/wallet; it has no",
+        ),
+        (
+            {**REQUIRED, "DATABASE_URL": "mysql://app:s3cret@db/wallet"},
+            "DATABASE_URL must be a PostgreSQL URL .*; it starts mysql://",
+        ),
+        (
+            {**REQUIRED, "DATABASE_URL": "postgresql://app:s3cret@db:99999/wallet"},
+            "DATABASE_URL names a port that is not 1 to 65535: 99999",
+        ),
+        (
+            {**REQUIRED, "DATABASE_URL": "postgresql://app:s3cret@db/wallet?colour=blue"},
+            'DATABASE_URL is not a URL libpq reads: invalid URI query parameter: "colour"',
+        ),
     ],
 )
 def test_a_value_the_app_cannot_use_is_refused_with_its_name(
     variables: dict[str, str], message: str
 ) -> None:
-    with pytest.raises(SettingsError, match=message):
+    with pytest.raises(SettingsError, match=message) as refused:
         AppSettings.from_env(variables)
+    assert "s3cret" not in str(refused.value)  # a database URL's password is never repeated
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app@db/wallet",
+        "postgres://app:pw@db:6432/wallet?sslmode=require",
+        "postgresql://app@db1:5432,db2:5433/wallet",
+        "postgresql:///wallet?host=/run/postgresql",
+    ],
+)
+def test_any_url_libpq_reads_is_taken(url: str) -> None:
+    assert AppSettings.from_env({**REQUIRED, "DATABASE_URL": url}).database_url == url
