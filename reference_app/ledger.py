@@ -176,4 +176,8 @@ def _whole_pence(amount_pence: object) -> int:
         raise InvalidLedgerRequest(
             f"amount_pence must be a whole number of pence, got {amount_pence!r}"
         )
+    if not -(2**63) <= amount_pence < 2**63:  # past bigint the database's own check never runs
+        raise InvalidLedgerRequest(
+            f"amount_pence is beyond any amount a wallet holds, got {amount_pence}"
+        )
     return amount_pence

@@ -147,6 +147,8 @@ BAD_CREDITS: list[tuple[str, dict[str, Any], type[Exception], str]] = [
     ("zero", {"amount_pence": 0}, InvalidLedgerRequest, "from 1 to 1000000, got 0"),
     ("negative", {"amount_pence": -5000}, InvalidLedgerRequest, "from 1 to 1000000"),
     ("above maximum", {"amount_pence": 1_000_001}, InvalidLedgerRequest, "from 1 to 1000000"),
+    ("past bigint", {"amount_pence": 2**63}, InvalidLedgerRequest, "beyond any amount a wallet"),
+    ("below bigint", {"amount_pence": -(2**63) - 1}, InvalidLedgerRequest, "beyond any amount"),
     ("float", {"amount_pence": 12.5}, InvalidLedgerRequest, "whole number of pence"),
     ("decimal", {"amount_pence": Decimal("50.00")}, InvalidLedgerRequest, "whole number"),
     ("string", {"amount_pence": "5000"}, InvalidLedgerRequest, "whole number of pence"),
@@ -191,6 +193,7 @@ def test_bad_credit_input_is_refused_with_a_reason_and_writes_nothing(
     [
         (0, "sms", InvalidLedgerRequest, "from 1 to 1000000"),
         (1.5, "sms", InvalidLedgerRequest, "whole number of pence"),
+        (10**30, "sms", InvalidLedgerRequest, "beyond any amount a wallet holds"),
         (4, "topup", InvalidLedgerRequest, "for a debit"),
         (4, "", InvalidLedgerRequest, "for a debit"),
     ],
