@@ -3,7 +3,8 @@ gets a 4xx with its reason and never reaches the database or a 500:
 
 - JSON bodies: at most ``MAX_JSON_DEPTH`` levels deep (Python's parser raises RecursionError,
   not ValueError, past about a thousand), numbers no longer than Python parses (4,300 digits),
-  no ``NaN``/``Infinity``, and no NUL character in any text (PostgreSQL's text refuses it);
+  no ``NaN``/``Infinity``, no key twice in one object (which one counts differs between
+  parsers), and no NUL character in any text (PostgreSQL's text refuses it);
 - whole numbers typed or sent as text: ASCII digits only (``str.isdigit`` and ``int`` take any
   script's digits, Arabic-Indic ones too), and a bounded number of them;
 - a signed Stripe event is stored whatever it holds: ``nul_escaped`` swaps each NUL for U+FFFD
@@ -16,6 +17,7 @@ or query (400) and a body over ``MAX_BODY_BYTES`` (413).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -34,13 +36,15 @@ class BadInput(ValueError):
 def parse_json(raw: bytes) -> Any:
     """The body as JSON, or ``BadInput`` saying what is wrong with it."""
     try:
-        value = json.loads(raw, parse_constant=_no_constant)
+        value = json.loads(raw, parse_constant=_no_constant, object_pairs_hook=_each_key_once)
     except RecursionError:
         raise BadInput(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep") from None
     except json.JSONDecodeError as error:
         raise BadInput(f"not JSON: {error}") from None
     except UnicodeDecodeError:
         raise BadInput("not JSON: the body is not UTF-8") from None
+    except BadInput:
+        raise
     except ValueError:  # what int() refuses: more digits than Python reads
         raise BadInput("a number in the JSON has more than 4,300 digits") from None
     depth, has_nul = _shape(value)
@@ -70,7 +74,18 @@ def nul_escaped(value: Any) -> Any:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise BadInput(f"{name} is not a JSON number: send a whole number of pence")
+
+
+def _each_key_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object, refused when it names a key twice: parsers differ on which one counts (the
+    first, the last), so a proxy and the app could read two different amounts."""
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        twice = sorted(key for key, count in Counter(key for key, _ in pairs).items() if count > 1)
+        named = ", ".join(repr(key)[:40] for key in twice[:3])
+        raise BadInput(f"the JSON gives {named}{' and more' if twice[3:] else ''} more than once")
+    return value
 
 
 def _shape(value: Any) -> tuple[int, bool]:

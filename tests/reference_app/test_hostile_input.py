@@ -63,6 +63,34 @@ def test_json_nested_thousands_deep_is_a_400(stack: WalletStack, api: httpx.Clie
     nothing_written(stack)
 
 
+def test_a_key_given_twice_is_a_400_whichever_value_a_parser_would_keep(
+    stack: WalletStack, api: httpx.Client
+) -> None:
+    twice = b'{"amount_pence": 500, "amount_pence": 100000}'
+    refused(
+        api.post("/api/wallet/topups", content=twice, headers=JSON),
+        400,
+        "the JSON gives 'amount_pence' more than once",
+    )
+    sms = b'{"to": "+447700900123", "body": "hi", "body": "hello"}'
+    refused(api.post("/api/billing/sms", content=sms, headers=JSON), 400, "'body' more than once")
+    # a megabyte of keys (under the body limit), one of them twice: refused as quickly as two
+    many = b"{" + b", ".join(b'"k%d": 1' % n for n in range(80_000)) + b', "k7": 2}'
+    refused(api.post("/api/billing/sms", content=many, headers=JSON), 400, "'k7' more than once")
+    nothing_written(stack)
+
+
+def test_nan_and_infinity_are_not_numbers(stack: WalletStack, api: httpx.Client) -> None:
+    for constant in (b"NaN", b"Infinity", b"-Infinity"):
+        body = b'{"amount_pence": ' + constant + b"}"
+        refused(
+            api.post("/api/wallet/topups", content=body, headers=JSON),
+            400,
+            f"{constant.decode()} is not a JSON number",
+        )
+    nothing_written(stack)
+
+
 def test_a_nul_anywhere_is_a_400(stack: WalletStack, api: httpx.Client) -> None:
     refused(api.get("/api/wallet/topups/cs_test_%00x"), 400, "the URL holds a NUL character")
     refused(api.get("/api/wallet/topups/cs_test_x?y=%00"), 400, "the URL holds a NUL character")
