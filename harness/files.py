@@ -1,16 +1,20 @@
 """Reading a file a person named (an app profile, a durations file, a defect matrix): what
-cannot be read is said plainly, with the path, never as a traceback.
+cannot be read, or is not TOML where TOML is wanted, is said plainly, with the path, never as a
+traceback.
 
 A missing file is left to the caller (``FileNotFoundError``): for one it is an error, for
 another the empty default."""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 
 class UnreadableFile(ValueError):
-    """The path names a folder, a file this user may not read, or bytes that are not UTF-8."""
+    """The path names a folder, a file this user may not read, bytes that are not UTF-8, or
+    (``read_toml_file``) text that is not TOML."""
 
 
 def read_text_file(path: Path) -> str:
@@ -27,3 +31,11 @@ def read_text_file(path: Path) -> str:
         raise UnreadableFile(
             f"{path}: not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x})"
         ) from None
+
+
+def read_toml_file(path: Path) -> dict[str, Any]:
+    """The file's TOML as a table; ``UnreadableFile`` also for text that is not TOML."""
+    try:
+        return tomllib.loads(read_text_file(path))
+    except tomllib.TOMLDecodeError as error:
+        raise UnreadableFile(f"{path}: not TOML: {error}") from None

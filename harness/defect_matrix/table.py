@@ -13,11 +13,10 @@ set-up, a crash or a timeout is a red result, never a catch.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.files import UnreadableFile, read_text_file
+from harness.files import UnreadableFile, read_toml_file
 from harness.profile.loading import default_profile
 from harness.project import SCENARIOS_MODULE
 
@@ -85,13 +84,11 @@ def known_defects() -> list[str]:
 
 def load(path: Path) -> list[Catch | SimulationCatch]:
     try:
-        data = tomllib.loads(read_text_file(path))
+        data = read_toml_file(path)
     except FileNotFoundError:
         raise MatrixError(f"{path}: no such file") from None
     except UnreadableFile as error:
         raise MatrixError(str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise MatrixError(f"{path}: not valid TOML: {error}") from error
     entries = data.get("catch")
     if not isinstance(entries, list) or not entries:
         raise MatrixError(f"{path}: no [[catch]] entries")

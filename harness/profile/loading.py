@@ -9,7 +9,6 @@ mistake with the key's path, what was found and what the key takes, e.g.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from harness.files import UnreadableFile, read_text_file
+from harness.files import UnreadableFile, read_toml_file
 from harness.profile.model import AppProfile
 from harness.profile.placeholders import PLACEHOLDERS, names_in, unknown_names
 from harness.project import ProjectNotFound, find_project_root
@@ -39,13 +38,11 @@ class LoadedProfile:
 
 def load_profile(path: Path) -> LoadedProfile:
     try:
-        raw = tomllib.loads(read_text_file(path))
+        raw = read_toml_file(path)
     except FileNotFoundError:
         raise ProfileError(f"{path}: no such profile") from None
     except UnreadableFile as error:
         raise ProfileError(str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ProfileError(f"{path}: not TOML: {error}") from None
     return LoadedProfile(path, parse_profile(raw, source=str(path)))
 
 
@@ -70,13 +67,11 @@ def default_profile_path() -> Path:
         raise ProfileError(f"no app profile given, and {error}") from None
     pyproject = root / "pyproject.toml"
     try:
-        config = tomllib.loads(read_text_file(pyproject))
+        config = read_toml_file(pyproject)
     except FileNotFoundError:
         config = {}  # a project without one names no profile there
     except UnreadableFile as error:
         raise ProfileError(str(error)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ProfileError(f"{pyproject}: not TOML: {error}") from None
     relative = config.get("tool", {}).get("wallet-harness", {}).get("app-profile")
     if not relative:
         raise ProfileError(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.files import UnreadableFile, read_text_file
+from harness.files import UnreadableFile, read_text_file, read_toml_file
 
 
 def test_a_text_file_is_read_as_utf8(tmp_path: Path) -> None:
@@ -41,3 +41,15 @@ def test_any_other_failure_to_read_is_named_with_the_systems_reason(tmp_path: Pa
 def test_a_missing_file_is_left_to_the_caller(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_text_file(tmp_path / "missing.toml")
+
+
+def test_toml_is_read_as_a_table_and_anything_else_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "app.toml"
+    path.write_text('name = "wallet"\n[processes.web]\ncommand = ["node"]\n')
+
+    assert read_toml_file(path) == {"name": "wallet", "processes": {"web": {"command": ["node"]}}}
+    path.write_text("[processes.web\n")
+    with pytest.raises(UnreadableFile, match=r"app\.toml: not TOML: Expected '\]'"):
+        read_toml_file(path)
+    with pytest.raises(UnreadableFile, match="a folder, not a file"):
+        read_toml_file(tmp_path)

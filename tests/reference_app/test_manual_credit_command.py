@@ -15,14 +15,19 @@ from tests.reference_app.seed_data import DEMO_ORG_ID
 Conn = psycopg.Connection[Any]
 
 
-def credit(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def reference_app(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m reference_app ARGS``, run to its end."""
     return subprocess.run(
-        [sys.executable, "-m", "reference_app", "credit", "--database-url", database_url, *args],
+        [sys.executable, "-m", "reference_app", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def credit(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return reference_app("credit", "--database-url", database_url, *args)
 
 
 def test_a_manual_credit_goes_through_the_ledger_as_an_adjustment(
@@ -73,13 +78,7 @@ def test_bad_manual_credits_fail_clearly_and_write_nothing(
 
 def test_the_command_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "reference_app", "seed"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = reference_app("seed")
     assert done.returncode == 2
     assert "give --database-url or set DATABASE_URL" in done.stderr
 
@@ -87,13 +86,8 @@ def test_the_command_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("command", ["migrate", "seed", "credit"])
 def test_a_database_url_libpq_cannot_read_is_refused_without_a_traceback(command: str) -> None:
     extra = ["--org", DEMO_ORG_ID, "--amount-pence", "500", "--reason", "x"]
-    done = subprocess.run(
-        [sys.executable, "-m", "reference_app", command, "--database-url", "garbage"]
-        + (extra if command == "credit" else []),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    done = reference_app(
+        command, "--database-url", "garbage", *(extra if command == "credit" else [])
     )
 
     assert done.returncode == 2

@@ -133,7 +133,7 @@ def full_table() -> str:
             "no defect 'seed-bugs'",
         ),
         (full_table().replace('stage = "ui"\n', "", 1), "entry 1 lacks stage"),
-        ("[[catch]\n", "not valid TOML"),
+        ("[[catch]\n", "defect_matrix.toml: not TOML: "),
         ("", "no [[catch]] entries"),
         (None, "defect_matrix.toml: no such file"),
     ],

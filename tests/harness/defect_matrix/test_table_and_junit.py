@@ -96,7 +96,7 @@ def test_an_empty_value_counts_as_missing(tmp_path: Path) -> None:
         ("", "no \\[\\[catch\\]\\] entries"),
         ("catch = []\n", "no \\[\\[catch\\]\\] entries"),
         ('[catch]\ndefect = "seed-bug"\n', "no \\[\\[catch\\]\\] entries"),
-        ("[[catch]\ndefect = 1\n", "not valid TOML"),
+        ("[[catch]\ndefect = 1\n", "defect_matrix.toml: not TOML: "),
         ('catch = ["seed-bug"]\n', "entry 1 is not a table"),
         (
             complete_table().replace('"test_the_webhook_credits_the_topup"', "2", 1),
