@@ -92,6 +92,17 @@ def cpu_by_process(stack: WalletStack) -> dict[str, float]:
     return seconds
 
 
+APP_PARTS = ("web", "worker", "postgres")  # the app under test's own processes
+
+
+def app_bound(used: dict[str, float], topups: int, cores: int) -> tuple[float, float]:
+    """The app's own CPU per top-up (ms: its web and worker processes and PostgreSQL, whose
+    share also holds the harness's few reads), and the top-ups per second that alone allows on
+    ``cores`` kept busy, however little the harness and the fake cost."""
+    app_ms = 1000 * sum(used.get(part, 0.0) for part in APP_PARTS) / topups
+    return app_ms, (1000 * cores / app_ms if app_ms else float("inf"))
+
+
 def pgbench_tps(admin_url: str) -> float | None:
     pgbench = shutil.which("pgbench") or str(PG_BIN / "pgbench")
     if not Path(pgbench).exists():
@@ -160,6 +171,12 @@ def main() -> None:
         print(f"    {name:24s} {seconds:7.1f} s  {share:4.0%}  {per_topup:5.2f} ms per top-up")
     fake_ms = 1000 * used.get("fake", 0.0) / len(outcome.played)
     print(f"  the fake: {fake_ms:.2f} ms CPU per top-up (target under {FAKE_MS:.0f} ms)")
+    cores = os.cpu_count() or 1
+    app_ms, bound = app_bound(used, len(outcome.played), cores)
+    print(
+        f"  the app alone (web, worker, PostgreSQL): {app_ms:.1f} ms CPU per top-up, so at most"
+        f" {bound:.0f} top-ups/s on {cores} cores however little the harness and the fake cost"
+    )
     all_ms = 1000 * cpu_total / len(outcome.played)
     if floors is not None:
         http_ms = EXCHANGES_PER_TOPUP * floors.exchange_ms
