@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from fake_stripe.clock import MAX_SECONDS
+from fake_stripe.http.control import SEEDS
 from fake_stripe.server import serve
 from fake_stripe.service import Settings
 from fake_stripe.webhooks.schedule import parse_schedule
@@ -25,7 +26,7 @@ def _port(text: str) -> int:
 
 def _seed(text: str) -> int:
     number = _whole(text)
-    if not -(2**63) <= number < 2**63:
+    if not SEEDS[0] <= number <= SEEDS[1]:
         raise argparse.ArgumentTypeError(f"a seed fits in 64 bits, signed; not {text}")
     return number
 

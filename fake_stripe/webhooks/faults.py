@@ -47,6 +47,8 @@ ON_EVERY_ATTEMPT = _counting("attempts")
 # actually sent, how (so a rule is never used up on an attempt it could not touch)
 ON_SENT_ATTEMPT = tuple(action for action in ON_EVERY_ATTEMPT if action not in ("drop", "fail"))
 ACTIONS = ONCE_PER_EVENT + BEFORE_FIRST_ATTEMPT + ON_EVERY_ATTEMPT
+# the types a rule may name, sorted once: a simulation adds a rule per faulted session
+EVENT_TYPES = sorted(ENABLED_EVENTS - {"*"})
 __all__ = ["ACTIONS", "FaultBook", "FaultMatch", "FaultRule", "FaultSpecError", "draw"]
 
 
@@ -163,11 +165,10 @@ def _check_event_type(key: str, wanted: str, *, patterns: bool) -> None:
     """An event type Stripe sends (or, where ``patterns``, ``*`` or a prefix such as
     ``checkout.session.*`` that some type has): a rule for a type no event has would never
     apply, and the test that added it would pass without the fault it meant."""
-    types = ENABLED_EVENTS - {"*"}
-    if wanted in types or (patterns and wanted == "*"):
+    if wanted in EVENT_TYPES or (patterns and wanted == "*"):
         return
-    if patterns and wanted.endswith(".*") and any(t.startswith(wanted[:-1]) for t in types):
+    if patterns and wanted.endswith(".*") and any(t.startswith(wanted[:-1]) for t in EVENT_TYPES):
         return
-    close = difflib.get_close_matches(wanted, sorted(types), n=3) if len(wanted) < 100 else []
+    close = difflib.get_close_matches(wanted, EVENT_TYPES, n=3) if len(wanted) < 100 else []
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise FaultSpecError(f"{key} {wanted!r} is not an event type Stripe sends{hint}")

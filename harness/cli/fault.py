@@ -25,7 +25,7 @@ from fake_stripe.client import (
     FaultRule,
 )
 from harness.cli.fake_connection import EXIT_CODES, add_fake_options, with_fake
-from harness.cli.options import duration_value
+from harness.cli.options import at_least_one, duration_value
 from harness.console import fail, make_console, plain
 from harness.durations import SHORT_EXAMPLES, describe_seconds
 
@@ -213,12 +213,9 @@ def times_value(text: str) -> int | None:
     if text.strip().lower() in UNLIMITED:
         return None
     try:
-        times = int(text)
-    except ValueError:
-        times = 0
-    if times < 1:
-        raise argparse.ArgumentTypeError(f"a whole number from 1, or unlimited: {text!r}")
-    return times
+        return at_least_one(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"a whole number from 1, or unlimited: {text!r}") from None
 
 
 def probability_value(text: str) -> float:
