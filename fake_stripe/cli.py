@@ -57,7 +57,9 @@ def _seconds(largest: float, *, zero: bool) -> Callable[[str], float]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="fake-stripe", description=__doc__)
+    # options only as spelled in full, as wallet-harness takes them: argparse would otherwise
+    # read --delivery 5 as --delivery-timeout, and --settle 0 as --settle-after
+    parser = argparse.ArgumentParser(prog="fake-stripe", description=__doc__, allow_abbrev=False)
     parser.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (loopback only)")
     parser.add_argument("--port", type=_port, default=12111)
     parser.add_argument("--seed", type=_seed, default=0, help="seeds ids and probabilistic faults")

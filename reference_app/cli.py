@@ -164,11 +164,15 @@ def _credit(args: argparse.Namespace, database_url: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m reference_app", description=__doc__)
+    # options only as spelled in full: argparse's default took any prefix of one, so
+    # ``credit --amount 50``, meant as pounds, credited 50 pence (--amount-pence)
+    parser = argparse.ArgumentParser(
+        prog="python -m reference_app", description=__doc__, allow_abbrev=False
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub = commands.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         sub.add_argument(
             "--database-url", help="PostgreSQL URL (default: the DATABASE_URL variable)"
         )
@@ -194,7 +198,9 @@ def _parser() -> argparse.ArgumentParser:
         ("worker", "run the queue worker, its heartbeat and the periodic reconciliation sweep"),
         ("reconcile", "fulfil whatever recent Stripe events show paid but the ledger lacks"),
     ]:
-        service = commands.add_parser(name, help=help_text, description=help_text)
+        service = commands.add_parser(
+            name, help=help_text, description=help_text, allow_abbrev=False
+        )
         service.add_argument(
             "--defect",
             action="append",

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.cli.options import (
+    CommandParser,
     add_app_option,
     add_db_url_option,
     add_defect_option,
@@ -73,7 +74,7 @@ COMMAND_MODULES = {
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Every command's parser; with ``only`` (a command's name), those of ``run``, ``matrix``
     and that command alone."""
-    parser = argparse.ArgumentParser(prog="wallet-harness", description=__doc__)
+    parser = CommandParser(prog="wallet-harness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run",
@@ -148,7 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(arguments)
     if args.command not in ("run", "matrix"):  # only those pass arguments on to pytest
         if extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            parser.error(
+                f"unrecognized arguments: {' '.join(extra)} (wallet-harness {args.command}"
+                " --help lists its options, each spelled in full)"
+            )
         return int(args.handler(args))
     try:
         root = find_project_root()

@@ -7,6 +7,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from harness.durations import parse_seconds
 from harness.profile.loading import (
@@ -15,6 +16,18 @@ from harness.profile.loading import (
     default_profile,
     load_profile,
 )
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse's parser, taking each option only as it is spelled in full. argparse's own
+    default takes any prefix that names one option: ``serve --port 8000`` wrote the state file
+    to ``./8000`` (``--port-file``) and said nothing. A guessed or mistyped option is refused
+    now (under ``run``, handed to pytest, which refuses it too). A command's parsers are of
+    this class as well: ``add_subparsers`` makes them of their parent's."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
 
 def defect_name(text: str) -> str:
@@ -87,7 +100,7 @@ def choose_app(argv: Sequence[str]) -> None:
     against it: it becomes ``WALLET_APP_PROFILE`` for this process and the pytest runs it
     starts. A profile that cannot be used is refused here (``ProfileError``), before anything
     starts."""
-    early = argparse.ArgumentParser(add_help=False)
+    early = CommandParser(add_help=False)
     early.add_argument("--app")
     named = early.parse_known_args(list(argv))[0].app
     if not named:

@@ -70,6 +70,7 @@ def test_the_command_serves_the_api_logs_requests_and_stops_on_sigterm() -> None
         ("--checkout-wait=-1", "argument --checkout-wait: seconds from 0 to 300, not '-1'"),
         ("--settle-after=1e20", "argument --settle-after: seconds from 0 to 3.16224e+08"),
         ("--log-level=loud", "argument --log-level: invalid choice: 'LOUD'"),
+        ("--delivery=5", "unrecognized arguments: --delivery=5"),  # not --delivery-timeout
     ],
 )
 def test_bad_options_are_refused_clearly(argument: str, message: str) -> None:

@@ -76,6 +76,15 @@ def test_bad_manual_credits_fail_clearly_and_write_nothing(
     assert ledger_row_count(conn) == 0
 
 
+def test_an_amount_is_taken_only_under_its_full_name(wallet_ledger_db_url: str, conn: Conn) -> None:
+    # argparse took --amount for --amount-pence: 50, meant as pounds, credited 50 pence
+    done = credit(wallet_ledger_db_url, "--org", DEMO_ORG_ID, "--amount", "50", "--reason", "x")
+
+    assert done.returncode == 2
+    assert "the following arguments are required: --amount-pence" in done.stderr
+    assert ledger_row_count(conn) == 0
+
+
 def test_the_command_needs_a_database(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     done = reference_app("seed")

@@ -146,6 +146,35 @@ def test_mistakes_exit_2_with_a_message(
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "unknown"),
+    [
+        (["serve", "--port", "8000"], "--port 8000"),  # was --port-file: it wrote ./8000
+        (["fault", "add", "fail", "--time", "2"], "--time 2"),  # was --times
+        (["clock", "show", "--fake", "http://127.0.0.1:1"], "--fake http://127.0.0.1:1"),
+        (["simulate", "--topup", "5"], "--topup 5"),  # was --topups
+        (["reproduce", "--head"], "--head"),  # was --headed
+    ],
+)
+def test_an_option_is_taken_only_as_spelled_in_full(
+    argv: list[str], unknown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+
+    assert exited.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"unrecognized arguments: {unknown} (wallet-harness {argv[0]} --help lists" in err
+
+
+def test_an_option_spelled_in_full_is_still_taken_either_way() -> None:
+    parser = build_parser()
+
+    assert parser.parse_args(["serve", "--port-file", "a.json"]).port_file == Path("a.json")
+    assert parser.parse_args(["serve", "--port-file=b.json"]).port_file == Path("b.json")
+    assert parser.parse_args(["fault", "add", "fail", "--times", "2"]).times == 2
+
+
 def test_no_fake_at_the_url_says_to_start_serve(capsys: pytest.CaptureFixture[str]) -> None:
     url = f"http://127.0.0.1:{free_port()}"
 
