@@ -34,6 +34,17 @@ from harness.stack.standalone import START_ERRORS, standalone_stack
 from harness.stack.wallet_stack import WalletStack
 
 INCONCLUSIVE = 3  # the exit status of a run that held but could not strike as asked
+# the most each option may ask for. The plan and the organisations are made whole before the
+# run starts (about 0.4 KB and 13 µs a top-up: a million is 13 s; 10**20 never ended), the
+# concurrency is threads and the drivers are processes of this machine, and each restart
+# of the worker comes before a top-up
+LIMITS = {
+    "topups": 1_000_000,
+    "orgs": 100_000,
+    "concurrency": 1_000,
+    "drivers": 64,
+    "worker_restarts": 1_000_000,
+}
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,8 +112,11 @@ def options_from(args: argparse.Namespace) -> Options:
             only = frozenset(int(part) for part in args.only.split(",") if part.strip())
         except ValueError:
             raise PlanError(f"--only takes top-up numbers like 3,17: got {args.only!r}") from None
-    if args.topups < 1 or args.orgs < 1 or args.concurrency < 1 or args.drivers < 1:
-        raise PlanError("--topups, --orgs, --concurrency and --drivers must be at least 1")
+    for name, most in LIMITS.items():
+        least = 0 if name == "worker_restarts" else 1
+        if not least <= getattr(args, name) <= most:
+            option = "--" + name.replace("_", "-")
+            raise PlanError(f"{option} is from {least} to {most:,}, not {getattr(args, name)}")
     outside = sorted(index for index in only or () if not 0 <= index < args.topups)
     if outside:  # replaying none of the plan would pass, and prove nothing
         raise PlanError(
@@ -122,7 +136,7 @@ def options_from(args: argparse.Namespace) -> Options:
         landing=args.landing,
         concurrency=args.concurrency,
         drivers=args.drivers,
-        worker_restarts=max(0, args.worker_restarts),
+        worker_restarts=args.worker_restarts,
         only=only,
         nemesis=nemesis,
     )

@@ -133,18 +133,6 @@ def test_a_simulations_replay_command_names_the_same_app(tmp_path: Path) -> None
     assert "--app" not in replay_command(build_parser().parse_args(["simulate", "--seed", "7"]))
 
 
-@pytest.mark.parametrize(("only", "outside"), [("5", "5"), ("-1,2", "-1"), ("9,0,7", "7,9")])
-def test_a_replay_of_top_ups_the_plan_does_not_hold_is_refused(
-    only: str, outside: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code = main(["simulate", "--topups", "5", f"--only={only}"])
-
-    assert code == 2
-    out = " ".join(capsys.readouterr().out.split())  # the console folds long lines
-    assert f"--only {outside}: not in the plan of 5 top-ups, numbered 0 to 4" in out
-    assert "the stack did not start" not in out  # refused before anything started
-
-
 def test_only_the_processes_a_profile_lets_run_as_several_are_scaled(tmp_path: Path) -> None:
     (tmp_path / "other.toml").write_text(OTHER_APP)
     other = load_profile(tmp_path / "other.toml").app
