@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
@@ -147,22 +148,36 @@ def _number(path: Path, element: ElementTree.Element, name: str, counted: float)
     text = element.get(name)
     if text is None:
         return counted
+    return _not_negative(path, f"<{element.tag}> {name}", text, whole=name != "time")
+
+
+def _not_negative(path: Path, what: str, text: str, *, whole: bool) -> float:
+    """``text`` as a count (``whole``) or seconds: a finite number, never below 0 (a "nan" or
+    "inf" would make the merged totals say so, and a count of 2.5 tests means nothing)."""
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
-        raise MergeError(f"{path}: <testsuite> {name}={text!r} is not a number") from None
+        number = math.nan
+    if not (math.isfinite(number) and number >= 0 and (number.is_integer() or not whole)):
+        kind = "a whole number" if whole else "a number of seconds"
+        raise MergeError(f"{path}: {what}={text!r} is not {kind} from 0")
+    return number
 
 
-def _counted(cases: list[ElementTree.Element]) -> dict[str, float]:
+def _counted(path: Path, cases: list[ElementTree.Element]) -> dict[str, float]:
     def having(tag: str) -> int:
         return sum(1 for case in cases if case.find(tag) is not None)
+
+    def seconds(case: ElementTree.Element) -> float:
+        where = f"<testcase name={case.get('name', '')!r}> time"
+        return _not_negative(path, where, case.get("time") or "0", whole=False)
 
     return {
         "tests": len(cases),
         "failures": having("failure"),
         "errors": having("error"),
         "skipped": having("skipped"),
-        "time": sum(float(case.get("time") or 0) for case in cases),
+        "time": sum(seconds(case) for case in cases),
     }
 
 
@@ -183,7 +198,7 @@ def merge_junit(paths: Sequence[Path]) -> list[Suite]:
                     )
             name = element.get("name", "")
             suite = suites.setdefault(name, Suite(attributes=dict(element.attrib)))
-            counted = _counted(cases)
+            counted = _counted(path, cases)
             for count in COUNTS:
                 suite.counts[count] += int(_number(path, element, count, counted[count]))
             suite.time += _number(path, element, "time", counted["time"])
@@ -237,6 +252,8 @@ def _read_features(path: Path) -> list[dict[str, Any]]:
         raise MergeError(f"{path}: cannot be read ({error.strerror})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise MergeError(f"{path}: not JSON ({error})") from None
+    except RecursionError:
+        raise MergeError(f"{path}: not cucumber JSON (nested too deeply to read)") from None
     if not isinstance(data, list) or not all(
         isinstance(feature, dict)
         and isinstance(feature.get("elements", []), list)

@@ -302,6 +302,18 @@ def test_a_single_testsuite_and_testsuites_merge_by_suite_name(
         ("broken.xml", "<testsuite><testcase", "broken.xml: not XML"),
         ("html.xml", "<html><body/></html>", "html.xml: not JUnit XML (its root is <html>"),
         ("count.xml", '<testsuite tests="many"/>', "count.xml: <testsuite> tests='many'"),
+        # each of these was a traceback (int of nan or inf) or a merged total that said nan
+        ("nan.xml", '<testsuite tests="nan"/>', "tests='nan' is not a whole number from 0"),
+        ("inf.xml", '<testsuite tests="inf"/>', "tests='inf' is not a whole number from 0"),
+        ("half.xml", '<testsuite tests="2.5"/>', "tests='2.5' is not a whole number from 0"),
+        ("minus.xml", '<testsuite failures="-1"/>', "failures='-1' is not a whole number"),
+        ("time.xml", '<testsuite time="inf"/>', "time='inf' is not a number of seconds"),
+        (
+            "case.xml",
+            '<testsuite><testcase name="t" time="soon"/></testsuite>',
+            "case.xml: <testcase name='t'> time='soon' is not a number of seconds from 0",
+        ),
+        ("deep.json", "[" * 100_000, "deep.json: not cucumber JSON (nested too deeply"),
         ("missing.json", None, "missing.json: no such file"),
         ("broken.json", "[{", "broken.json: not JSON"),
         ("object.json", '{"uri": "x"}', "object.json: not cucumber JSON"),
