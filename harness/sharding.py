@@ -116,15 +116,22 @@ def load_durations(path: Path) -> dict[str, float]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not JSON ({error})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not JSON of node id -> seconds (nested too deeply)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: not a JSON object of node id -> seconds")
     durations: dict[str, float] = {}
     for test_id, seconds in data.items():
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise ValueError(f"{path}: the duration of {test_id!r} is not a number: {seconds!r}")
-        if not math.isfinite(seconds) or seconds < 0:
-            raise ValueError(f"{path}: the duration of {test_id!r} is not >= 0: {seconds!r}")
-        durations[test_id] = float(seconds)
+        try:
+            number = float(seconds)
+        except OverflowError:  # a whole number past a float's range
+            number = math.inf
+        if not math.isfinite(number) or number < 0:
+            shown = f"{seconds!r}"[:40]
+            raise ValueError(f"{path}: the duration of {test_id!r} is not seconds >= 0: {shown}")
+        durations[test_id] = number
     return durations
 
 

@@ -130,7 +130,16 @@ def test_the_durations_file_merges_and_sorts(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("{", "not JSON"), ("[1, 2]", "not a JSON object"), ('{"t": "1"}', "not a number")],
+    [
+        ("{", "not JSON"),
+        ("[1, 2]", "not a JSON object"),
+        ('{"t": "1"}', "not a number"),
+        ('{"t": -1}', "the duration of 't' is not seconds >= 0: -1"),
+        ('{"t": NaN}', "the duration of 't' is not seconds >= 0: nan"),
+        # each was a traceback: an int too big for a float, and a decoder out of stack
+        ('{"t": 1' + "0" * 400 + "}", "the duration of 't' is not seconds >= 0: 1000"),
+        ("[" * 100_000, "nested too deeply"),
+    ],
 )
 def test_a_bad_durations_file_is_named(tmp_path: Path, text: str, reason: str) -> None:
     path = tmp_path / "test-durations.json"
