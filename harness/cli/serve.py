@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from harness.stack.wallet_stack import WalletStack
 
 WATCH_INTERVAL = 0.5  # seconds between looks at the services while serving
+# and between connections that ask whether the database still answers: a server of the
+# user's own (--db-url) sees one every few seconds, not two a second
+DATABASE_WATCH_INTERVAL = 5.0
 EXAMPLES = (
     "wallet-harness fault add fail --event checkout.session.completed --times 3 --status 500",
     "wallet-harness fault add delay --event checkout.session.completed --seconds 2h",
@@ -72,7 +75,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from harness.stack.services import ServiceDied
+    from harness.stack.services import ServiceLost
     from harness.stack.standalone import START_ERRORS, standalone_stack
 
     console = make_console()
@@ -115,9 +118,9 @@ def run_serve(args: argparse.Namespace) -> int:
             except KeyboardInterrupt as stop:
                 _finish_quietly()
                 plain(console, f"\nstopping ({str(stop) or 'Ctrl-C'}) ...")
-            except ServiceDied as died:
+            except ServiceLost as lost:  # a process died, or the database is gone
                 _finish_quietly()
-                fail(f"{died.report('serving')}\nstopping the rest")
+                fail(f"{lost.report('serving')}\nstopping the rest")
                 return 1
             finally:
                 remove_state(state_file, state.pid)
@@ -163,9 +166,14 @@ def show_stack(console: Console, state: ServeState, state_file: Path) -> None:
 
 def watch(stack: WalletStack) -> None:
     """Until interrupted; ``ServiceDied`` (the process, how it ended, the log's tail) when one
-    of the stack's processes exits, side services included."""
+    of the stack's processes exits, side services included, and ``DatabaseUnreachable`` when
+    the database has refused connections for its grace (a restart passes)."""
+    database_checked = time.monotonic()
     while True:
         stack.check_alive()
+        if time.monotonic() - database_checked >= DATABASE_WATCH_INTERVAL:
+            stack.check_database()
+            database_checked = time.monotonic()
         time.sleep(WATCH_INTERVAL)  # real processes, real time: nothing simulated waits here
 
 

@@ -1,10 +1,12 @@
 """``wallet-harness serve`` as a real process on the embedded default: it prints where
 everything is, answers on the dashboard URL, lets ``fault`` find its fake through the state
-file, and on SIGINT stops every process and removes the state file."""
+file, and on SIGINT stops every process and removes the state file; a database gone for good
+while it serves is said, and stops the rest."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -14,11 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
+from harness.cli import serve as serve_command
 from harness.cli.main import main
 from harness.cli.serve_state import ServeState, write_state
 from harness.polling import poll_until
+from harness.stack.wallet_stack import DATABASE_GRACE
 
 pytestmark = pytest.mark.slow
 
@@ -158,3 +163,31 @@ def test_a_state_file_that_cannot_be_written_stops_the_stack_and_says_so(tmp_pat
     assert f"cannot write the state file {state_file} (File name too long)" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert not state_file.exists()
+
+
+def test_a_database_gone_for_good_while_serving_is_said_and_stops_the_rest(
+    serve: RunningServe,
+) -> None:
+    """Killed outright (an OOM killer, say): serve had gone on showing a stack whose every
+    page and job failed on it. It waits out the grace a restart would need, then says so."""
+    assert serve.wait_for("Ctrl-C stops everything.", UP_TIMEOUT), serve.output
+    state = json.loads(serve.state_file.read_text())
+    with psycopg.connect(state["database_url"], autocommit=True) as conn:
+        data = conn.execute("select setting from pg_settings where name = 'data_directory'")
+        row = data.fetchone()
+    assert row is not None
+    postmaster = int((Path(row[0]) / "postmaster.pid").read_text().split()[0])
+
+    os.kill(postmaster, signal.SIGKILL)
+
+    limit = serve_command.DATABASE_WATCH_INTERVAL + DATABASE_GRACE + STOP_TIMEOUT
+    serve.process.wait(timeout=limit)
+    serve.stop()  # the output read to its end
+    assert serve.process.returncode == 1, serve.output
+    url = re.escape(state["database_url"])
+    assert re.search(rf"the app's database at {url} is unreachable while serving:\n", serve.output)
+    assert "stopping the rest" in serve.output
+    assert "Traceback" not in serve.output
+    assert not serve.state_file.exists()
+    with pytest.raises(httpx.TransportError):
+        httpx.get(state["fake_url"], timeout=2)
