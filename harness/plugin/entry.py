@@ -23,12 +23,25 @@ from __future__ import annotations
 import pytest
 
 
+def _server_url(text: str) -> str:
+    """``--wallet-db-url``'s type: refused at the start, not at each test's first connection."""
+    import argparse
+
+    from harness.postgres.server import check_server_url
+
+    try:
+        return check_server_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("wallet-harness", "wallet harness")
     group.addoption(
         "--wallet-db-url",
         dest="wallet_db_url",
         default=None,
+        type=_server_url,
         metavar="URL",
         help=(
             "libpq URL of a PostgreSQL server with CREATEDB rights to create test databases on "

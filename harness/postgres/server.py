@@ -143,6 +143,31 @@ def database_url(admin_url: str, dbname: str) -> str:
     return urlunsplit(parts._replace(path="/" + quote(dbname, safe=""), query=query))
 
 
+def check_server_url(text: str) -> str:
+    """``text`` when libpq can read it as a server to connect to: a ``postgresql://`` URL or
+    ``key=value`` pairs. A ValueError otherwise, saying why without repeating the text, which
+    may hold a password: given, say, ``mysql://...`` or a URL with port 99999, a run would
+    only find out at its first connection."""
+    scheme = urlsplit(text).scheme if "://" in text else ""
+    if scheme and scheme not in ("postgresql", "postgres"):
+        raise ValueError(
+            f"a PostgreSQL URL starts postgresql:// (this one starts {scheme}://), like"
+            " postgresql://USER:PASS@HOST:PORT/"
+        )
+    try:
+        params = conninfo_to_dict(text)
+    except psycopg.ProgrammingError as error:
+        reason = str(error).strip().replace(text, "...") if text else "it is empty"
+        raise ValueError(
+            f"not a PostgreSQL URL (postgresql://USER:PASS@HOST:PORT/) or libpq key=value"
+            f" string: {reason}"
+        ) from None
+    ports = str(params.get("port") or "5432").split(",")
+    if not all(port.isdigit() and 1 <= int(port) <= 65535 for port in ports):
+        raise ValueError(f"names a port that is not 1 to 65535: {params['port']}")
+    return text
+
+
 def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***``, for logs."""
     try:
@@ -246,7 +271,7 @@ def select_provider(
     """Choose how to get a server, without starting anything. ``docker_probe`` returns the URL
     of a reachable engine or None; ``bindir_probe`` the server binaries' directory or None."""
     if explicit_url:
-        return ServerUrlProvider(explicit_url, "a server URL was passed (--wallet-db-url)")
+        return ServerUrlProvider(explicit_url, "a server URL was given (--db-url, --wallet-db-url)")
     if env_url := os.environ.get(DATABASE_URL_ENV, "").strip():
         return ServerUrlProvider(env_url, f"{DATABASE_URL_ENV} is set")
     if engine := docker_probe():

@@ -134,6 +134,10 @@ def test_a_refused_rule_exits_2_before_looking_for_a_fake(
         (["reproduce", "no-such-defect"], "no defect 'no-such-defect'; known:"),
         (["matrix", "--jobs", "0"], "argument --jobs: at least 1, not 0"),
         (["matrix", "--jobs", "two"], "argument --jobs: a whole number from 1, not 'two'"),
+        # each was found only at the first connection: a scenario's failure, or a traceback
+        (["serve", "--db-url", "mysql://app:hunter2@db/x"], "--db-url: a PostgreSQL URL starts"),
+        (["simulate", "--db-url", "hunter2"], "--db-url: not a PostgreSQL URL"),
+        (["run", "--db-url", "postgresql://db:99999/x"], "--db-url: names a port that is not"),
     ],
 )
 def test_mistakes_exit_2_with_a_message(
@@ -143,7 +147,9 @@ def test_mistakes_exit_2_with_a_message(
         main(argv)
 
     assert exited.value.code == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err
+    assert "hunter2" not in err  # a password given by mistake is never repeated
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import logging
 import os
+import re
 import socket
 import socketserver
 import stat
@@ -29,6 +30,7 @@ from harness.postgres.server import (
     NoPostgresAvailable,
     PostgresServer,
     ServerUrlProvider,
+    check_server_url,
     database_url,
     postgres_server,
     redact_url,
@@ -442,3 +444,34 @@ def test_docker_provider_runs_postgres_15_with_throwaway_settings(
         f"max_connections={MAX_CONNECTIONS}",
     ):
         assert setting in command
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://app:pw@127.0.0.1:5433/postgres",
+        "postgres://127.0.0.1/wallet",
+        "host=127.0.0.1 port=5433 user=app",
+        "postgresql://h1:5432,h2:5433/x",
+    ],
+)
+def test_a_server_libpq_reads_is_taken_as_given(text: str) -> None:
+    assert check_server_url(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "mysql://app:hunter2@db/x",
+            "a PostgreSQL URL starts postgresql:// (this one starts mysql://)",
+        ),
+        ("hunter2", 'libpq key=value string: missing "=" after "..."'),
+        ("postgresql://app:hunter2@db:99999/x", "names a port that is not 1 to 65535: 99999"),
+        ("host=db password=hunter2 port=http", "names a port that is not 1 to 65535: http"),
+    ],
+)
+def test_a_server_libpq_cannot_read_is_refused_without_repeating_it(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)) as raised:
+        check_server_url(text)
+    assert "hunter2" not in str(raised.value)

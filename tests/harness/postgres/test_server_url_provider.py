@@ -239,3 +239,28 @@ def test_pytest_plugin_documents_the_option() -> None:
     assert f"env {DATABASE_URL_ENV}" in help_text
     for option in ("--app-defects=NAMES", "--keep-stack-logs", "--chromium=PATH"):
         assert option in help_text, option  # the BDD suite's options, in the same group
+
+
+def test_pytest_plugin_refuses_a_url_libpq_cannot_read_before_any_test(tmp_path: Path) -> None:
+    (tmp_path / "test_never_runs.py").write_text("def test_x(wallet_db_url):\n    pass\n")
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--wallet-db-url=mysql://app:hunter2@db/x",
+            str(tmp_path / "test_never_runs.py"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
+    assert "argument --wallet-db-url: a PostgreSQL URL starts postgresql://" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
