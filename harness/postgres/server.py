@@ -206,6 +206,12 @@ class ServerUrlProvider:
 
     @contextmanager
     def start(self) -> Iterator[PostgresServer]:
+        try:  # the options check this when read; the environment's URL is checked here
+            check_server_url(self.url)
+        except ValueError as error:
+            raise ServerUrlUnreachable(
+                f"cannot use the server URL ({self.reason}): {error}"
+            ) from None
         try:
             with psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as connection:
                 connection.execute("SELECT 1")

@@ -162,6 +162,21 @@ def test_unreachable_url_fails_clearly_without_leaking_the_password() -> None:
     assert "hunter2" not in str(raised.value)
 
 
+def test_an_environment_url_libpq_cannot_read_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The options are checked when read; the environment's URL is checked at the start. It
+    was libpq's message, which repeats the whole string."""
+    monkeypatch.setenv(DATABASE_URL_ENV, "mysql://app:hunter2@db/wallet")
+
+    with pytest.raises(ServerUrlUnreachable) as raised, postgres_server():
+        pass
+
+    message = str(raised.value)
+    assert message.startswith(f"cannot use the server URL ({DATABASE_URL_ENV} is set): a Postg")
+    assert "hunter2" not in message
+
+
 class socket_free_port:  # noqa: N801 - reads as a context manager call
     """A loopback port that nothing listens on once the block exits."""
 
