@@ -14,7 +14,10 @@ delivery log shows ``scheduled_at`` of attempt n+1 = ``sent_at`` of attempt n + 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+
+from fake_stripe.clock import MAX_SECONDS
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -57,6 +60,9 @@ def parse_schedule(text: str) -> RetrySchedule:
         raise ValueError(
             f"retry schedule must be test, live or seconds like 60,300,900; got {text!r}"
         ) from None
-    if any(delay <= 0 for delay in delays):
-        raise ValueError("retry delays must be positive seconds")
+    if not delays:
+        raise ValueError("a retry schedule needs at least one delay, like 60,300,900")
+    # nan or inf would never fall due on the clock, and past ten years the clock cannot go
+    if not all(math.isfinite(delay) and 0 < delay <= MAX_SECONDS for delay in delays):
+        raise ValueError(f"retry delays must be positive seconds, at most {MAX_SECONDS:g}")
     return RetrySchedule("custom", delays)

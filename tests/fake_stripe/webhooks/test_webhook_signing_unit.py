@@ -104,7 +104,10 @@ def test_a_schedule_is_data_parsed_from_a_name_or_seconds() -> None:
     assert custom.to_json() == {"name": "custom", "delays": [60.0, 120.0], "max_attempts": 3}
 
 
-@pytest.mark.parametrize("text", ["often", "60,-5", "0", "60,abc"])
+# nan, inf and 1e30 were taken: a retry that never falls due; "" was a schedule of no retries
+@pytest.mark.parametrize(
+    "text", ["often", "60,-5", "0", "60,abc", "nan", "60,inf", "1e30", "", " , "]
+)
 def test_a_schedule_that_is_not_one_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="retry"):
         parse_schedule(text)
