@@ -215,24 +215,7 @@ def test_pytest_plugin_fixtures_with_the_option(
     before = database_names(foreign_server.admin_url)
     env = {key: value for key, value in os.environ.items() if key != DATABASE_URL_ENV}
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            f"--wallet-db-url={foreign_server.admin_url}",
-            str(tmp_path / "test_uses_plugin.py"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    result = child_pytest(tmp_path / "test_uses_plugin.py", foreign_server.admin_url, env)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
@@ -259,23 +242,32 @@ def test_pytest_plugin_documents_the_option() -> None:
 def test_pytest_plugin_refuses_a_url_libpq_cannot_read_before_any_test(tmp_path: Path) -> None:
     (tmp_path / "test_never_runs.py").write_text("def test_x(wallet_db_url):\n    pass\n")
 
-    result = subprocess.run(
+    result = child_pytest(tmp_path / "test_never_runs.py", "mysql://app:hunter2@db/x")
+
+    assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
+    assert "argument --wallet-db-url: a PostgreSQL URL starts postgresql://" in result.stderr
+    assert "hunter2" not in result.stdout + result.stderr
+
+
+def child_pytest(
+    test_file: Path, server_url: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``pytest -q --wallet-db-url=SERVER_URL TEST_FILE`` in a child process, in its folder."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "pytest",
             "-p",
             "no:cacheprovider",
-            "--wallet-db-url=mysql://app:hunter2@db/x",
-            str(tmp_path / "test_never_runs.py"),
+            "-q",
+            f"--wallet-db-url={server_url}",
+            str(test_file),
         ],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
+        cwd=test_file.parent,
+        env=env,
         timeout=120,
         check=False,
     )
-
-    assert result.returncode == 4, result.stdout + result.stderr  # pytest's usage error
-    assert "argument --wallet-db-url: a PostgreSQL URL starts postgresql://" in result.stderr
-    assert "hunter2" not in result.stdout + result.stderr
