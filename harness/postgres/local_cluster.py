@@ -57,6 +57,9 @@ THROWAWAY_SETTINGS = {
     "synchronous_commit": "off",
     "full_page_writes": "off",
     "autovacuum_naptime": "1s",
+    # shared memory segments as files in the data directory, removed with it, rather than in
+    # /dev/shm, where a server killed outright (an OOM killer, a test of it) left 1 MB each
+    "dynamic_shared_memory_type": "mmap",
 }
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",

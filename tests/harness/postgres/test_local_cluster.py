@@ -117,6 +117,7 @@ def test_cluster_answers_with_the_throwaway_settings() -> None:
         assert query_one(url, "SHOW synchronous_commit") == "off"
         assert query_one(url, "SHOW full_page_writes") == "off"
         assert query_one(url, "SHOW autovacuum_naptime") == "1s"
+        assert query_one(url, "SHOW dynamic_shared_memory_type") == "mmap"
         assert query_one(url, "SHOW listen_addresses") == "127.0.0.1"
         assert postmasters_for(cluster.data_dir) == [cluster.postmaster_pid]
         assert (cluster.base_dir / f".s.PGSQL.{cluster.port}").is_socket()
@@ -126,6 +127,16 @@ def test_cluster_answers_with_the_throwaway_settings() -> None:
 
     assert_gone(cluster.base_dir)
     assert cluster.postmaster_pid not in [c.postmaster_pid for c in live_clusters_of_this_process()]
+
+
+def test_a_postmaster_killed_outright_leaves_no_shared_memory_behind() -> None:
+    """Its shared memory segments are files in its data directory, removed with it. Kept in
+    /dev/shm, PostgreSQL's default, they outlived a server killed outright: 1 MB a cluster."""
+    with local_cluster() as cluster:
+        assert list((cluster.data_dir / "pg_dynshmem").iterdir())  # its control segment
+        os.kill(cluster.postmaster_pid, signal.SIGKILL)  # an OOM killer, say
+
+    assert_gone(cluster.base_dir)
 
 
 def test_create_and_drop_databases_including_from_a_template() -> None:
