@@ -79,12 +79,9 @@ def add_defect_option(parser: argparse.ArgumentParser, what: str) -> None:
 def db_url_value(text: str) -> str:
     """argparse's type for ``--db-url``: a server libpq can read (never echoed: it may hold a
     password)."""
-    from harness.postgres.server import check_server_url  # psycopg: not for quick commands
+    from harness.postgres.server import server_url_option  # psycopg: not for quick commands
 
-    try:
-        return check_server_url(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    return server_url_option(text)
 
 
 def add_db_url_option(parser: argparse.ArgumentParser) -> None:

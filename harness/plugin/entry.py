@@ -25,14 +25,9 @@ import pytest
 
 def _server_url(text: str) -> str:
     """``--wallet-db-url``'s type: refused at the start, not at each test's first connection."""
-    import argparse
+    from harness.postgres.server import server_url_option
 
-    from harness.postgres.server import check_server_url
-
-    try:
-        return check_server_url(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    return server_url_option(text)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

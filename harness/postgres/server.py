@@ -11,6 +11,7 @@ Selection order (the choice is logged at INFO on ``harness.postgres.server``):
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import re
@@ -166,6 +167,15 @@ def check_server_url(text: str) -> str:
     if not all(port.isdigit() and 1 <= int(port) <= 65535 for port in ports):
         raise ValueError(f"names a port that is not 1 to 65535: {params['port']}")
     return text
+
+
+def server_url_option(text: str) -> str:
+    """``check_server_url`` as the type of an option, the command line's ``--db-url`` and the
+    pytest plugin's ``--wallet-db-url`` alike: its message, never the value, in the error."""
+    try:
+        return check_server_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def redact_url(url: str) -> str:
