@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from harness.stack.wallet_stack import WalletStack
 
 
+_SERVER = pytest.StashKey["PostgresServer"]()
+
+
 @pytest.fixture(scope="session")
 def wallet_postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     """A running server for the session (one per xdist worker)."""
@@ -36,7 +39,35 @@ def wallet_postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
 
     explicit_url: str | None = request.config.getoption("wallet_db_url")
     with postgres_server(explicit_url) as server:
-        yield server
+        request.config.stash[_SERVER] = server
+        try:
+            yield server
+        finally:
+            del request.config.stash[_SERVER]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """After a test that failed, a session whose PostgreSQL server has stopped answering, and
+    does not answer again within a restart's grace, stops there, saying so: every test after
+    it would fail on the same refused connection, each with its own traceback (a killed
+    throwaway cluster failed a hundred set-ups in a second, none saying the server was gone)."""
+    report = yield
+    server = item.config.stash.get(_SERVER, None)
+    if report.failed and server is not None and not item.session.shouldstop:
+        from harness.postgres.server import redact_url
+        from harness.stack.wallet_stack import DATABASE_GRACE
+
+        refused = server.refusing(DATABASE_GRACE)
+        if refused is not None:
+            item.session.shouldstop = (
+                f"the PostgreSQL server at {redact_url(server.admin_url)} stopped answering"
+                f" (for {DATABASE_GRACE:.0f} s: {refused}); every test after this one would"
+                " fail on it"
+            )
+    return report
 
 
 @pytest.fixture

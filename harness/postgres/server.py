@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from harness.polling import poll_until
 from harness.postgres.docker_probe import find_docker_engine
 from harness.postgres.local_cluster import (
     MAX_CONNECTIONS,
@@ -84,6 +85,23 @@ class PostgresServer:
 
     def __repr__(self) -> str:
         return f"PostgresServer(kind={self.kind!r}, admin_url={redact_url(self.admin_url)!r})"
+
+    def refusing(self, grace: float) -> str | None:
+        """None while the server answers, or once it answers again within ``grace`` seconds (a
+        restart); else why it refuses, in libpq's words, on one line."""
+        refused: list[str] = []
+
+        def answers() -> bool:
+            try:
+                with psycopg.connect(self.admin_url, connect_timeout=CONNECT_TIMEOUT_SECONDS):
+                    return True
+            except psycopg.OperationalError as error:
+                refused[:] = [" ".join(str(error).split())]  # libpq's lines as one
+                return False
+
+        if answers() or poll_until(answers, timeout=grace, interval=0.5):
+            return None
+        return refused[0]
 
     def create_database(self, prefix: str = "wallet_test", template: str | None = None) -> str:
         """Create a uniquely named database (prefix, pid, random suffix), optionally from
