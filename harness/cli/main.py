@@ -28,6 +28,7 @@ from harness.cli.options import (
     add_defect_option,
     at_least_one,
     choose_app,
+    output_file,
 )
 from harness.profile.loading import ProfileError
 from harness.project import SCENARIOS_MODULE, ProjectNotFound, find_project_root
@@ -100,7 +101,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     add_app_option(matrix)
     matrix.add_argument("--jobs", type=at_least_one, default=2, help="runs at once (default 2)")
     add_defect_option(matrix, "check only this defect")
-    matrix.add_argument("--junitxml", metavar="PATH", help="also write the verdicts as JUnit XML")
+    matrix.add_argument(
+        "--junitxml",
+        type=output_file,
+        metavar="PATH",
+        help="also write the verdicts as JUnit XML",
+    )
     matrix.add_argument(
         "--shard",
         type=shard_argument,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.cli.options import write_output
 from harness.defect_matrix.runner import Verdict, run_matrix, unit, write_junit
 from harness.defect_matrix.table import MatrixError, SimulationCatch, load, matrix_table
 from harness.project import shown
@@ -29,7 +30,7 @@ def run_matrix_command(
     root: Path,
     jobs: int,
     only: Sequence[str] | None,
-    junitxml: str | None,
+    junitxml: Path | None,
     pytest_args: Sequence[str],
     shard: Shard | None = None,
     durations: Durations | None = None,
@@ -94,10 +95,15 @@ def run_matrix_command(
         f"defect matrix: {len(verdicts) - len(failed)} of {len(verdicts)} as the table says,"
         f" in {time.monotonic() - started:.0f} s"
     )
-    if junitxml:
-        write_junit(verdicts, Path(junitxml))
+    unwritten = None
+    if junitxml is not None:
+        unwritten = write_output(
+            junitxml, lambda path: write_junit(verdicts, path), "the verdicts' JUnit XML"
+        )
+    if unwritten:  # the verdicts stand, printed above; the command did not do all it was asked
+        print(f"wallet-harness matrix: {unwritten}", file=sys.stderr)
     if durations is not None and durations.store:
         times = {prefix + unit(v.defect, v.scenario): v.seconds for v in verdicts}
         store_durations(durations.path, times)
         print(f"stored the durations of {len(times)} verdicts in {shown(durations.path)}")
-    return 1 if failed else 0
+    return 1 if failed else 2 if unwritten else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,28 @@ def at_least_one(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"at least 1, not {number}")
     return number
+
+
+def output_file(text: str) -> Path:
+    """argparse's type for a file a command writes once its work is done (a report): a folder,
+    or nothing at all, is refused before the work starts, not found after it."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a file to write, not an empty name")
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: a folder; name a file in it")
+    return path
+
+
+def write_output(path: Path, write: Callable[[Path], object], what: str) -> str | None:
+    """``write(path)``, making its folder first; None when done, else why not, so that the
+    command can say so beside a result that stands (a full disk, a folder it may not make)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as error:
+        return f"cannot write {what} to {path} ({error.strerror or error})"
+    return None
 
 
 def duration_value(text: str) -> float:

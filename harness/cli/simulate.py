@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from harness.cli.options import add_app_option, add_db_url_option, add_defect_option
+from harness.cli.options import (
+    add_app_option,
+    add_db_url_option,
+    add_defect_option,
+    output_file,
+    write_output,
+)
 from harness.console import make_console, plain
 from harness.profile.loading import default_profile
 from harness.profile.model import AppProfile
@@ -96,7 +101,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         " seeded moments: kill-worker, kill-web, restart-db (comma separated)",
     )
     parser.add_argument("--only", metavar="N,N", help="replay only these top-ups of the plan")
-    parser.add_argument("--report", metavar="PATH", help="write an HTML report here")
+    parser.add_argument(
+        "--report", type=output_file, metavar="PATH", help="write an HTML report here"
+    )
     add_app_option(parser)
     add_db_url_option(parser)
     parser.add_argument(
@@ -269,13 +276,20 @@ def _run_and_report(
     from harness.simulation.summary import print_summary
 
     print_summary(console, outcome)
+    unwritten = None
     if args.report:
         from harness.simulation.report import write_report
 
-        write_report(Path(args.report), outcome, replay_command(args))
-        plain(console, f"report: {args.report}")
-    if not outcome.failed:
-        return INCONCLUSIVE if outcome.inconclusive else 0
+        replay = replay_command(args)
+        unwritten = write_output(
+            args.report, lambda path: write_report(path, outcome, replay), "the report"
+        )
+        if unwritten:
+            plain(console, f"wallet-harness simulate: {unwritten}", style="red")
+        else:
+            plain(console, f"report: {args.report}")
+    if not outcome.failed:  # a report asked for and not written fails the command
+        return 2 if unwritten else INCONCLUSIVE if outcome.inconclusive else 0
     doing[0] = "shrinking the failure"
     print_failure(console, args, stack, outcome)
     plain(console, f"the stack's logs: {shown(stack.config.log_dir)}")

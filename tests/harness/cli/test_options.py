@@ -14,6 +14,7 @@ import pytest
 
 from harness.cli.fault import InvalidInput, rule_from
 from harness.cli.main import build_parser, main
+from harness.cli.options import write_output
 from harness.cli.serve_state import ServeState, write_state
 from harness.durations import describe_seconds, parse_seconds
 from harness.ports import free_port
@@ -144,6 +145,10 @@ def test_a_refused_rule_exits_2_before_looking_for_a_fake(
         (["clock", "show", "--fake", "http://x"], "arguments: --fake http://x (wallet-harness"),
         (["simulate", "--topup", "5"], "unrecognized arguments: --topup 5 (wallet-harness simul"),
         (["reproduce", "--head"], "unrecognized arguments: --head (wallet-harness reproduce --h"),
+        # found only once the run was over, as a traceback: the run's report lost with it
+        (["simulate", "--report", "."], "argument --report: .: a folder; name a file in it"),
+        (["matrix", "--junitxml", "."], "argument --junitxml: .: a folder; name a file in it"),
+        (["matrix", "--junitxml", ""], "argument --junitxml: a file to write, not an empty name"),
     ],
 )
 def test_mistakes_exit_2_with_a_message(
@@ -164,6 +169,19 @@ def test_an_option_spelled_in_full_is_still_taken_either_way() -> None:
     assert parser.parse_args(["serve", "--port-file", "a.json"]).port_file == Path("a.json")
     assert parser.parse_args(["serve", "--port-file=b.json"]).port_file == Path("b.json")
     assert parser.parse_args(["fault", "add", "fail", "--times", "2"]).times == 2
+
+
+def test_an_output_that_cannot_be_written_is_said_and_nothing_is_raised(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the folder would go")
+    written: list[Path] = []
+
+    why = write_output(tmp_path / "taken" / "report.html", written.append, "the report")
+
+    assert why == f"cannot write the report to {tmp_path}/taken/report.html (File exists)"
+    assert written == []
+    assert write_output(tmp_path / "new" / "report.html", written.append, "the report") is None
+    assert written == [tmp_path / "new" / "report.html"]
+    assert (tmp_path / "new").is_dir()  # its folder made first
 
 
 def test_no_fake_at_the_url_says_to_start_serve(capsys: pytest.CaptureFixture[str]) -> None:
