@@ -95,15 +95,22 @@ def run_matrix_command(
         f"defect matrix: {len(verdicts) - len(failed)} of {len(verdicts)} as the table says,"
         f" in {time.monotonic() - started:.0f} s"
     )
-    unwritten = None
+    unwritten: list[str] = []  # asked for and not written; the verdicts above stand
     if junitxml is not None:
-        unwritten = write_output(
+        why = write_output(
             junitxml, lambda path: write_junit(verdicts, path), "the verdicts' JUnit XML"
         )
-    if unwritten:  # the verdicts stand, printed above; the command did not do all it was asked
-        print(f"wallet-harness matrix: {unwritten}", file=sys.stderr)
+        unwritten += [why] if why else []
     if durations is not None and durations.store:
         times = {prefix + unit(v.defect, v.scenario): v.seconds for v in verdicts}
-        store_durations(durations.path, times)
-        print(f"stored the durations of {len(times)} verdicts in {shown(durations.path)}")
+        try:
+            store_durations(durations.path, times)
+        except OSError as error:
+            unwritten.append(f"cannot store the durations in {shown(durations.path)}: {error}")
+        except ValueError as error:  # the file, changed during the run (it names itself)
+            unwritten.append(f"cannot store the durations: {error}")
+        else:
+            print(f"stored the durations of {len(times)} verdicts in {shown(durations.path)}")
+    for why in unwritten:
+        print(f"wallet-harness matrix: {why}", file=sys.stderr)
     return 1 if failed else 2 if unwritten else 0

@@ -57,6 +57,7 @@ class ShardPlugin:
         self.measured: defaultdict[str, float] = defaultdict(float)
         self.summary: str | None = None
         self.stored: int | None = None
+        self.unstored: str | None = None  # why the durations could not be stored
 
     @pytest.hookimpl(wrapper=True)
     def pytest_collection_modifyitems(
@@ -87,8 +88,14 @@ class ShardPlugin:
             workeroutput[WORKER_OUTPUT_KEY] = self.summary
             return
         if self.store and self.measured:
-            store_durations(self.durations_path, self.measured)
-            self.stored = len(self.measured)
+            try:
+                store_durations(self.durations_path, self.measured)
+            except OSError as error:  # the results stand; the summary says so
+                self.unstored = f"{shown(self.durations_path)}: {error.strerror or error}"
+            except ValueError as error:  # the file, changed during the run (it names itself)
+                self.unstored = str(error)
+            else:
+                self.stored = len(self.measured)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -104,6 +111,8 @@ class ShardPlugin:
             terminalreporter.write_line(
                 f"stored the durations of {self.stored} tests in {shown(self.durations_path)}"
             )
+        if self.unstored is not None:
+            terminalreporter.write_line(f"could not store the durations: {self.unstored}", red=True)
 
 
 def register(config: pytest.Config) -> None:
@@ -122,11 +131,10 @@ def register(config: pytest.Config) -> None:
     named: str | None = config.getoption("shard_durations", None)
     path = config.invocation_params.dir / named if named else config.rootpath / DURATIONS_FILE
     durations: dict[str, float] = {}
-    if shard is not None:
-        try:
-            durations = load_durations(path)
-        except ValueError as error:
-            raise pytest.UsageError(f"--shard-durations: {error}") from None
+    try:  # read when storing too: a file that cannot hold them is said now, not after the run
+        durations = load_durations(path)
+    except ValueError as error:
+        raise pytest.UsageError(f"--shard-durations: {error}") from None
     config.pluginmanager.register(
         ShardPlugin(shard, path, durations, store), "wallet_harness_shard"
     )

@@ -170,6 +170,36 @@ def test_a_broken_durations_file_is_a_usage_error(suite: pytest.Pytester) -> Non
     result.stderr.fnmatch_lines(["*--shard-durations: *test-durations.json: not JSON*"])
 
 
+def test_a_durations_file_that_cannot_be_read_is_a_usage_error_when_storing_too(
+    suite: pytest.Pytester,
+) -> None:
+    (suite.path / "durations").mkdir()  # found only after the run, as a traceback, before
+
+    result = suite.runpytest("--store-durations", "--shard-durations=durations", *QUIET)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--shard-durations: *durations: a folder, not a file*"])
+
+
+def test_durations_that_cannot_be_stored_after_the_run_are_said_beside_its_results(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_blocks="""
+        from pathlib import Path
+
+        def test_takes_the_folders_name():
+            Path("sub").write_text("a file where the durations' folder would go")
+        """
+    )
+
+    result = pytester.runpytest("--store-durations", "--shard-durations=sub/d.json", *QUIET)
+
+    assert result.ret == 0  # the tests' results stand
+    result.stdout.fnmatch_lines(["could not store the durations: *sub/d.json: *Not a directory*"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
 def test_without_the_options_nothing_changes(suite: pytest.Pytester) -> None:
     result = suite.runpytest(*QUIET)
 
