@@ -72,6 +72,9 @@ def write_output(path: Path, write: Callable[[Path], object], what: str) -> str 
     command can say so beside a result that stands (a full disk, a folder it may not make)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot write {what} to {path}: cannot make {path.parent} ({error.strerror})"
+    try:
         write(path)
     except OSError as error:
         return f"cannot write {what} to {path} ({error.strerror or error})"

@@ -177,8 +177,16 @@ def test_an_output_that_cannot_be_written_is_said_and_nothing_is_raised(tmp_path
 
     why = write_output(tmp_path / "taken" / "report.html", written.append, "the report")
 
-    assert why == f"cannot write the report to {tmp_path}/taken/report.html (File exists)"
+    report = tmp_path / "taken" / "report.html"
+    assert why == f"cannot write the report to {report}: cannot make {report.parent} (File exists)"
     assert written == []
+
+    def write_into(path: Path) -> None:
+        path.write_text("<html>")
+
+    (tmp_path / "made-a-folder-since").mkdir()
+    why = write_output(tmp_path / "made-a-folder-since", write_into, "the report")
+    assert why == f"cannot write the report to {tmp_path}/made-a-folder-since (Is a directory)"
     assert write_output(tmp_path / "new" / "report.html", written.append, "the report") is None
     assert written == [tmp_path / "new" / "report.html"]
     assert (tmp_path / "new").is_dir()  # its folder made first
