@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cli.options import write_output
 from harness.defect_matrix.runner import Verdict, run_matrix, unit, write_junit
 from harness.defect_matrix.table import MatrixError, SimulationCatch, load, matrix_table
+from harness.files import write_output
 from harness.project import shown
 from harness.sharding import Shard, load_durations, store_durations
 from harness.simulation.invariants import INVARIANTS

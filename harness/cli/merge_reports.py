@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.files import write_output
 from harness.project import shown
 
 COUNTS = ("tests", "failures", "errors", "skipped")
@@ -285,8 +286,6 @@ def merge_cucumber(paths: Sequence[Path]) -> list[dict[str, Any]]:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise MergeError(f"{path}: cannot be written ({error.strerror})") from None
+    why = write_output(path, lambda file: file.write_text(text, encoding="utf-8"), "the merge")
+    if why:
+        raise MergeError(why)

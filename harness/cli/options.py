@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +65,6 @@ def output_file(text: str) -> Path:
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text}: a folder; name a file in it")
     return path
-
-
-def write_output(path: Path, write: Callable[[Path], object], what: str) -> str | None:
-    """``write(path)``, making its folder first; None when done, else why not, so that the
-    command can say so beside a result that stands (a full disk, a folder it may not make)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        return f"cannot write {what} to {path}: cannot make {path.parent} ({error.strerror})"
-    try:
-        write(path)
-    except OSError as error:
-        return f"cannot write {what} to {path} ({error.strerror or error})"
-    return None
 
 
 def duration_value(text: str) -> float:

@@ -22,9 +22,9 @@ from harness.cli.options import (
     add_db_url_option,
     add_defect_option,
     output_file,
-    write_output,
 )
 from harness.console import make_console, plain
+from harness.files import write_output
 from harness.profile.loading import default_profile
 from harness.profile.model import AppProfile
 from harness.profile.placeholders import scalable

@@ -14,7 +14,6 @@ import pytest
 
 from harness.cli.fault import InvalidInput, rule_from
 from harness.cli.main import build_parser, main
-from harness.cli.options import write_output
 from harness.cli.serve_state import ServeState, write_state
 from harness.durations import describe_seconds, parse_seconds
 from harness.ports import free_port
@@ -169,27 +168,6 @@ def test_an_option_spelled_in_full_is_still_taken_either_way() -> None:
     assert parser.parse_args(["serve", "--port-file", "a.json"]).port_file == Path("a.json")
     assert parser.parse_args(["serve", "--port-file=b.json"]).port_file == Path("b.json")
     assert parser.parse_args(["fault", "add", "fail", "--times", "2"]).times == 2
-
-
-def test_an_output_that_cannot_be_written_is_said_and_nothing_is_raised(tmp_path: Path) -> None:
-    (tmp_path / "taken").write_text("a file where the folder would go")
-    written: list[Path] = []
-
-    why = write_output(tmp_path / "taken" / "report.html", written.append, "the report")
-
-    report = tmp_path / "taken" / "report.html"
-    assert why == f"cannot write the report to {report}: cannot make {report.parent} (File exists)"
-    assert written == []
-
-    def write_into(path: Path) -> None:
-        path.write_text("<html>")
-
-    (tmp_path / "made-a-folder-since").mkdir()
-    why = write_output(tmp_path / "made-a-folder-since", write_into, "the report")
-    assert why == f"cannot write the report to {tmp_path}/made-a-folder-since (Is a directory)"
-    assert write_output(tmp_path / "new" / "report.html", written.append, "the report") is None
-    assert written == [tmp_path / "new" / "report.html"]
-    assert (tmp_path / "new").is_dir()  # its folder made first
 
 
 def test_no_fake_at_the_url_says_to_start_serve(capsys: pytest.CaptureFixture[str]) -> None:
