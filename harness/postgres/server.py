@@ -89,19 +89,16 @@ class PostgresServer:
     def refusing(self, grace: float) -> str | None:
         """None while the server answers, or once it answers again within ``grace`` seconds (a
         restart); else why it refuses, in libpq's words, on one line."""
-        refused: list[str] = []
+        last = refusal(self.admin_url)
 
         def answers() -> bool:
-            try:
-                with psycopg.connect(self.admin_url, connect_timeout=CONNECT_TIMEOUT_SECONDS):
-                    return True
-            except psycopg.OperationalError as error:
-                refused[:] = [" ".join(str(error).split())]  # libpq's lines as one
-                return False
+            nonlocal last
+            last = refusal(self.admin_url)
+            return last is None
 
-        if answers() or poll_until(answers, timeout=grace, interval=0.5):
+        if last is None or poll_until(answers, timeout=grace, interval=0.5):
             return None
-        return refused[0]
+        return " ".join(str(last).split())  # libpq's lines as one
 
     def create_database(self, prefix: str = "wallet_test", template: str | None = None) -> str:
         """Create a uniquely named database (prefix, pid, random suffix), optionally from
@@ -160,6 +157,16 @@ def database_url(admin_url: str, dbname: str) -> str:
     parts = urlsplit(admin_url)
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "dbname"])
     return urlunsplit(parts._replace(path="/" + quote(dbname, safe=""), query=query))
+
+
+def refusal(url: str, timeout: int = CONNECT_TIMEOUT_SECONDS) -> str | None:
+    """None when a connection to ``url`` answers a query; else why not, in libpq's words."""
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=timeout) as conn:
+            conn.execute("select 1")
+    except psycopg.OperationalError as error:
+        return str(error).strip()
+    return None
 
 
 def check_server_url(text: str) -> str:

@@ -29,7 +29,7 @@ import stripe
 from fake_stripe.client import FakeStripeControl
 from harness.polling import poll_until
 from harness.ports import free_ports
-from harness.postgres.server import redact_url
+from harness.postgres.server import redact_url, refusal
 from harness.profile.loading import LoadedProfile, default_profile
 from harness.profile.model import Account
 from harness.profile.placeholders import fill
@@ -290,30 +290,25 @@ class WalletStack:
         database has refused connections for ``DATABASE_GRACE`` seconds; a restart passes.
         The grace is counted from the first refusal any caller saw, so that several threads
         finding it gone say so together, not one grace after another."""
-        refused: list[psycopg.OperationalError] = []
+        last = refusal(self.database_url, DATABASE_CONNECT_TIMEOUT)
 
         def answers() -> bool:
-            try:
-                with psycopg.connect(
-                    self.database_url, autocommit=True, connect_timeout=DATABASE_CONNECT_TIMEOUT
-                ) as conn:
-                    conn.execute("select 1")
-            except psycopg.OperationalError as error:
-                refused[:] = [error]
-                return False
-            self._database_refused_since = None
-            return True
+            nonlocal last
+            last = refusal(self.database_url, DATABASE_CONNECT_TIMEOUT)
+            return last is None
 
-        if answers():
+        if last is None:
+            self._database_refused_since = None
             return
         since = self._database_refused_since = self._database_refused_since or time.monotonic()
         left = since + DATABASE_GRACE - time.monotonic()
-        if not poll_until(answers, timeout=max(0.0, left), interval=0.5):
-            raise DatabaseUnreachable(
-                f"the app's database at {redact_url(self.database_url)} is unreachable",
-                f"no connection for {DATABASE_GRACE:.0f} s; the last error:"
-                f" {str(refused[0]).strip()}",
-            )
+        if poll_until(answers, timeout=max(0.0, left), interval=0.5):
+            self._database_refused_since = None
+            return
+        raise DatabaseUnreachable(
+            f"the app's database at {redact_url(self.database_url)} is unreachable",
+            f"no connection for {DATABASE_GRACE:.0f} s; the last error: {last}",
+        )
 
     @contextmanager
     def watched(self) -> Iterator[None]:
