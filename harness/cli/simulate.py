@@ -39,16 +39,16 @@ from harness.stack.standalone import START_ERRORS, standalone_stack
 from harness.stack.wallet_stack import WalletStack
 
 INCONCLUSIVE = 3  # the exit status of a run that held but could not strike as asked
-# the most each option may ask for. The plan and the organisations are made whole before the
+# the least and the most each option may ask for. The plan and the organisations are made whole before the
 # run starts (about 0.4 KB and 13 µs a top-up: a million is 13 s; 10**20 never ended), the
 # concurrency is threads and the drivers are processes of this machine, and a restart of the
 # worker comes before a top-up (restarts past the top-ups add none, but are counted out)
 LIMITS = {
-    "topups": 1_000_000,
-    "orgs": 100_000,
-    "concurrency": 1_000,
-    "drivers": 64,
-    "worker_restarts": 1_000_000,
+    "topups": (1, 1_000_000),
+    "orgs": (1, 100_000),
+    "concurrency": (1, 1_000),
+    "drivers": (1, 64),
+    "worker_restarts": (0, 1_000_000),
 }
 
 
@@ -119,8 +119,7 @@ def options_from(args: argparse.Namespace) -> Options:
             only = frozenset(int(part) for part in args.only.split(",") if part.strip())
         except ValueError:
             raise PlanError(f"--only takes top-up numbers like 3,17: got {args.only!r}") from None
-    for name, most in LIMITS.items():
-        least = 0 if name == "worker_restarts" else 1
+    for name, (least, most) in LIMITS.items():
         if not least <= getattr(args, name) <= most:
             option = "--" + name.replace("_", "-")
             raise PlanError(f"{option} is from {least} to {most:,}, not {getattr(args, name)}")
