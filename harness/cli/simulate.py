@@ -39,10 +39,11 @@ from harness.stack.standalone import START_ERRORS, standalone_stack
 from harness.stack.wallet_stack import WalletStack
 
 INCONCLUSIVE = 3  # the exit status of a run that held but could not strike as asked
-# the least and the most each option may ask for. The plan and the organisations are made whole before the
-# run starts (about 0.4 KB and 13 µs a top-up: a million is 13 s; 10**20 never ended), the
-# concurrency is threads and the drivers are processes of this machine, and a restart of the
-# worker comes before a top-up (restarts past the top-ups add none, but are counted out)
+# the least and the most each option may ask for. The plan and the organisations are made
+# whole before the run starts (about 0.4 KB and 13 µs a top-up: a million is 13 s; 10**20
+# never ended), the concurrency is threads and the drivers are processes of this machine,
+# and a restart of the worker comes before a top-up (restarts past the top-ups add none,
+# but are counted out)
 LIMITS = {
     "topups": (1, 1_000_000),
     "orgs": (1, 100_000),
