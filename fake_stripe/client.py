@@ -19,6 +19,8 @@ without a running fake; ``fault_actions()`` and ``api_fault_actions()`` ask a ru
 
 from __future__ import annotations
 
+import functools
+import ssl
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -170,10 +172,31 @@ class RolledSecret:
     previous_secret_expires_at: float | None  # fake time; None when the old one stopped at once
 
 
+def tls_context(base_url: str) -> ssl.SSLContext:
+    """httpx builds a TLS context, loading the whole CA bundle (about 50 ms), for every client it
+    makes, and a control client is often short-lived (a command's, a thread's). A fake on plain
+    HTTP gets a context that trusts no certificate: it never speaks TLS, and an https address
+    would fail the handshake, never pass unchecked. One on https gets httpx's default checks,
+    built once per process."""
+    return _trusting_nothing() if base_url.lower().startswith("http://") else _default_checks()
+
+
+@functools.cache
+def _default_checks() -> ssl.SSLContext:
+    return httpx.create_ssl_context()
+
+
+@functools.cache
+def _trusting_nothing() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies, against no certificates
+
+
 class FakeStripeControl:
     def __init__(self, base_url: str, *, timeout: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(base_url=self.base_url + "/_control", timeout=timeout)
+        self._http = httpx.Client(
+            base_url=self.base_url + "/_control", timeout=timeout, verify=tls_context(self.base_url)
+        )
 
     def close(self) -> None:
         self._http.close()

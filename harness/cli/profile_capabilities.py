@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import psycopg
 
+from harness import http_clients
 from harness.cli.profile_findings import CheckFailed, last_lines, short_id
 from harness.drivers.ledger import LedgerDriver
 from harness.drivers.ops_view import ADMIN, OpsView
@@ -176,7 +176,7 @@ class Capabilities:
     def billing_api(self) -> str:
         base = str(self.capabilities.billing_api).rstrip("/")
         email, account = self._with_token()
-        answer = httpx.post(
+        answer = http_clients.post(
             f"{self.stack.web_url}{base}/sms",
             json={"to": "+447700900000", "body": "profile check"},
             headers={"Authorization": f"Bearer {account.api_token}"},

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+from harness import http_clients
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class GateAnswer:
 
 class BillingGates:
     def __init__(self, web_url: str, base_path: str, api_token: Callable[[str], str]) -> None:
-        self._http = httpx.Client(base_url=web_url, timeout=30)
+        self._http = http_clients.client(web_url, timeout=30)
         self._base = base_path.rstrip("/")
         self._api_token = api_token  # of the organisation a person the features name is in
 

@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import stripe
 
 from fake_stripe.client import FakeStripeControl
+from harness import http_clients
 
 OWN_SECRET = "whsec_forger_0000000000000000000000000000"  # noqa: S105 (not the app's, on purpose)
 COMPLETED = "checkout.session.completed"
@@ -127,7 +127,7 @@ class Forger:
         headers = {"content-type": "application/json"}
         if signature is not None:
             headers["stripe-signature"] = signature
-        response = httpx.post(self.webhook_url, content=payload.encode(), headers=headers)
+        response = http_clients.post(self.webhook_url, content=payload.encode(), headers=headers)
         event = json.loads(payload)
         data_object = event.get("data", {}).get("object")
         posted = Posted(

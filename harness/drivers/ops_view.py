@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
-import httpx
-
+from harness import http_clients
 from harness.profile.model import Account, Screen
 
 ADMIN = "admin@demo.com"
@@ -62,7 +61,7 @@ class OpsView:
         self.failures_path = failures_path  # the profile's capabilities.failures_url
         self.web_url = web_url
         self.screen = screen  # the login form's path, and the dashboard it sends the admin to
-        self._http = httpx.Client(base_url=web_url, timeout=30, follow_redirects=False)
+        self._http = http_clients.client(web_url, timeout=30, follow_redirects=False)
         self._logged_in = False
 
     def close(self) -> None:

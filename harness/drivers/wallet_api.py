@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from harness import http_clients
 from harness.profile.model import TopupApi
 from harness.profile.placeholders import fill
 
@@ -35,7 +36,7 @@ class WalletApi:
     ) -> None:
         self._topup_api = topup_api
         self._owns_http = http is None
-        self._http = http or httpx.Client(base_url=web_url, timeout=30)
+        self._http = http or http_clients.client(web_url, timeout=30)
         self._auth = {"Authorization": f"Bearer {token}"}
 
     def close(self) -> None:

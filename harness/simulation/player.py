@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from fake_stripe.client import ControlError, FakeStripeControl
+from harness import http_clients
 from harness.drivers.wallet_api import Answer, WalletApi
 from harness.profile.model import TopupApi
 from harness.simulation.nemesis import as_a_customer
@@ -239,7 +240,7 @@ def play_on_threads(
     def work() -> None:
         try:
             with (
-                httpx.Client(base_url=target.web_url, timeout=60) as http,
+                http_clients.client(target.web_url, timeout=60) as http,
                 FakeStripeControl(target.fake_url, timeout=60) as control,
             ):
                 while not errors:

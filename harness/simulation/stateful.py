@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-import httpx
 import psycopg
 from hypothesis import seed, settings
 from hypothesis import strategies as st
@@ -36,6 +35,7 @@ from hypothesis.stateful import (
 )
 
 from fake_stripe.client import FakeStripeControl
+from harness import http_clients
 from harness.drivers.wallet_api import WalletApi
 from harness.polling import poll_until
 from harness.records.stripe import StripeSession, stripe_sessions
@@ -113,7 +113,7 @@ class WalletMachine(RuleBasedStateMachine):
         self.orgs: list[SimOrg] = simulation_orgs(0, ORGS, self.stack.profile.app)
         with self.stack.connect() as conn:
             create_orgs(conn, self.orgs, self.stack.profile.app)
-        self.http = httpx.Client(base_url=self.stack.web_url, timeout=30)
+        self.http = http_clients.client(self.stack.web_url, timeout=30)
         self.control: FakeStripeControl = self.stack.control
         self.world = Scenario(self.stack, None)
         self.model: dict[str, TopUp] = {}

@@ -14,6 +14,8 @@ import threading
 
 import httpx
 
+from harness import http_clients
+
 TIMEOUT_SECONDS = 10.0
 
 
@@ -31,7 +33,7 @@ class AppHttp:
     def _client(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None or client.is_closed:
-            client = httpx.Client(timeout=TIMEOUT_SECONDS)
+            client = http_clients.client(timeout=TIMEOUT_SECONDS)
             self._local.client = client
             with self._lock:
                 self._clients.append(client)

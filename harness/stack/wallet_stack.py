@@ -27,6 +27,7 @@ import psycopg
 import stripe
 
 from fake_stripe.client import FakeStripeControl
+from harness import http_clients
 from harness.polling import poll_until
 from harness.ports import free_ports
 from harness.postgres.server import redact_url, refusal
@@ -368,7 +369,7 @@ class WalletStack:
             self.run_command("database.reset.command", reset.command)
         elif reset.url is not None:
             url = fill(reset.url, values)
-            answer = httpx.post(url if "://" in url else self.web_url + url, timeout=30)
+            answer = http_clients.post(url if "://" in url else self.web_url + url, timeout=30)
             if not answer.is_success:
                 raise ServiceFailed(
                     f"database.reset.url: POST {url} answered {answer.status_code}:"
@@ -407,8 +408,8 @@ class WalletStack:
 
     def api(self, token: str) -> httpx.Client:
         """The app's JSON API as a script holding ``token`` calls it."""
-        return httpx.Client(
-            base_url=self.web_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        return http_clients.client(
+            self.web_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
 
     def connect(self) -> psycopg.Connection[Any]:

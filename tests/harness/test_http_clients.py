@@ -1,0 +1,79 @@
+"""The harness's HTTP clients: a plain-HTTP client talks to a real loopback server with a TLS
+context that could verify no certificate at all; any other gets httpx's default checks, built
+once per process."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from harness import http_clients
+
+
+class _Echo(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self._answer({"method": "GET", "path": self.path})
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        self._answer({"method": "POST", "path": self.path, "body": body.decode()})
+
+    def _answer(self, payload: dict[str, str]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def echo_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _ca_certificates(context: ssl.SSLContext) -> int:
+    return context.cert_store_stats()["x509_ca"]
+
+
+def test_a_client_of_a_plain_http_url_talks_to_it(echo_url: str) -> None:
+    with http_clients.client(echo_url, timeout=5) as client:
+        answer = client.get("/dashboard")
+    assert answer.json() == {"method": "GET", "path": "/dashboard"}
+
+
+def test_a_post_to_a_whole_url_is_sent_as_given(echo_url: str) -> None:
+    answer = http_clients.post(echo_url + "/reset", content=b"{}", timeout=5)
+    assert answer.json() == {"method": "POST", "path": "/reset", "body": "{}"}
+
+
+def test_a_plain_http_client_could_verify_no_certificate() -> None:
+    """Not a context that skips the checks: one that checks against nothing, so a TLS handshake
+    it were ever sent to would fail."""
+    context = http_clients.tls_context("HTTP://127.0.0.1:8000")
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert _ca_certificates(context) == 0
+
+
+@pytest.mark.parametrize("url", ["https://wallet.example", ""])
+def test_any_other_client_gets_httpx_default_checks_built_once(url: str) -> None:
+    context = http_clients.tls_context(url)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert _ca_certificates(context) > 0
+    assert http_clients.tls_context(url) is context
