@@ -4,46 +4,23 @@ once per process."""
 
 from __future__ import annotations
 
-import json
 import ssl
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from harness import http_clients
+from tests.loopback_http import json_server
 
 
-class _Echo(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self._answer({"method": "GET", "path": self.path})
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        self._answer({"method": "POST", "path": self.path, "body": body.decode()})
-
-    def _answer(self, payload: dict[str, str]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _echo(method: str, path: str, body: bytes) -> dict[str, str]:
+    return {"method": method, "path": path, "body": body.decode()}
 
 
 @pytest.fixture
 def echo_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with json_server(_echo) as url:
+        yield url
 
 
 def _ca_certificates(context: ssl.SSLContext) -> int:
@@ -53,7 +30,7 @@ def _ca_certificates(context: ssl.SSLContext) -> int:
 def test_a_client_of_a_plain_http_url_talks_to_it(echo_url: str) -> None:
     with http_clients.client(echo_url, timeout=5) as client:
         answer = client.get("/dashboard")
-    assert answer.json() == {"method": "GET", "path": "/dashboard"}
+    assert answer.json() == {"method": "GET", "path": "/dashboard", "body": ""}
 
 
 def test_a_post_to_a_whole_url_is_sent_as_given(echo_url: str) -> None:

@@ -4,12 +4,10 @@ break it. Stripe's HTTP API is respx; the database is the test's own PostgreSQL.
 
 from __future__ import annotations
 
-import json
 import ssl
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -39,6 +37,7 @@ from reference_app.stripe_gateway import (
     make_client,
     retry_after_seconds,
 )
+from tests.loopback_http import json_server
 from tests.reference_app.test_stripe_gateway_respx import (
     API,
     event_json,
@@ -119,30 +118,12 @@ def test_a_followed_clock_asks_its_url_on_every_use(stripe_api: respx.MockRouter
     assert route.call_count == 2
 
 
-class _ClockPage(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        data = json.dumps({"now": T0, "offset": 0}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_a_clock_on_plain_http_is_read_over_a_real_socket_with_no_certificates_loaded() -> None:
     """httpx would load the whole CA bundle for each reading (about 50 ms, once per sweep); a
     plain-HTTP clock's context trusts nothing instead, which a TLS handshake would fail."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ClockPage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        clock = FollowedClock(f"http://127.0.0.1:{server.server_address[1]}/_control/clock")
+    with json_server(lambda *_: {"now": T0, "offset": 0}) as url:
+        clock = FollowedClock(url + "/_control/clock")
         assert clock.now() == T0
-    finally:
-        server.shutdown()
-        server.server_close()
     context = clock._tls
     assert (context.verify_mode, context.check_hostname) == (ssl.CERT_REQUIRED, True)
     assert context.cert_store_stats()["x509_ca"] == 0
