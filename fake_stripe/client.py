@@ -173,11 +173,12 @@ class RolledSecret:
 
 
 def tls_context(base_url: str) -> ssl.SSLContext:
-    """httpx builds a TLS context, loading the whole CA bundle (about 50 ms), for every client it
-    makes, and a control client is often short-lived (a command's, a thread's). A fake on plain
-    HTTP gets a context that trusts no certificate: it never speaks TLS, and an https address
-    would fail the handshake, never pass unchecked. One on https gets httpx's default checks,
-    built once per process."""
+    """The TLS context for an httpx client of ``base_url``. httpx builds one, loading the whole
+    CA bundle (about 50 ms), for every client it makes, and a control client is often
+    short-lived (a command's, a thread's). A plain-HTTP URL gets a context that trusts no
+    certificate: such a client never speaks TLS, and an https address would fail the handshake,
+    never pass unchecked. Any other gets httpx's default checks, built once per process. (The
+    harness's own clients use it too: ``harness.http_clients``.)"""
     return _trusting_nothing() if base_url.lower().startswith("http://") else _default_checks()
 
 
