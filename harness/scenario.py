@@ -40,7 +40,9 @@ class Scenario:
         self.stack = stack
         self._contexts = contexts
         self.customers: dict[str, Customer] = {}
-        self.trace_browsers = False  # the harness's own light trace, kept for a failure
+        # the harness's own trace of each browser, kept for a failure: "off", "actions" or
+        # "snapshots" (harness.plugin.fixtures.harness_trace)
+        self.browser_trace = "off"
         self.screenshot_failures = False  # the harness's own screenshots of a failure's tabs
         self._current: Customer | None = None
         self._apis: dict[str, WalletApi] = {}
@@ -224,8 +226,8 @@ class Scenario:
             account,
             self.stack.profile.app.screen,
         )
-        if self.trace_browsers:
-            customer.trace()
+        if self.browser_trace != "off":
+            customer.trace(snapshots=self.browser_trace == "snapshots")
         return customer
 
     def save_browser_traces(self, folder: Path) -> list[str]:
@@ -244,8 +246,9 @@ class Scenario:
         return problems
 
     def save_screenshots(self, folder: Path) -> tuple[list[Path], list[str]]:
-        """A PNG of each open tab of each customer (when the harness, not pytest-playwright,
-        keeps the failure's screenshots), and a note for each that could not be taken."""
+        """A PNG of each open tab of each customer and its HTML as it stands (when the harness,
+        not pytest-playwright, keeps the failure's screenshots), and a note for each that
+        could not be taken. Returns the PNGs."""
         saved: list[Path] = []
         problems: list[str] = []
         if not self.screenshot_failures:
@@ -259,6 +262,11 @@ class Scenario:
                     saved.append(path)
                 except Exception as error:
                     problems.append(f"{path.name}: {type(error).__name__}: {error}")
+                html = folder / f"page-{_slug(key)}-{index}.html"
+                try:
+                    html.write_text(page.content(), encoding="utf-8")
+                except Exception as error:
+                    problems.append(f"{html.name}: {type(error).__name__}: {error}")
         return saved, problems
 
     def close(self) -> None:

@@ -60,10 +60,11 @@ class Customer:
         self.checkout_amounts: dict[str, str] = {}  # session id -> the total its page showed
         self.traced = False  # whether the harness records a trace of this context
 
-    def trace(self) -> None:
-        """Record a Playwright trace of this browser: DOM snapshots of every action, no
-        screencast (which would cost a third of a scenario's time); kept if it fails."""
-        self.context.tracing.start(snapshots=True)
+    def trace(self, *, snapshots: bool = False) -> None:
+        """Record a Playwright trace of this browser, kept if the scenario fails: each action,
+        its log and the console; with ``snapshots``, also the page before and after each
+        action and the network. Never a screencast (a third of a scenario's time)."""
+        self.context.tracing.start(snapshots=snapshots)
         self.traced = True
 
     @property

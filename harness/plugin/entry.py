@@ -113,6 +113,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         " durations file, keeping the other tests' entries",
     )
     group.addoption(
+        "--trace-snapshots",
+        dest="trace_snapshots",
+        action="store_true",
+        help="the harness's trace of each browser also records the page before and after every"
+        " action, and the network (each scenario about 0.15 s slower); without it, each action,"
+        " its log and the console",
+    )
+    group.addoption(
         "--scenario-timeout",
         dest="scenario_timeout",
         type=float,
@@ -124,7 +132,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 # what a failed scenario leaves behind unless the command line says otherwise
 # (pytest-playwright's own --tracing records a screencast too, a third of a scenario's time:
-# without it, the harness records a lighter trace itself and keeps it with a failure's artifacts)
+# without it, the harness records a lighter trace itself and keeps it with a failure's artifacts;
+# harness.plugin.fixtures.harness_trace)
 PLAYWRIGHT_DEFAULTS = {
     "screenshot": ("--screenshot", "only-on-failure"),
     "output": ("--output", "artifacts/playwright"),

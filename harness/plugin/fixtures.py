@@ -195,7 +195,7 @@ def wallet_scenario(
 
     contexts = LazyContexts(context_source)
     scenario = Scenario(wallet_stack, contexts)
-    scenario.trace_browsers = config.getoption("tracing", "off") == "off"
+    scenario.browser_trace = harness_trace(config)
     # on the pooled contexts the harness keeps a failure's screenshots itself
     scenario.screenshot_failures = config.getoption(
         "screenshot", "off"
@@ -203,6 +203,18 @@ def wallet_scenario(
     request.node.stash[SCENARIO_KEY] = scenario
     yield scenario
     scenario.close()
+
+
+def harness_trace(config: pytest.Config) -> str:
+    """What the harness's own Playwright trace of each browser records: ``"off"`` where
+    pytest-playwright's ``--tracing`` records one of its own; ``"snapshots"`` with
+    ``--trace-snapshots`` (each action with the page before and after it, and the network);
+    else ``"actions"`` (each action, its log and the console). DOM snapshots cost a scenario
+    about 0.15 s on a 2-core machine, a tenth of its time, for a trace a passing scenario
+    drops: bench/README.md, round 26."""
+    if config.getoption("tracing", "off") != "off":
+        return "off"
+    return "snapshots" if config.getoption("trace_snapshots", False) else "actions"
 
 
 STARTUP_PROPERTY = "startup_ms"  # "what|ms": the session's stack or Chromium, started here

@@ -1,6 +1,8 @@
 """No failed scenario says "First broken stage: none": scenarios on the healthy app whose flow
 holds at every stage yet whose step fails (an isolation check, a billing gate, the transaction
-list) are each given the stage the failed step is about, in the report and in JUnit."""
+list) are each given the stage the failed step is about, in the report and in JUnit. What the
+browser showed is kept beside them: a screenshot and the HTML of each open tab, and a trace of
+each action (without the page around each, which only ``--trace-snapshots`` records)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.diagnosis.artifacts import artifact_folder
+from tests.harness.browser.trace_files import trace_kinds
 from tests.harness.diagnosis.scenario_runs import ROOT
 
 pytestmark = pytest.mark.slow
@@ -86,3 +90,18 @@ def test_a_transaction_list_failure_breaks_the_screen_stage_of_its_topup(
     assert "First broken stage: screen (top-up cs_test_" in text
     assert "the flow trace had judged it ok" in text
     assert "Actual value: 1" in text
+
+
+def test_the_failures_folder_keeps_what_the_browser_showed_and_did(
+    run: tuple[str, dict[str, str]],
+) -> None:
+    name = "test_expects_a_row_more_in_the_transaction_list_than_the_topup_made"
+    folder = artifact_folder(ROOT, f"{MODULE.relative_to(ROOT).as_posix()}::{name}")
+    assert [path.name for path in folder.glob("screenshot-*.png")] == [
+        "screenshot-test-demo-com-1.png"
+    ]
+    html = (folder / "page-test-demo-com-1.html").read_text(encoding="utf-8")
+    assert "£50.00" in html  # the dashboard as it stood when the step failed
+    kinds = trace_kinds(folder / "playwright-trace-test-demo-com.zip")
+    assert kinds["before"] >= 5, kinds  # the dashboard, the top-up, Checkout's fields, paying
+    assert kinds["frame-snapshot"] == 0, kinds
