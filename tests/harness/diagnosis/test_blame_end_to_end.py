@@ -101,7 +101,9 @@ def test_the_failures_folder_keeps_what_the_browser_showed_and_did(
         "screenshot-test-demo-com-1.png"
     ]
     html = (folder / "page-test-demo-com-1.html").read_text(encoding="utf-8")
-    assert "£50.00" in html  # the dashboard as it stood when the step failed
+    # the dashboard as it stood when the step failed: its balance and its message
+    assert 'data-testid="wallet-balance" aria-live="polite">£50.00<' in html
+    assert 'data-state="credited"' in html
     kinds = trace_kinds(folder / "playwright-trace-test-demo-com.zip")
     assert kinds["before"] >= 5, kinds  # the dashboard, the top-up, Checkout's fields, paying
     assert kinds["frame-snapshot"] == 0, kinds
