@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import psycopg
 
@@ -31,6 +31,10 @@ FIRST_LOOK_MS = 1_000  # an expectation on the screen, before the stack is asked
 SCREEN_QUIET_TIMEOUT = 5.0  # seconds: Playwright's own expect timeout, the longest it waited
 
 
+# what the harness's own trace of each browser records (harness.plugin.fixtures.harness_trace)
+BrowserTrace = Literal["off", "actions", "snapshots"]
+
+
 class StackNotQuiet(AssertionError):
     """Work was still queued when the scenario wanted to look at the result."""
 
@@ -40,9 +44,7 @@ class Scenario:
         self.stack = stack
         self._contexts = contexts
         self.customers: dict[str, Customer] = {}
-        # the harness's own trace of each browser, kept for a failure: "off", "actions" or
-        # "snapshots" (harness.plugin.fixtures.harness_trace)
-        self.browser_trace = "off"
+        self.browser_trace: BrowserTrace = "off"  # the harness's own, kept for a failure
         self.screenshot_failures = False  # the harness's own screenshots of a failure's tabs
         self._current: Customer | None = None
         self._apis: dict[str, WalletApi] = {}
@@ -245,21 +247,19 @@ class Scenario:
                 problems.append(f"{path.name}: {type(error).__name__}: {error}")
         return problems
 
-    def save_screenshots(self, folder: Path) -> tuple[list[Path], list[str]]:
+    def save_open_tabs(self, folder: Path) -> list[str]:
         """A PNG of each open tab of each customer and its HTML as it stands (when the harness,
-        not pytest-playwright, keeps the failure's screenshots), and a note for each that
-        could not be taken. Returns the PNGs."""
-        saved: list[Path] = []
+        not pytest-playwright, keeps the failure's screenshots); a note for each that could
+        not be saved."""
         problems: list[str] = []
         if not self.screenshot_failures:
-            return saved, problems
+            return problems
         for key, customer in self.customers.items():
             pages = [page for page in customer.context.pages if page.url != "about:blank"]
             for index, page in enumerate(pages, start=1):
                 path = folder / f"screenshot-{_slug(key)}-{index}.png"
                 try:
                     page.screenshot(path=path, timeout=5000)
-                    saved.append(path)
                 except Exception as error:
                     problems.append(f"{path.name}: {type(error).__name__}: {error}")
                 html = folder / f"page-{_slug(key)}-{index}.html"
@@ -267,7 +267,7 @@ class Scenario:
                     html.write_text(page.content(), encoding="utf-8")
                 except Exception as error:
                     problems.append(f"{html.name}: {type(error).__name__}: {error}")
-        return saved, problems
+        return problems
 
     def close(self) -> None:
         """Give each customer's browser back (its trace, unless a failure kept it, dropped)."""

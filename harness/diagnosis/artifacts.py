@@ -52,7 +52,7 @@ def save_artifacts(folder: Path, scenario: Scenario, diagnosis: Diagnosis, trace
     for path in _app_log_files(scenario):  # the profile's capabilities.logs
         write(f"app-{path.name}", _file_tail(path))
     problems += scenario.save_browser_traces(folder)
-    problems += scenario.save_screenshots(folder)[1]
+    problems += scenario.save_open_tabs(folder)
     if problems:
         write("artifact-problems.txt", lambda: "\n".join(problems) + "\n")
     return problems

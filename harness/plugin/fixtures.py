@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from harness.browser.contexts import ContextSource
     from harness.postgres.server import PostgresServer
     from harness.profile.loading import LoadedProfile
-    from harness.scenario import Scenario
+    from harness.scenario import BrowserTrace, Scenario
     from harness.stack.pool import StackPool
     from harness.stack.wallet_stack import WalletStack
 
@@ -205,7 +205,7 @@ def wallet_scenario(
     scenario.close()
 
 
-def harness_trace(config: pytest.Config) -> str:
+def harness_trace(config: pytest.Config) -> BrowserTrace:
     """What the harness's own Playwright trace of each browser records: ``"off"`` where
     pytest-playwright's ``--tracing`` records one of its own; ``"snapshots"`` with
     ``--trace-snapshots`` (each action with the page before and after it, and the network);

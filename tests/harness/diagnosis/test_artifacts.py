@@ -31,7 +31,7 @@ def test_the_profiles_log_files_are_kept_with_their_last_lines(tmp_path: Path) -
         stack=stack,
         log_offsets={},
         save_browser_traces=lambda folder: [],
-        save_screenshots=lambda folder: ([], []),
+        save_open_tabs=lambda folder: [],
     )
     diagnosis = SimpleNamespace(evidence=[])
     folder = tmp_path / "artifacts"
